@@ -1,0 +1,38 @@
+"""One JSON error shape for every HTTP answer that is not a success: {"error": {"code", "message", "field"}}."""
+from __future__ import annotations
+
+import logging
+
+import redis
+from flask import Flask, jsonify, request
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
+
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """Raised anywhere in a request to answer with a JSON error."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.field = status, code, message, field
+
+
+def json_error(status: int, code: str, message: str, field: str | None = None) -> ResponseReturnValue:
+    return jsonify({"error": {"code": code, "message": message, "field": field}}), status
+
+
+def _storage_down(err: redis.RedisError) -> ResponseReturnValue:
+    """Nothing was stored: a 503 tells Vonage (and API clients) to try again, so no message is dropped."""
+    log.error("%s %s failed, Redis unavailable: %s", request.method, request.path, err)
+    return json_error(503, "unavailable", "storage is unavailable; retry later")
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(redis.RedisError, _storage_down)
+    app.register_error_handler(ApiError, lambda e: json_error(e.status, e.code, e.message, e.field))
+    app.register_error_handler(
+        HTTPException, lambda e: json_error(e.code or 500, (e.name or "error").lower().replace(" ", "_"),
+                                            e.description or e.name))

@@ -1,0 +1,29 @@
+-- Adds reminders and replies in one step, once per inbound message.
+-- KEYS[1] due zset, KEYS[2] data hash, KEYS[3] id sequence, KEYS[4] wake list, KEYS[5] inbound dedupe key,
+-- KEYS[5+i] phone index of item i (a reply's is never written).
+-- ARGV[1] dedupe ttl seconds ('' = no dedupe), then per item: record json, score, indexed ('1'/'0').
+-- Returns the new ids, or {'duplicate', ids...} when the dedupe key was already set.
+if ARGV[1] ~= '' then
+  local seen = redis.call('GET', KEYS[5])
+  if seen then return {'duplicate', seen} end
+end
+local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local earliest = first[2] and tonumber(first[2]) or math.huge
+local ids = {}
+local n = (#ARGV - 1) / 3
+for i = 1, n do
+  local rec, score, indexed = ARGV[3 * i - 1], ARGV[3 * i], ARGV[3 * i + 1]
+  local id = tostring(redis.call('INCR', KEYS[3]))
+  redis.call('HSET', KEYS[2], id, rec)
+  redis.call('ZADD', KEYS[1], score, id)
+  if indexed == '1' then redis.call('ZADD', KEYS[5 + i], score, id) end
+  if tonumber(score) < earliest then earliest = -1 end
+  ids[i] = id
+end
+if earliest == -1 then
+  -- something is now due sooner than anything a sleeping worker knows of: wake one
+  redis.call('LPUSH', KEYS[4], '1')
+  redis.call('LTRIM', KEYS[4], 0, 0)
+end
+if ARGV[1] ~= '' then redis.call('SET', KEYS[5], table.concat(ids, ','), 'EX', ARGV[1]) end
+return ids

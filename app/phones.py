@@ -1,0 +1,33 @@
+"""Phone numbers: E.164 normalisation and the time zone a number most likely lives in (via phonenumbers)."""
+from __future__ import annotations
+
+import phonenumbers
+import pytz
+from phonenumbers import timezone as number_zones
+
+
+def normalise(raw: str) -> str | None:
+    """E.164 digits without '+' (Vonage's form), or None when `raw` is not a valid phone number."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    candidate = raw if raw.startswith("+") else "+" + raw.lstrip("0") if raw.startswith("00") else "+" + raw
+    try:
+        number = phonenumbers.parse(candidate, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164).lstrip("+")
+
+
+def zone_for(phone: str, default: str) -> str:
+    """The number's zone when it has exactly one (by area code, else by country), else `default`."""
+    try:
+        number = phonenumbers.parse("+" + phone, None)
+    except phonenumbers.NumberParseException:
+        return default
+    zones = [z for z in number_zones.time_zones_for_number(number) if z != number_zones.UNKNOWN_TIMEZONE]
+    if not zones:  # numbers outside phonenumbers' ranges (test and fictional ones) still have a country
+        zones = pytz.country_timezones.get(phonenumbers.region_code_for_country_code(number.country_code), [])
+    return zones[0] if len(zones) == 1 else default

@@ -1,0 +1,61 @@
+"""Turning due entries into delivery jobs, on time.
+
+The scheduler sleeps until the earliest entry is due, or until the web process schedules something sooner
+(a BLPOP on the wake list with that timeout), then claims what is due and enqueues rq jobs for it. It claims only
+while few jobs wait, so leases never run out on work that is merely queued.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+
+import redis
+from rq import Queue, Retry
+
+from .delivery import deliver_job
+from .store import Store
+
+log = logging.getLogger(__name__)
+MAX_SLEEP = 1.0  # seconds: also bounds how long a retry or recurring occurrence can wait unnoticed
+
+
+class Scheduler:
+    def __init__(self, store: Store, queue: Queue, *, lease: float, batch_size: int, max_queued: int = 4) -> None:
+        self.store, self.queue = store, queue
+        self.lease, self.batch_size, self.max_queued = lease, batch_size, max_queued
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        """Loop until stopped, riding out Redis outages with a capped backoff."""
+        backoff = 0.1
+        while not self.stopping.is_set():
+            try:
+                self.tick()
+                backoff = 0.1
+            except redis.RedisError as err:
+                log.warning("scheduler: Redis unavailable (%s); retrying in %.1f s", err, backoff)
+                self.stopping.wait(backoff)
+                backoff = min(backoff * 2, 5.0)
+
+    def tick(self) -> int:
+        """Enqueue one batch if anything is due, else sleep until something may be; returns how many claimed."""
+        if self.queue.count >= self.max_queued:
+            self.stopping.wait(0.005)
+            return 0
+        now = time.time()
+        token = uuid.uuid4().hex
+        ids = self.store.claim(now, now + self.lease, self.batch_size, token)
+        if ids:
+            self.queue.enqueue(deliver_job, token, ids, job_id=f"deliver-{token}", retry=Retry(max=2),
+                               result_ttl=3600, failure_ttl=7 * 24 * 3600, job_timeout=max(60, int(self.lease)))
+            return len(ids)
+        following = self.store.next_due()
+        self.store.wait_for_work(MAX_SLEEP if following is None else min(MAX_SLEEP, following - time.time()))
+        return 0
+
+
+def batch_size_for(rate: float) -> int:
+    """About two seconds of sending under the rate limit, so a job (and SIGTERM's wait for it) stays short."""
+    return 100 if rate <= 0 else max(1, min(100, int(rate * 2)))

@@ -1,0 +1,107 @@
+"""Sending one SMS: through Vonage's SMS API with the official SDK, or to the log when no credentials are set.
+
+Senders only translate; deciding to retry, give up or move on is the courier's job (`delivery.py`). Every
+failure is a `SendError` saying whether trying again later can help.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from typing import Protocol
+
+import requests
+from vonage import Auth, HttpClientOptions, Vonage
+from vonage_http_client.errors import HttpRequestError
+from vonage_sms import SmsError, SmsMessage
+
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+# SMS API statuses worth another try: 1 throttled, 5 internal error (https://developer.vonage.com/en/messaging/sms/guides/troubleshooting-sms)
+RETRYABLE_STATUSES = {"1", "5"}
+_STATUS_IN_ERROR = re.compile(r"error code (\d+): (.*)", re.S)
+# GSM 03.38 basic and extension characters: anything else makes the message UCS-2 ("unicode")
+GSM7 = frozenset("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                 "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà" "^{}\\[~]|€\f")
+
+
+class SendError(Exception):
+    """A send that did not go out; `retryable` says whether trying later can help."""
+
+    def __init__(self, reason: str, *, retryable: bool, code: str | None = None) -> None:
+        super().__init__(reason)
+        self.retryable = retryable
+        self.code = code
+
+
+class Sender(Protocol):
+    def send(self, to: str, text: str, client_ref: str) -> str:
+        """Send `text` to `to` (E.164 without '+'); returns the provider's message id or raises SendError."""
+
+
+GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")  # each takes two of a segment's 160 places
+
+
+def is_gsm7(text: str) -> bool:
+    return all(ch in GSM7 for ch in text)
+
+
+def fits_one_segment(text: str) -> bool:
+    """One SMS holds 160 GSM-7 places (extension characters take two) or 70 UCS-2 characters."""
+    if is_gsm7(text):
+        return len(text) + sum(ch in GSM7_EXTENSION for ch in text) <= 160
+    return len(text.encode("utf-16-le")) // 2 <= 70
+
+
+class VonageSender:
+    """Sends through the SMS API. One SDK client per process: its connection pool is shared by the send threads."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.sender_id = settings.vonage_number
+        options = HttpClientOptions(rest_host=settings.vonage_rest_host, api_host=settings.vonage_api_host,
+                                    timeout=settings.vonage_timeout, pool_maxsize=max(10, settings.send_concurrency),
+                                    max_retries=0)
+        # No signature secret here: given one, the SDK signs outbound requests instead of using key and secret.
+        self.client = Vonage(Auth(api_key=settings.vonage_api_key, api_secret=settings.vonage_api_secret), options)
+
+    def send(self, to: str, text: str, client_ref: str) -> str:
+        message = SmsMessage(to=to, from_=self.sender_id, text=text, client_ref=client_ref[:100],
+                             type="text" if is_gsm7(text) else "unicode")
+        try:
+            response = self.client.sms.send(message)
+        except SmsError as err:
+            raise _from_sms_error(err) from err
+        except HttpRequestError as err:
+            code = getattr(getattr(err, "response", None), "status_code", None)
+            raise SendError(f"Vonage answered HTTP {code}", retryable=code is None or code >= 500 or code == 429,
+                            code=str(code)) from err
+        except requests.RequestException as err:
+            raise SendError(f"could not reach Vonage: {type(err).__name__}", retryable=True) from err
+        return response.messages[0].message_id
+
+
+def _from_sms_error(err: SmsError) -> SendError:
+    """The SDK puts the SMS API's per-message status in its error text; a partial failure carries the response."""
+    response = getattr(err, "response", None)
+    if isinstance(response, dict):  # PartialFailureError: some parts of a long message failed
+        failed = [m for m in response.get("messages", []) if m.get("status") != "0"]
+        status = failed[0].get("status", "5") if failed else "5"
+        text = failed[0].get("error-text", "partial failure") if failed else "partial failure"
+    else:
+        match = _STATUS_IN_ERROR.search(str(err))
+        status, text = (match.group(1), match.group(2).strip()) if match else ("5", str(err))
+    return SendError(f"Vonage status {status}: {text}", retryable=status in RETRYABLE_STATUSES, code=status)
+
+
+class LogSender:
+    """For local runs without Vonage credentials: the SMS is written to the log, nothing leaves the machine."""
+
+    def send(self, to: str, text: str, client_ref: str) -> str:
+        log.warning("SMS (not sent: no Vonage credentials) to +%s: %s", to, text)
+        return f"log-{uuid.uuid4().hex[:12]}"
+
+
+def make_sender(settings: Settings) -> Sender:
+    return VonageSender(settings) if settings.vonage_enabled else LogSender()

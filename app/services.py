@@ -1,0 +1,37 @@
+"""The app's connections, opened on first use (never at import or app creation) and kept for the process."""
+from __future__ import annotations
+
+from functools import cached_property
+
+import redis
+from flask import Flask, current_app
+
+from .commands import Conversation
+from .connection import connect
+from .settings import Settings
+from .store import Store
+
+
+class Services:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    @cached_property
+    def redis(self) -> redis.Redis:
+        return connect(self.settings)
+
+    @cached_property
+    def store(self) -> Store:
+        return Store(self.redis, self.settings.key_prefix)
+
+    @cached_property
+    def conversation(self) -> Conversation:
+        return Conversation(self.store, self.settings)
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    app.extensions["reminders"] = Services(settings)
+
+
+def services() -> Services:
+    return current_app.extensions["reminders"]

@@ -1,0 +1,101 @@
+"""Settings read from the environment once, validated, and passed explicitly to every part.
+
+The web app and the worker build their own `Settings` from the same variables, so a misspelt value fails at
+start-up with a clear message instead of at the first text.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+SIGNATURE_METHODS = ("md5", "sha1", "sha256", "sha512")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    redis_url: str | None = None
+    embedded_redis_path: str = ".data/redis.db"
+    vonage_api_key: str | None = None
+    vonage_api_secret: str | None = None
+    vonage_number: str = "10000000000"
+    vonage_signature_secret: str | None = None
+    vonage_signature_method: str = "sha256"
+    vonage_rest_host: str = "rest.nexmo.com"
+    vonage_api_host: str = "api.nexmo.com"
+    vonage_timeout: int = 10
+    api_tokens: tuple[str, ...] = field(default_factory=tuple)
+    default_timezone: str = "UTC"
+    sms_rate_limit: float = 30.0
+    send_concurrency: int = 32
+    lease_seconds: float = 60.0
+    max_send_attempts: int = 6
+    retry_base_seconds: float = 2.0
+    key_prefix: str = "rmd:"
+
+    @property
+    def vonage_enabled(self) -> bool:
+        """Without credentials the service logs SMS instead of sending them (local use)."""
+        return bool(self.vonage_api_key and self.vonage_api_secret)
+
+    @property
+    def signatures_required(self) -> bool:
+        return bool(self.vonage_signature_secret)
+
+
+def _number(env: Mapping[str, str], name: str, default: float, minimum: float = 0) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum:g}, got {raw!r}")
+    return value
+
+
+def _zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"DEFAULT_TIMEZONE {name!r} is not an IANA time zone (e.g. Europe/London)") from None
+    return name
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Build Settings from environment-style strings (os.environ by default)."""
+    env = os.environ if env is None else env
+    get = lambda name: (env.get(name) or "").strip() or None  # noqa: E731
+    method = (get("VONAGE_SIGNATURE_METHOD") or "sha256").lower()
+    if method not in SIGNATURE_METHODS:
+        raise SettingsError(f"VONAGE_SIGNATURE_METHOD must be one of {', '.join(SIGNATURE_METHODS)}, got {method!r}")
+    key, secret = get("VONAGE_API_KEY"), get("VONAGE_API_SECRET")
+    if bool(key) != bool(secret):
+        raise SettingsError("set both VONAGE_API_KEY and VONAGE_API_SECRET, or neither (to log SMS instead)")
+    return Settings(
+        redis_url=get("REDIS_URL"),
+        embedded_redis_path=get("EMBEDDED_REDIS_PATH") or Settings.embedded_redis_path,
+        vonage_api_key=key,
+        vonage_api_secret=secret,
+        vonage_number=(get("VONAGE_NUMBER") or Settings.vonage_number).lstrip("+"),
+        vonage_signature_secret=get("VONAGE_SIGNATURE_SECRET"),
+        vonage_signature_method=method,
+        vonage_rest_host=get("VONAGE_REST_HOST") or Settings.vonage_rest_host,
+        vonage_api_host=get("VONAGE_API_HOST") or Settings.vonage_api_host,
+        vonage_timeout=int(_number(env, "VONAGE_TIMEOUT", Settings.vonage_timeout, minimum=1)),
+        api_tokens=tuple(t.strip() for t in (get("API_TOKEN") or "").split(",") if t.strip()),
+        default_timezone=_zone(get("DEFAULT_TIMEZONE") or "UTC"),
+        sms_rate_limit=_number(env, "SMS_RATE_LIMIT", Settings.sms_rate_limit),
+        send_concurrency=int(_number(env, "SEND_CONCURRENCY", Settings.send_concurrency, minimum=1)),
+        lease_seconds=_number(env, "LEASE_SECONDS", Settings.lease_seconds, minimum=1),
+        max_send_attempts=int(_number(env, "MAX_SEND_ATTEMPTS", Settings.max_send_attempts, minimum=1)),
+        retry_base_seconds=_number(env, "RETRY_BASE_SECONDS", Settings.retry_base_seconds),
+        key_prefix=get("REDIS_KEY_PREFIX") or Settings.key_prefix,
+    )

@@ -1,0 +1,128 @@
+"""Fixtures: a real Redis server and a fake Vonage (HTTPS, driven by the real SDK), both owned by the test run."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from app import create_app
+from tests.support.fake_vonage import FakeVonage
+from tests.support.redis_server import RedisServer
+
+ROOT = Path(__file__).resolve().parent.parent
+API_TOKEN = "test-token"
+SERVICE_NUMBER = "447700900000"
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    with RedisServer() as server:
+        yield server
+
+
+@pytest.fixture()
+def redis_client(redis_server: RedisServer) -> Iterator[redis.Redis]:
+    client = redis_server.client()
+    client.flushall()  # our own server: each test starts empty
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def vonage_server() -> Iterator[FakeVonage]:
+    with FakeVonage(api_key="test-key", api_secret="test-secret") as fake:
+        yield fake
+
+
+@pytest.fixture()
+def fake_vonage(vonage_server: FakeVonage, monkeypatch: pytest.MonkeyPatch) -> FakeVonage:
+    vonage_server.clear()
+    vonage_server.latency = 0.0
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", vonage_server.ca_bundle)
+    return vonage_server
+
+
+@pytest.fixture()
+def env(redis_client: redis.Redis, redis_server: RedisServer, fake_vonage: FakeVonage) -> dict[str, str]:
+    """Settings as the environment would give them, pointing at the test's Redis and fake Vonage."""
+    return {
+        "REDIS_URL": redis_server.url,
+        "VONAGE_API_KEY": "test-key",
+        "VONAGE_API_SECRET": "test-secret",
+        "VONAGE_NUMBER": SERVICE_NUMBER,
+        "VONAGE_REST_HOST": fake_vonage.host,
+        "VONAGE_API_HOST": fake_vonage.host,
+        "VONAGE_SIGNATURE_SECRET": "",
+        "API_TOKEN": f"{API_TOKEN},second-token",
+        "DEFAULT_TIMEZONE": "UTC",
+        "SMS_RATE_LIMIT": "0",
+        "RETRY_BASE_SECONDS": "0.05",
+        "REQUESTS_CA_BUNDLE": fake_vonage.ca_bundle,
+    }
+
+
+@pytest.fixture()
+def app(env: dict[str, str]):
+    return create_app(env)
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+class WorkerProcess:
+    """`python worker.py` as the platform runs it, with the test's settings."""
+
+    def __init__(self, env: dict[str, str], **overrides: str) -> None:
+        full = {**os.environ, **env, **overrides, "PYTHONUNBUFFERED": "1", "LOG_LEVEL": "INFO"}
+        self.log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"worker-{time.time_ns()}.log", "w+")
+        self.proc = subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=full, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        self._wait_for("worker started")
+
+    def _wait_for(self, line: str, timeout: float = 30.0) -> None:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if line in self.output():
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"worker did not log {line!r}:\n{self.output()}")
+
+    def output(self) -> str:
+        self.log.flush()
+        return Path(self.log.name).read_text()
+
+    def terminate(self, timeout: float = 15.0) -> float:
+        """SIGTERM, as a platform sends on deploy; returns how long the worker took to exit."""
+        started = time.time()
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout)
+        return time.time() - started
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.wait(10)
+
+
+@pytest.fixture()
+def start_worker(env: dict[str, str]):
+    workers: list[WorkerProcess] = []
+
+    def start(**overrides: str) -> WorkerProcess:
+        workers.append(WorkerProcess(env, **overrides))
+        return workers[-1]
+
+    yield start
+    for worker in workers:
+        if worker.proc.poll() is None:
+            worker.kill()

@@ -1,0 +1,99 @@
+"""The worker process: wakes when reminders fall due, claims them, and sends them through rq delivery jobs.
+
+One process runs two loops: the scheduler (a thread) claims due entries and enqueues jobs; rq's SimpleWorker (the
+main thread, where it can handle SIGTERM) runs those jobs, each sending its batch concurrently. SIGTERM lets the
+job in hand finish, then exits; jobs still queued and entries still leased are picked up by the next worker.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+
+import redis
+from dotenv import load_dotenv
+from rq import Queue, SimpleWorker
+from rq.exceptions import StopRequested
+
+from app import delivery, parsing
+from app.connection import connect
+from app.delivery import Courier
+from app.scheduler import Scheduler, batch_size_for
+from app.sending import make_sender
+from app.settings import Settings, load_settings
+from app.store import Store
+from app.throttle import Throttle
+
+log = logging.getLogger("worker")
+QUEUE = "deliveries"
+
+
+class DeliveryWorker(SimpleWorker):
+    """rq's in-process worker, telling our scheduler to stop claiming as soon as a shutdown is asked for."""
+
+    stopping: threading.Event
+
+    def request_stop(self, signum, frame):  # type: ignore[no-untyped-def]
+        self.stopping.set()
+        super().request_stop(signum, frame)
+
+
+def build(settings: Settings) -> tuple[Scheduler, DeliveryWorker, Courier]:
+    store = Store(connect(settings, socket_timeout=None), settings.key_prefix)
+    courier = Courier(store, make_sender(settings),
+                      Throttle(store.redis, store.key("throttle"), settings.sms_rate_limit),
+                      parsing.next_occurrence, lease=settings.lease_seconds, concurrency=settings.send_concurrency,
+                      max_attempts=settings.max_send_attempts, retry_base=settings.retry_base_seconds)
+    jobs_redis = connect(settings, socket_timeout=None)
+    queue = Queue(settings.key_prefix + QUEUE, connection=jobs_redis)
+    scheduler = Scheduler(store, queue, lease=settings.lease_seconds,
+                          batch_size=batch_size_for(settings.sms_rate_limit))
+    worker = DeliveryWorker([queue], connection=jobs_redis)
+    worker.stopping = scheduler.stopping
+    return scheduler, worker, courier
+
+
+def run(settings: Settings) -> None:
+    scheduler, worker, courier = build(settings)
+    delivery.install(courier)
+    thread = threading.Thread(target=scheduler.run, name="scheduler", daemon=True)
+    thread.start()
+    log.info("worker started (rate limit %s/s, %d send threads)", settings.sms_rate_limit or "no",
+             settings.send_concurrency)
+    try:
+        while not scheduler.stopping.is_set():
+            try:
+                worker.work(logging_level="WARNING", with_scheduler=False)
+            except redis.RedisError as err:  # rq gives up on a Redis error: start it again once Redis is back
+                log.warning("rq worker stopped on a Redis error (%s); restarting", err)
+            try:
+                if not scheduler.stopping.wait(1):
+                    worker = _fresh_worker(worker)
+            except StopRequested:  # SIGTERM while between two runs of rq's loop
+                break
+    finally:
+        scheduler.stopping.set()
+        thread.join(timeout=5)
+        courier.pool.shutdown(wait=True)
+        delivery.install(None)
+        log.info("worker stopped")
+
+
+def _fresh_worker(old: DeliveryWorker) -> DeliveryWorker:
+    worker = DeliveryWorker(old.queues, connection=old.connection)
+    worker.stopping = old.stopping
+    return worker
+
+
+def main() -> None:
+    load_dotenv()
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # replaced by rq's warm shutdown once it starts
+    run(load_settings())
+
+
+if __name__ == "__main__":
+    main()
