@@ -5,6 +5,7 @@ import json
 import sys
 from datetime import datetime
 from typing import TextIO
+from zoneinfo import ZoneInfoNotFoundError
 
 import click
 from flask import Flask
@@ -19,6 +20,8 @@ def parse_one(text: str, tz: str, now: str | None) -> dict:
         parsed = parsing.parse(text, tz, moment)
     except (parsing.ParseError, ValueError) as err:
         return {"error": str(err)}
+    except ZoneInfoNotFoundError:
+        return {"error": f"unknown time zone {tz!r}; use an IANA name such as Europe/London"}
     return {"message": parsed.message, "due": parsed.due.isoformat(), "every": parsed.every}
 
 

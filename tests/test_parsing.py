@@ -1,0 +1,232 @@
+"""Tests for app.parsing: the hand-worked corpus (tests/parser_corpus.jsonl) plus focused tests of the conventions."""
+from __future__ import annotations
+
+import ast
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from app.parsing import ParseError, Parsed, describe_when, next_occurrence, parse, warm_up
+
+CORPUS = Path(__file__).with_name("parser_corpus.jsonl")
+MIN_ACCURACY = 0.97
+
+
+def _rows() -> list[dict]:
+    return [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _answer(row: dict) -> dict:
+    """What parse() says for a corpus row, in the corpus' own shape."""
+    try:
+        p = parse(row["text"], row["tz"], datetime.fromisoformat(row["now"]))
+    except ParseError as err:
+        return {"error": err.code}
+    return {"message": p.message, "due": p.due.isoformat(), "every": p.every}
+
+
+def _expected(row: dict) -> dict:
+    if "error" in row:
+        return {"error": row["error"]}
+    return {"message": row["message"], "due": row["due"], "every": row["every"]}
+
+
+def _same(got: dict, exp: dict) -> bool:
+    """Whole-answer match: message, instant *and* UTC offset (so a DST slip counts as wrong), and RRULE."""
+    if "error" in exp or "error" in got:
+        return got == exp
+    g, e = datetime.fromisoformat(got["due"]), datetime.fromisoformat(exp["due"])
+    return (got["message"] == exp["message"] and g == e and g.utcoffset() == e.utcoffset()
+            and got["every"] == exp["every"])
+
+
+def test_corpus_is_big_and_varied():
+    rows = _rows()
+    assert len(rows) >= 300
+    zones = {r["tz"] for r in rows}
+    assert {"America/New_York", "America/Los_Angeles", "Europe/London", "Europe/Berlin", "Asia/Kolkata",
+            "Australia/Sydney", "UTC"} <= zones
+    assert sum("error" in r for r in rows) >= 20
+    assert sum(bool(r.get("every")) for r in rows) >= 50
+
+
+def test_corpus_accuracy():
+    rows = _rows()
+    failures = []
+    for row in rows:
+        got, exp = _answer(row), _expected(row)
+        if not _same(got, exp):
+            failures.append(f"{row['text']!r} [{row['tz']} now={row['now']}]\n    expected {exp}\n    got      {got}")
+    accuracy = 1 - len(failures) / len(rows)
+    print(f"\nparser corpus: {len(rows) - len(failures)}/{len(rows)} whole answers right ({accuracy:.1%})")
+    for line in failures:
+        print("  FAIL " + line)
+    assert accuracy >= MIN_ACCURACY, f"accuracy {accuracy:.1%} < {MIN_ACCURACY:.0%}"
+
+
+# ---------------------------------------------------------------------------------------------- due is always future
+@pytest.mark.parametrize("shift_hours", [0, 5, 11, 13.5, 23.75])
+def test_due_is_always_after_now(shift_hours):
+    for row in _rows():
+        now = datetime.fromisoformat(row["now"]) + timedelta(hours=shift_hours)
+        try:
+            p = parse(row["text"], row["tz"], now)
+        except ParseError as err:
+            assert err.code in ParseError.CODES
+            continue
+        assert p.due.timestamp() > now.timestamp(), (row["text"], now, p.due)
+        assert p.due.tzinfo is not None and getattr(p.due.tzinfo, "key", None) == row["tz"]
+
+
+def test_naive_now_is_wall_time_in_zone():
+    p = parse("gym tomorrow 7am", "Europe/Berlin", datetime(2026, 10, 24, 12, 0))
+    assert p.due.isoformat() == "2026-10-25T07:00:00+01:00"
+
+
+def test_zoneinfo_and_default_now():
+    p = parse("in 2 hours", ZoneInfo("Asia/Kolkata"))
+    assert isinstance(p, Parsed)
+    assert timedelta(hours=1, minutes=59) < p.due - datetime.now(ZoneInfo("Asia/Kolkata")) <= timedelta(hours=2)
+
+
+def test_aware_now_in_another_zone_is_converted():
+    now = datetime(2026, 11, 25, 15, 0, tzinfo=ZoneInfo("UTC"))  # 10:00 in New York
+    assert parse("at 11", "America/New_York", now).due.isoformat() == "2026-11-25T11:00:00-05:00"
+
+
+# ---------------------------------------------------------------------------------------------- errors
+@pytest.mark.parametrize("text,code", [
+    ("", "empty"), ("  ?! ", "empty"), ("call mom", "no_time"), ("sat down", "no_time"), ("may i", "no_time"),
+    ("buy 2", "no_time"), ("at 25:00", "impossible"), ("13pm", "impossible"), ("february 30", "impossible"),
+    ("yesterday", "past"), ("today 8am", "past"), ("in 30 years", "too_far"),
+])
+def test_errors(text, code):
+    now = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("America/New_York"))
+    with pytest.raises(ParseError) as info:
+        parse(text, "America/New_York", now)
+    err = info.value
+    assert err.code == code
+    assert isinstance(err, ValueError)
+    assert 10 < len(str(err)) <= 120
+
+
+# ---------------------------------------------------------------------------------------------- next_occurrence
+NY, SYD, BER = ZoneInfo("America/New_York"), ZoneInfo("Australia/Sydney"), ZoneInfo("Europe/Berlin")
+
+
+@pytest.mark.parametrize("rule,previous,expected", [
+    # daily 08:15 keeps its wall-clock time over the US spring-forward and fall-back changes
+    ("FREQ=DAILY", datetime(2026, 3, 7, 8, 15, tzinfo=NY), "2026-03-08T08:15:00-04:00"),
+    ("FREQ=DAILY", datetime(2026, 10, 31, 8, 15, tzinfo=NY), "2026-11-01T08:15:00-05:00"),
+    ("FREQ=DAILY", datetime(2027, 3, 13, 8, 15, tzinfo=NY), "2027-03-14T08:15:00-04:00"),
+    # weekdays skip the weekend and the DST change in between
+    ("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", datetime(2026, 3, 6, 8, 15, tzinfo=NY), "2026-03-09T08:15:00-04:00"),
+    ("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", datetime(2026, 11, 25, 8, 15, tzinfo=NY), "2026-11-26T08:15:00-05:00"),
+    ("FREQ=WEEKLY;BYDAY=SU", datetime(2026, 3, 29, 9, 0, tzinfo=SYD), "2026-04-05T09:00:00+10:00"),
+    ("FREQ=WEEKLY;BYDAY=SU", datetime(2026, 9, 27, 9, 0, tzinfo=SYD), "2026-10-04T09:00:00+11:00"),
+    ("FREQ=WEEKLY;INTERVAL=2;BYDAY=FR", datetime(2026, 10, 16, 17, 0, tzinfo=BER), "2026-10-30T17:00:00+01:00"),
+    ("FREQ=WEEKLY;BYDAY=TU,TH", datetime(2026, 11, 26, 18, 0, tzinfo=NY), "2026-12-01T18:00:00-05:00"),
+    # monthly / yearly
+    ("FREQ=MONTHLY;BYMONTHDAY=1", datetime(2026, 3, 1, 9, 0, tzinfo=BER), "2026-04-01T09:00:00+02:00"),
+    ("FREQ=MONTHLY;BYMONTHDAY=31", datetime(2027, 1, 31, 9, 0, tzinfo=NY), "2027-03-31T09:00:00-04:00"),
+    ("FREQ=MONTHLY;BYMONTHDAY=-1", datetime(2027, 1, 31, 9, 0, tzinfo=NY), "2027-02-28T09:00:00-05:00"),
+    ("FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=3", datetime(2027, 3, 3, 9, 0, tzinfo=NY), "2028-03-03T09:00:00-05:00"),
+    # hourly and shorter step in elapsed time, across the gap and the repeated hour
+    ("FREQ=HOURLY;INTERVAL=2", datetime(2026, 3, 8, 1, 0, tzinfo=NY), "2026-03-08T04:00:00-04:00"),
+    ("FREQ=HOURLY", datetime(2026, 11, 1, 1, 30, tzinfo=NY), "2026-11-01T01:30:00-05:00"),
+    ("FREQ=MINUTELY;INTERVAL=30", datetime(2026, 11, 25, 23, 45, tzinfo=NY), "2026-11-26T00:15:00-05:00"),
+    # a wall time that does not exist that day moves forward by the gap
+    ("FREQ=DAILY", datetime(2026, 3, 7, 2, 30, tzinfo=NY), "2026-03-08T03:30:00-04:00"),
+])
+def test_next_occurrence(rule, previous, expected):
+    nxt = next_occurrence(rule, previous)
+    assert nxt is not None and nxt.isoformat() == expected
+    assert nxt.timestamp() > previous.timestamp()
+
+
+def test_next_occurrence_until_ends_series():
+    prev = datetime(2026, 11, 29, 9, 0, tzinfo=NY)
+    assert next_occurrence("FREQ=DAILY;UNTIL=20261130T235959Z", prev).isoformat() == "2026-11-30T09:00:00-05:00"
+    assert next_occurrence("FREQ=DAILY;UNTIL=20261129T235959Z", prev) is None
+    assert next_occurrence("FREQ=DAILY;UNTIL=20261130", datetime(2026, 11, 30, 9, 0, tzinfo=NY)) is None
+
+
+def test_next_occurrence_of_parsed_series_chains():
+    now = datetime(2026, 3, 5, 12, 0, tzinfo=NY)
+    p = parse("every weekday 8:15 take pills", "America/New_York", now)
+    dues = [p.due]
+    for _ in range(5):
+        dues.append(next_occurrence(p.every, dues[-1]))
+    assert [d.isoformat() for d in dues] == [
+        "2026-03-06T08:15:00-05:00", "2026-03-09T08:15:00-04:00", "2026-03-10T08:15:00-04:00",
+        "2026-03-11T08:15:00-04:00", "2026-03-12T08:15:00-04:00", "2026-03-13T08:15:00-04:00"]
+
+
+def test_next_occurrence_needs_aware_datetime():
+    with pytest.raises(ValueError):
+        next_occurrence("FREQ=DAILY", datetime(2026, 1, 1, 9, 0))
+
+
+# ---------------------------------------------------------------------------------------------- describe_when
+THIS_YEAR = datetime.now(NY).year
+
+
+@pytest.mark.parametrize("due,every,words", [
+    (datetime(2026, 11, 25, 7, 0, tzinfo=NY), "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", "every weekday at 7:00 AM"),
+    (datetime(2026, 11, 26, 8, 15, tzinfo=NY), "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", "every weekday at 8:15 AM"),
+    (datetime(2026, 11, 30, 9, 0, tzinfo=NY), "FREQ=WEEKLY;BYDAY=MO", "every Monday at 9:00 AM"),
+    (datetime(2026, 11, 26, 18, 0, tzinfo=NY), "FREQ=WEEKLY;BYDAY=TU,TH", "every Tuesday and Thursday at 6:00 PM"),
+    (datetime(2026, 11, 27, 6, 0, tzinfo=NY), "FREQ=WEEKLY;BYDAY=MO,WE,FR",
+     "every Monday, Wednesday and Friday at 6:00 AM"),
+    (datetime(2026, 11, 25, 15, 0, tzinfo=NY), "FREQ=HOURLY;INTERVAL=2", "every 2 hours from 3:00 PM"),
+    (datetime(2026, 11, 25, 15, 0, tzinfo=NY), "FREQ=HOURLY", "every hour from 3:00 PM"),
+    (datetime(2026, 11, 25, 10, 30, tzinfo=NY), "FREQ=MINUTELY;INTERVAL=30", "every 30 minutes from 10:30 AM"),
+    (datetime(2026, 12, 1, 9, 0, tzinfo=NY), "FREQ=MONTHLY;BYMONTHDAY=1", "every month on the 1st at 9:00 AM"),
+    (datetime(2026, 12, 22, 9, 0, tzinfo=NY), "FREQ=MONTHLY;BYMONTHDAY=22", "every month on the 22nd at 9:00 AM"),
+    (datetime(2026, 11, 30, 9, 0, tzinfo=NY), "FREQ=MONTHLY;BYMONTHDAY=-1",
+     "every month on the last day at 9:00 AM"),
+    (datetime(2027, 3, 3, 9, 0, tzinfo=NY), "FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=3", "every year on 3 March at 9:00 AM"),
+    (datetime(2026, 11, 26, 0, 0, tzinfo=NY), "FREQ=DAILY", "every day at 12:00 AM"),
+    (datetime(2026, 11, 26, 12, 0, tzinfo=NY), "FREQ=DAILY", "every day at 12:00 PM"),
+])
+def test_describe_recurring(due, every, words):
+    assert describe_when(due, every) == words
+
+
+def test_describe_one_off_uses_weekday_and_date():
+    due = datetime(THIS_YEAR, 11, 25, 7, 0, tzinfo=NY)
+    assert describe_when(due, None) == f"on {due:%a} 25 Nov at 7:00 AM"
+    later = datetime(THIS_YEAR + 1, 1, 1, 17, 5, tzinfo=NY)
+    assert describe_when(later, None) == f"on {later:%a} 1 Jan {THIS_YEAR + 1} at 5:05 PM"
+    text = describe_when(datetime.now(NY) + timedelta(hours=1), None)
+    assert "today" not in text and "tomorrow" not in text
+
+
+def test_describe_uses_dues_own_zone():
+    due = datetime(THIS_YEAR, 6, 1, 9, 0, tzinfo=ZoneInfo("Asia/Kolkata"))
+    assert describe_when(due, None).endswith("at 9:00 AM")
+
+
+def test_describe_interval_series_names_its_start():
+    due = datetime(THIS_YEAR, 11, 30, 10, 0, tzinfo=NY)
+    assert describe_when(due, "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO") == \
+        f"every other Monday at 10:00 AM, starting {due:%a} 30 Nov"
+
+
+# ---------------------------------------------------------------------------------------------- module hygiene
+def test_warm_up_is_idempotent():
+    warm_up()
+    warm_up()
+
+
+def test_module_is_pure():
+    src = Path(__file__).resolve().parents[1] / "app" / "parsing.py"
+    tree = ast.parse(src.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            assert node.level == 0 and not (node.module or "").startswith(("app", "flask", "redis"))
+        elif isinstance(node, ast.Import):
+            assert not any(a.name.split(".")[0] in ("app", "flask", "redis") for a in node.names)
