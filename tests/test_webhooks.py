@@ -135,3 +135,22 @@ def test_redis_down_answers_503_so_vonage_retries(env):
     response = client.post("/webhooks/inbound-sms", data=inbound("gym tomorrow 7am"))
     assert response.status_code == 503 and response.json["error"]["code"] == "unavailable"
     assert client.get("/healthz").status_code == 503
+
+
+def test_recurring_text_is_stored_as_a_series_and_confirmed_in_words(client, app):
+    client.post("/webhooks/inbound-sms", data=inbound("every weekday 8:15 take pills"))
+    reminder = next(r for r in scheduled(app) if r.kind == "reminder")
+    reply = next(r for r in scheduled(app) if r.kind == "reply")
+    assert reminder.message == "take pills" and reminder.every == "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"
+    assert (reminder.due_local.hour, reminder.due_local.minute) == (8, 15)
+    assert reminder.due_local.weekday() < 5
+    assert reply.message == 'Got it: "take pills" every weekday at 8:15 AM. Reply LIST to see your reminders.'
+
+
+def test_very_long_reminder_gets_a_one_segment_confirmation(client, app):
+    text = "tomorrow 9am " + "renew the car insurance and check the policy number " * 6
+    client.post("/webhooks/inbound-sms", data=inbound(text))
+    reminder = next(r for r in scheduled(app) if r.kind == "reminder")
+    reply = next(r for r in scheduled(app) if r.kind == "reply")
+    assert reminder.message.startswith("renew the car insurance") and len(reminder.message) > 250  # kept whole
+    assert len(reply.message) <= 160 and '..."' in reply.message
