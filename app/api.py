@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hmac
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, jsonify, request
@@ -62,7 +62,13 @@ def create_reminder() -> ResponseReturnValue:
         first = err.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or None
         raise ApiError(422, "invalid", f"{field}: {first['msg']}" if field else first["msg"], field) from None
-    tz = zone_for(new.phone_number, services().settings.default_timezone)
+    settings = services().settings
+    if new.remind_when - datetime.now(timezone.utc) > timedelta(days=settings.max_days_ahead):
+        raise ApiError(422, "invalid", f"remind_when: at most {settings.max_days_ahead} days ahead", "remind_when")
+    if services().store.person(new.phone_number).opted_out:
+        raise ApiError(409, "opted_out", "this number has opted out (texted STOP); it must text START first",
+                       "phone_number")
+    tz = services().store.person(new.phone_number).tz or zone_for(new.phone_number, settings.default_timezone)
     reminder = Reminder(phone=new.phone_number, message=new.message, due=new.remind_when.timestamp(), tz=tz)
     (rid,) = services().store.add([reminder])
     return jsonify(as_json(services().store.get(rid))), 201

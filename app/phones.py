@@ -21,13 +21,17 @@ def normalise(raw: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164).lstrip("+")
 
 
-def zone_for(phone: str, default: str) -> str:
-    """The number's zone when it has exactly one (by area code, else by country), else `default`."""
+def number_zone(phone: str) -> str | None:
+    """The number's zone when it has exactly one (by area code, else by country); None when it is ambiguous."""
     try:
         number = phonenumbers.parse("+" + phone, None)
     except phonenumbers.NumberParseException:
-        return default
+        return None
     zones = [z for z in number_zones.time_zones_for_number(number) if z != number_zones.UNKNOWN_TIMEZONE]
     if not zones:  # numbers outside phonenumbers' ranges (test and fictional ones) still have a country
         zones = pytz.country_timezones.get(phonenumbers.region_code_for_country_code(number.country_code), [])
-    return zones[0] if len(zones) == 1 else default
+    return zones[0] if len(zones) == 1 else None
+
+
+def zone_for(phone: str, default: str) -> str:
+    return number_zone(phone) or default

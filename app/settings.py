@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 SIGNATURE_METHODS = ("md5", "sha1", "sha256", "sha512")
+SIMULATOR_MODES = ("auto", "on", "off")
 
 
 class SettingsError(ValueError):
@@ -31,12 +32,18 @@ class Settings:
     vonage_timeout: int = 10
     api_tokens: tuple[str, ...] = field(default_factory=tuple)
     default_timezone: str = "UTC"
+    simulator: str = "auto"  # the phone simulator page: on, off, or auto (on when Vonage is not configured)
     sms_rate_limit: float = 30.0
     send_concurrency: int = 32
     lease_seconds: float = 60.0
     max_send_attempts: int = 6
     retry_base_seconds: float = 2.0
     key_prefix: str = "rmd:"
+    reminders_per_minute: int = 10  # new reminders one number may make per minute
+    max_pending: int = 100  # pending reminders per number
+    max_days_ahead: int = 365  # how far ahead a reminder may be set
+    texts_per_minute: int = 20  # inbound texts per number per minute that get an answer (no reply storms)
+    concat_timeout: int = 300  # seconds to wait for the rest of a long message before saying so
 
     @property
     def vonage_enabled(self) -> bool:
@@ -46,6 +53,10 @@ class Settings:
     @property
     def signatures_required(self) -> bool:
         return bool(self.vonage_signature_secret)
+
+    @property
+    def simulator_enabled(self) -> bool:
+        return self.simulator == "on" or (self.simulator == "auto" and not self.vonage_enabled)
 
 
 def _number(env: Mapping[str, str], name: str, default: float, minimum: float = 0) -> float:
@@ -59,6 +70,12 @@ def _number(env: Mapping[str, str], name: str, default: float, minimum: float = 
     if value < minimum:
         raise SettingsError(f"{name} must be at least {minimum:g}, got {raw!r}")
     return value
+
+
+def _choice(value: str, name: str, allowed: tuple[str, ...]) -> str:
+    if value.lower() not in allowed:
+        raise SettingsError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
+    return value.lower()
 
 
 def _zone(name: str) -> str:
@@ -92,10 +109,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         vonage_timeout=int(_number(env, "VONAGE_TIMEOUT", Settings.vonage_timeout, minimum=1)),
         api_tokens=tuple(t.strip() for t in (get("API_TOKEN") or "").split(",") if t.strip()),
         default_timezone=_zone(get("DEFAULT_TIMEZONE") or "UTC"),
+        simulator=_choice(get("SIMULATOR") or "auto", "SIMULATOR", SIMULATOR_MODES),
         sms_rate_limit=_number(env, "SMS_RATE_LIMIT", Settings.sms_rate_limit),
         send_concurrency=int(_number(env, "SEND_CONCURRENCY", Settings.send_concurrency, minimum=1)),
         lease_seconds=_number(env, "LEASE_SECONDS", Settings.lease_seconds, minimum=1),
         max_send_attempts=int(_number(env, "MAX_SEND_ATTEMPTS", Settings.max_send_attempts, minimum=1)),
         retry_base_seconds=_number(env, "RETRY_BASE_SECONDS", Settings.retry_base_seconds),
         key_prefix=get("REDIS_KEY_PREFIX") or Settings.key_prefix,
+        reminders_per_minute=int(_number(env, "REMINDERS_PER_MINUTE", Settings.reminders_per_minute, minimum=1)),
+        max_pending=int(_number(env, "MAX_PENDING_PER_NUMBER", Settings.max_pending, minimum=1)),
+        max_days_ahead=int(_number(env, "MAX_DAYS_AHEAD", Settings.max_days_ahead, minimum=1)),
+        texts_per_minute=int(_number(env, "TEXTS_PER_MINUTE", Settings.texts_per_minute, minimum=1)),
+        concat_timeout=int(_number(env, "CONCAT_TIMEOUT_SECONDS", Settings.concat_timeout, minimum=1)),
     )

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 import redis
 
 Kind = Literal["reminder", "reply"]
+PENDING = ("pending", "sending", "held")  # not yet sent: may still be changed or cancelled
 DONE_TTL = 7 * 24 * 3600
 INBOUND_TTL = 2 * 24 * 3600
 _LUA = Path(__file__).with_name("lua")
@@ -74,6 +75,27 @@ class Reminder:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class Person:
+    """What the service remembers about a number: its zone, whether it opted out, and its recent context."""
+
+    phone: str
+    tz: str | None = None
+    asked_tz: bool = False  # we asked once for a zone it could not tell from the number
+    opted_out: bool = False
+    listed: tuple[str, ...] = ()  # ids in the order the last LIST showed them (CANCEL n)
+    last_created: str | None = None  # UNDO
+    last_sent: tuple[str, float] | None = None  # (id, when) of the last reminder delivered (SNOOZE)
+
+    @classmethod
+    def from_hash(cls, phone: str, raw: dict) -> "Person":
+        h = {_text(k): _text(v) for k, v in raw.items()}
+        sent_id, _, sent_at = h.get("sent", "").partition(":")
+        return cls(phone=phone, tz=h.get("tz"), asked_tz=h.get("asked") == "1", opted_out="out" in h,
+                   listed=tuple(filter(None, h.get("list", "").split(","))), last_created=h.get("last"),
+                   last_sent=(sent_id, float(sent_at)) if sent_at else None)
+
+
 class Store:
     """All reads and writes of reminders; nothing else in the app knows the key layout."""
 
@@ -83,6 +105,8 @@ class Store:
         self._add = client.register_script((_LUA / "add.lua").read_text())
         self._claim = client.register_script((_LUA / "claim.lua").read_text())
         self._begin = client.register_script((_LUA / "begin.lua").read_text())
+        self._concat = client.register_script((_LUA / "concat.lua").read_text())
+        self._hold = client.register_script((_LUA / "hold.lua").read_text())
         self._settle = client.register_script((_LUA / "settle.lua").read_text())
 
     def key(self, *parts: str) -> str:
@@ -120,38 +144,85 @@ class Store:
         """Put a claimed entry back on the schedule: a retry (same occurrence) or a series' next occurrence."""
         updated = replace(rem, due=at, attempts=0) if next_occurrence else rem
         index = repr(at) if (rem.kind == "reminder" and next_occurrence) else ""
-        return self._settle_call(rem, token, "reschedule", repr(at), updated.record(), index)
+        return self._settle_call(rem, token, "reschedule", repr(at), updated.record(), index,
+                                 sent=next_occurrence)
+
+    def update(self, rem: Reminder) -> bool:
+        """Store a changed pending reminder (new time, zone or text) and put it on the schedule at `rem.due`."""
+        return self._settle_call(rem, "", "reschedule", repr(rem.due), rem.record(), repr(rem.due))
 
     def finish(self, rem: Reminder, token: str, status: str, detail: str | None = None) -> bool:
         """End an entry: sent, failed (dead-lettered) or cancelled; keeps how it ended for a week."""
         dead = repr(time.time()) if status == "failed" else ""
-        return self._settle_call(rem, token, "finish", rem.final_record(status, detail), str(DONE_TTL), dead)
+        return self._settle_call(rem, token, "finish", rem.final_record(status, detail), str(DONE_TTL), dead,
+                                 sent=status == "sent")
 
-    def cancel(self, rid: str) -> Reminder | None:
+    def cancel(self, rid: str, detail: str | None = None) -> Reminder | None:
         """Cancel a pending reminder (a whole series if recurring); None if there is none by that id."""
         rem = self.get(rid)
-        if rem is None or rem.status not in ("pending", "sending") or rem.kind != "reminder":
+        if rem is None or rem.status not in PENDING or rem.kind != "reminder":
             return None
-        return rem if self.finish(rem, "", "cancelled") else None
+        return rem if self.finish(rem, "", "cancelled", detail) else None
 
-    def _settle_call(self, rem: Reminder, token: str, mode: str, *args: str) -> bool:
+    def discard(self, rid: str) -> bool:
+        """Drop any unsent entry (a reply that is no longer wanted)."""
+        rem = self.get(rid)
+        return rem is not None and rem.status in PENDING and self.finish(rem, "", "cancelled")
+
+    def _settle_call(self, rem: Reminder, token: str, mode: str, *args: str, sent: bool = False) -> bool:
         keys = [self.key("due"), self.key("data"), self.key("claims"), self.key("p", rem.phone),
-                self.key("done", rem.id), self.key("dead")]
-        return bool(self._settle(keys=keys, args=[rem.id, token, mode, *args]))
+                self.key("done", rem.id), self.key("dead"), self.key("person", rem.phone)]
+        marker = f"{rem.id}:{time.time():.0f}" if sent and rem.kind == "reminder" else ""
+        return bool(self._settle(keys=keys, args=[rem.id, token, mode, *args, marker]))
 
     def collect_part(self, phone: str, ref: str, part: int, total: int, text: str, message_id: str,
-                     ttl: int = 600) -> tuple[str, str] | None:
-        """Keep one part of a long inbound SMS. Once every part is in: the joined text and the first part's
-        message id, which stands for the whole (a retried part then finds it already handled)."""
+                     ttl: int = 600) -> tuple[str, str, list[tuple[str, str]]]:
+        """Keep one part of a long inbound SMS. Returns ('first' | 'wait', '', []) until every part is in, then
+        ('complete', the give-up reply's id or '', parts as (message id, text))."""
         key = self.key("concat", phone, ref)
+        state, *rest = [_text(x) for x in self._concat(keys=[key], args=[part, json.dumps([message_id, text]),
+                                                                          total, ttl])]
+        if state != "complete":
+            return state, "", []
+        return state, rest[0], [tuple(json.loads(p)) for p in rest[1:]]
+
+    def arm_part_timer(self, phone: str, ref: str, timer_id: str) -> bool:
+        """Record the give-up reply of a long message; False if the message completed meanwhile."""
+        return bool(self.redis.hsetnx(self.key("concat", phone, ref), "timer", timer_id))
+
+    # --- people --------------------------------------------------------------------------------------------
+
+    def person(self, phone: str) -> Person:
+        return Person.from_hash(phone, self.redis.hgetall(self.key("person", phone)))
+
+    def remember(self, phone: str, **fields: str | None) -> None:
+        """Set (or, with None, forget) a number's fields: tz, asked, out, list, last."""
+        key = self.key("person", phone)
         pipe = self.redis.pipeline(transaction=True)
-        pipe.hset(key, str(part), json.dumps([message_id, text]))
-        pipe.expire(key, ttl)
-        pipe.hgetall(key)
-        parts = {int(k): json.loads(v) for k, v in pipe.execute()[2].items()}
-        if any(i not in parts for i in range(1, total + 1)):
-            return None
-        return "".join(parts[i][1] for i in range(1, total + 1)), parts[1][0]
+        if keep := {k: v for k, v in fields.items() if v is not None}:
+            pipe.hset(key, mapping=keep)
+        if drop := [k for k, v in fields.items() if v is None]:
+            pipe.hdel(key, *drop)
+        pipe.execute()
+
+    def hold(self, phone: str) -> int:
+        """Take a number's reminders off the schedule (opt-out); they stay stored, listed as held."""
+        return int(self._hold(keys=[self.key("due"), self.key("claims"), self.key("p", phone)]))
+
+    def seen_inbound(self, message_id: str) -> bool:
+        return bool(self.redis.exists(self.key("in", message_id)))
+
+    def hit(self, counter: str, phone: str, window: int = 60) -> int:
+        """Count an event for a number in the current window (rate limits); returns the count so far."""
+        key = self.key("rate", counter, phone, str(int(time.time() // window)))
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.incr(key)
+        pipe.expire(key, window * 2)
+        return int(pipe.execute()[0])
+
+    def first_time(self, what: str, phone: str, seconds: int) -> bool:
+        """True at most once per `seconds` for this number (e.g. one polite refusal a minute)."""
+        return bool(self.redis.set(self.key("once", what, phone), "1", nx=True, ex=seconds))
 
     # --- reading -------------------------------------------------------------------------------------------
 
@@ -159,19 +230,26 @@ class Store:
         pipe = self.redis.pipeline(transaction=True)
         pipe.hget(self.key("data"), rid)
         pipe.hexists(self.key("claims"), rid)
+        pipe.zscore(self.key("due"), rid)
         pipe.get(self.key("done", rid))
-        raw, claimed, done = pipe.execute()
+        raw, claimed, scheduled, done = pipe.execute()
         if raw is not None:
-            return Reminder.from_record(rid, raw, status="sending" if claimed else "pending")
+            status = "held" if scheduled is None else "sending" if claimed else "pending"
+            return Reminder.from_record(rid, raw, status=status)
         return Reminder.from_record(rid, done) if done is not None else None
 
     def for_phone(self, phone: str) -> list[Reminder]:
-        """A number's pending reminders, soonest first."""
+        """A number's unsent reminders (pending, or held while it opted out), soonest first."""
         ids = [_text(i) for i in self.redis.zrange(self.key("p", phone), 0, -1)]
         if not ids:
             return []
-        raws = self.redis.hmget(self.key("data"), ids)
-        return [Reminder.from_record(i, raw) for i, raw in zip(ids, raws) if raw is not None]
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hmget(self.key("data"), ids)
+        for rid in ids:
+            pipe.zscore(self.key("due"), rid)
+        raws, *scores = pipe.execute()
+        return [Reminder.from_record(i, raw, status="pending" if score is not None else "held")
+                for i, raw, score in zip(ids, raws, scores) if raw is not None]
 
     def next_due(self) -> float | None:
         first = self.redis.zrange(self.key("due"), 0, 0, withscores=True)

@@ -33,9 +33,11 @@ def inbound_sms() -> ResponseReturnValue:
     if phone is None:
         log.info("ignoring inbound SMS from a sender that is not a phone number")
         return "", 204
-    text, message_id = _whole_text(params, phone, message_id)  # Redis down: 503 (errors.py), Vonage retries
-    if text is not None:
-        services().conversation.receive(phone, text, message_id)
+    conversation = services().conversation  # Redis down: 503 (errors.py), so Vonage retries
+    if params.get("concat", "").lower() == "true":
+        conversation.receive_part(phone, *_part(params), params["text"], message_id)
+    else:
+        conversation.receive(phone, params["text"], message_id)
     return "", 204
 
 
@@ -76,13 +78,10 @@ def _verify_signature(params: dict[str, str]) -> None:
         raise ApiError(401, "stale_signature", "the signed timestamp is too old (a replay?)", "timestamp")
 
 
-def _whole_text(params: dict[str, str], phone: str, message_id: str) -> tuple[str | None, str]:
-    """A long SMS arrives in parts: keep them until all are in; the joined text counts as one message."""
-    if params.get("concat", "").lower() != "true":
-        return params["text"], message_id
+def _part(params: dict[str, str]) -> tuple[str, int, int]:
+    """A long SMS arrives in parts: (concat-ref, part, total), checked."""
     ref, total, part = params.get("concat-ref", ""), params.get("concat-total", ""), params.get("concat-part", "")
     if not (ref and total.isdigit() and part.isdigit() and 1 <= int(part) <= int(total) <= 255):
         raise ApiError(400, "invalid_field", "concat-ref, concat-total and concat-part do not describe a part",
                        "concat-part")
-    whole = services().store.collect_part(phone, ref, int(part), int(total), params["text"], message_id)
-    return whole if whole is not None else (None, message_id)
+    return ref, int(part), int(total)

@@ -27,3 +27,39 @@ def signed(params: dict[str, str], secret: str, method: str = "sha256", timestam
 
 def auth(token: str = "test-token") -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+class Phone:
+    """A person texting the service: each text goes through the real webhook, then whatever is due is delivered
+    in-process through the real courier, sender and SDK to the fake Vonage, and the texts back are returned."""
+
+    def __init__(self, client, app, fake, number: str = SENDER) -> None:
+        from app import parsing
+        from app.delivery import Courier
+        from app.sending import make_sender
+        from app.throttle import Throttle
+
+        services = app.extensions["reminders"]
+        self.client, self.fake, self.number, self.store = client, fake, number, services.store
+        self.courier = Courier(self.store, make_sender(services.settings),
+                               Throttle(self.store.redis, self.store.key("throttle"), 0), parsing.next_occurrence)
+        self.seen = 0
+
+    def text(self, words: str, **extra: str) -> list[str]:
+        response = self.client.post("/webhooks/inbound-sms", data=inbound(words, msisdn=self.number, **extra))
+        assert response.status_code == 204, response.data
+        return self.deliver()
+
+    def deliver(self) -> list[str]:
+        """Send what is due now; the texts this number received since the last call."""
+        token = f"test-{time.time_ns()}"
+        while ids := self.store.claim(time.time(), time.time() + 60, 100, token):
+            self.courier.deliver(token, ids)
+        mine = [m["text"] for m in self.fake.messages if m["to"] == self.number]
+        new, self.seen = mine[self.seen:], len(mine)
+        return new
+
+    def ask(self, words: str) -> str:
+        """Text something that gets exactly one reply, and return it."""
+        (answer,) = self.text(words)
+        return answer

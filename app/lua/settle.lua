@@ -1,8 +1,10 @@
 -- Ends a claim: either reschedules the entry (a retry, or a recurring reminder's next occurrence) or finishes it
 -- (sent, failed, cancelled), leaving a short-lived record of how it ended. Only the claim's holder may settle it;
 -- an empty token settles whatever holds it (cancels).
--- KEYS[1] due, KEYS[2] data, KEYS[3] claims, KEYS[4] phone index, KEYS[5] done key, KEYS[6] dead-letter zset.
--- ARGV[1] id, ARGV[2] token, ARGV[3] 'reschedule' | 'finish'.
+-- KEYS[1] due, KEYS[2] data, KEYS[3] claims, KEYS[4] phone index, KEYS[5] done key, KEYS[6] dead-letter zset,
+-- KEYS[7] the person's hash.
+-- ARGV[1] id, ARGV[2] token, ARGV[3] 'reschedule' | 'finish', ARGV[7] '<id>:<time>' when a reminder was just
+-- delivered (what SNOOZE repeats), else ''.
 --   reschedule: ARGV[4] score, ARGV[5] record json, ARGV[6] phone index score ('' = not indexed)
 --   finish:     ARGV[4] final record json, ARGV[5] its ttl, ARGV[6] dead-letter score ('' = not dead)
 local id = ARGV[1]
@@ -12,6 +14,7 @@ elseif redis.call('HEXISTS', KEYS[2], id) == 0 then
   return 0
 end
 redis.call('HDEL', KEYS[3], id)
+if ARGV[7] ~= '' then redis.call('HSET', KEYS[7], 'sent', ARGV[7]) end
 if ARGV[3] == 'reschedule' then
   redis.call('HSET', KEYS[2], id, ARGV[5])
   redis.call('ZADD', KEYS[1], ARGV[4], id)

@@ -1,0 +1,250 @@
+"""Talking to the service by SMS: every command, time zones, opt-out, odd messages and abuse limits, end to end
+(inbound webhook → conversation → schedule → courier → vonage SDK → fake Vonage)."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from app import create_app
+from tests.helpers import Phone, inbound
+from tests.support.fake_vonage import count_segments, is_gsm7
+
+AMBIGUOUS = "15555550100"  # a US number whose area code has no single zone
+
+
+@pytest.fixture()
+def phone(client, app, fake_vonage) -> Phone:
+    return Phone(client, app, fake_vonage)
+
+
+def one_segment(text: str) -> bool:
+    return count_segments(text, unicode=not is_gsm7(text)) == 1
+
+
+@pytest.mark.parametrize("word", ["HELP", "help", "Info", "?", " help! "])
+def test_help_explains_with_examples_and_how_to_stop(phone, word):
+    answer = phone.ask(word)
+    assert "gym tomorrow 7am" in answer and "STOP" in answer and one_segment(answer)
+
+
+def test_list_numbers_reminders_soonest_first_in_local_time(phone):
+    assert "No reminders" in phone.ask("LIST")
+    phone.text("dentist friday at 3pm")
+    phone.text("gym tomorrow 7am")
+    phone.text("every weekday 8:15 take pills")
+    answer = phone.ask("list")
+    lines = answer.splitlines()
+    assert len(lines) == 3 and all(line.startswith(f"{i}. ") for i, line in enumerate(lines, 1))
+    assert "7:00 AM" in answer and "3:00 PM" in answer and "every weekday 8:15 AM" in answer
+    assert one_segment(answer)
+
+
+def test_long_list_is_cut_to_one_segment(phone):
+    for hour in range(1, 10):
+        phone.text(f"water the plants in the greenhouse in {hour} hours")
+    answer = phone.ask("LIST")
+    assert one_segment(answer) and answer.splitlines()[-1].startswith("+") and "more" in answer
+
+
+def test_cancel_by_the_number_in_the_last_list(phone):
+    phone.text("dentist in 3 hours")
+    phone.text("gym in 1 hour")
+    phone.text("call mom in 2 hours")
+    phone.ask("LIST")
+    assert phone.ask("Cancel 2") == 'Cancelled #2: "call mom".'
+    assert [r.message for r in phone.store.for_phone(phone.number)] == ["gym", "dentist"]
+    assert "no reminder #7" in phone.ask("DELETE 7")
+    assert 'Cancelled #1: "gym"' in phone.ask("delete #1")
+
+
+def test_cancel_all(phone):
+    phone.text("gym in 1 hour")
+    phone.text("every day 9am stretch")
+    assert phone.ask("CANCEL ALL") == "Cancelled all your reminders (2)."
+    assert phone.store.for_phone(phone.number) == []
+
+
+def test_cancelling_a_series_stops_it(phone):
+    phone.text("every 2 hours drink water")
+    (series,) = phone.store.for_phone(phone.number)
+    assert series.every == "FREQ=HOURLY;INTERVAL=2"
+    phone.ask("LIST")
+    phone.ask("cancel 1")
+    assert phone.store.get(series.id).status == "cancelled" and phone.store.next_due() is None
+
+
+def test_undo_cancels_the_last_reminder_made(phone):
+    phone.text("gym in 1 hour")
+    phone.text("dentist in 2 hours")
+    assert phone.ask("UNDO") == 'Undone: "dentist" is cancelled.'
+    assert [r.message for r in phone.store.for_phone(phone.number)] == ["gym"]
+    assert "Nothing to undo" in phone.ask("undo")
+
+
+def test_snooze_repeats_the_reminder_that_just_arrived(phone):
+    assert "Nothing to snooze" in phone.ask("SNOOZE")
+    phone.text("stretch in 1 second")
+    time.sleep(1.2)
+    assert phone.deliver() == ["stretch"]
+    started = time.time()
+    assert phone.ask("snooze").startswith('Snoozed: "stretch" again at ')
+    (again,) = phone.store.for_phone(phone.number)
+    assert again.message == "stretch" and again.due - started == pytest.approx(600, abs=5)
+    phone.ask("SNOOZE 1h")
+    assert sorted(round(r.due - started) for r in phone.store.for_phone(phone.number)) == [600, 3600]
+    assert "how long" in phone.ask("snooze for ages")
+
+
+def test_tz_shows_and_sets_the_zone_by_name_city_or_abbreviation(phone):
+    assert phone.ask("TZ").startswith("Your time zone is America/Los_Angeles")
+    assert phone.ask("TZ Europe/London").startswith("Time zone set to Europe/London; it's ")
+    assert phone.ask("tz new york").startswith("Time zone set to America/New_York")
+    assert phone.ask("TZ EST").startswith("Time zone set to America/New_York")
+    assert "don't know the time zone" in phone.ask("TZ Atlantis")
+    phone.text("gym tomorrow 7am")
+    (gym,) = phone.store.for_phone(phone.number)
+    assert gym.tz == "America/New_York" and gym.due_local.hour == 7
+
+
+def test_a_number_with_several_zones_is_asked_once(client, app, fake_vonage):
+    phone = Phone(client, app, fake_vonage, number=AMBIGUOUS)
+    first = phone.ask("gym tomorrow 7am")
+    assert first.endswith("Reply TZ <city> to set your time zone.") and one_segment(first)
+    assert "TZ <city>" not in phone.ask("dentist friday 3pm")
+    (gym, _) = phone.store.for_phone(AMBIGUOUS)
+    assert gym.tz == "UTC" and gym.due_local.hour == 7  # DEFAULT_TIMEZONE until told
+    assert "2 reminders moved to your local time" in phone.ask("TZ Chicago")
+    moved = {r.message: r for r in phone.store.for_phone(AMBIGUOUS)}
+    assert moved["gym"].tz == "America/Chicago" and moved["gym"].due_local.hour == 7  # still 7am, their 7am
+
+
+@pytest.mark.parametrize("word", ["STOP", "stop", "StopAll", "UNSUBSCRIBE", "cancel", "END", "quit."])
+def test_every_opt_out_word_stops_everything_with_one_last_confirmation(phone, word):
+    phone.text("gym in 1 hour")
+    answer = phone.ask(word)
+    assert "unsubscribed" in answer and "START" in answer
+    assert phone.text("HELP") == [] and phone.text("gym tomorrow 7am") == []  # nothing more is ever sent
+    assert [r.status for r in phone.store.for_phone(phone.number)] == ["held"]
+
+
+def test_stop_holds_a_reminder_past_its_due_time_and_start_resumes_the_rest(phone):
+    phone.text("missed in 1 second")
+    phone.text("resumed in 4 seconds")
+    stopped_at = time.time()
+    phone.ask("STOP")
+    time.sleep(max(0, stopped_at + 1.5 - time.time()))
+    assert phone.deliver() == []  # due, but held: not sent
+    assert "1 reminder resumed" in phone.ask("START")
+    statuses = {r.message: r.status for r in phone.store.for_phone(phone.number)}
+    assert statuses == {"resumed": "pending"}  # the one due while opted out is not sent late
+    time.sleep(max(0, stopped_at + 4.2 - time.time()))
+    assert phone.deliver() == ["resumed"]
+    assert "subscribed already" in phone.ask("UNSTOP")
+
+
+def test_a_held_series_resumes_at_its_next_occurrence(phone):
+    phone.text("every 2 seconds blink")
+    phone.ask("STOP")
+    time.sleep(2.5)
+    phone.ask("START")
+    (series,) = phone.store.for_phone(phone.number)
+    assert series.status == "pending" and series.due > time.time()
+
+
+def test_long_message_in_parts_gives_up_and_says_so(env, fake_vonage):
+    app = create_app({**env, "CONCAT_TIMEOUT_SECONDS": "1"})
+    phone = Phone(app.test_client(), app, fake_vonage)
+    part = inbound("remind me to call the bank ", msisdn=phone.number, concat="true", **{
+        "concat-ref": "7", "concat-total": "2", "concat-part": "1"})
+    assert phone.client.post("/webhooks/inbound-sms", data=part).status_code == 204
+    assert phone.deliver() == []
+    time.sleep(1.2)
+    assert phone.deliver() == ["Part of your long message never arrived, so I couldn't read it. Please send it again."]
+    assert phone.store.for_phone(phone.number) == []
+
+
+def test_completed_long_message_disarms_the_give_up_reply(env, fake_vonage):
+    app = create_app({**env, "CONCAT_TIMEOUT_SECONDS": "1"})
+    phone = Phone(app.test_client(), app, fake_vonage)
+    for n, text in [(2, "tomorrow at 9am"), (1, "call the bank ")]:
+        phone.text(text, concat="true", **{"concat-ref": "8", "concat-total": "2", "concat-part": str(n)})
+    time.sleep(1.2)
+    assert phone.deliver() == []
+    (reminder,) = phone.store.for_phone(phone.number)
+    assert reminder.message == "call the bank"
+    assert len([m for m in fake_vonage.messages if m["text"].startswith("Got it")]) == 1
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("", "gym tomorrow 7am"),  # nothing said: how to use it
+    ("   \n\t ", "gym tomorrow 7am"),
+    ("\x00\x07\x1b", "gym tomorrow 7am"),
+    ("🦷🪥 dentist tomorrow 9am", 'Got it: "🦷🪥 dentist"'),
+    ("in 10 minutes", 'Got it: "Reminder"'),
+    ("pay r\x00ent friday 9am", 'Got it: "pay rent"'),
+])
+def test_odd_messages_get_a_sensible_answer(phone, text, expect):
+    answer = phone.ask(text)
+    assert answer.startswith(expect) or expect in answer
+    assert one_segment(answer)
+
+
+def test_unicode_type_message(phone):
+    answer = phone.ask("Zahnarzt 🦷 morgen früh um 9")  # not understood: a helpful reply, nothing breaks
+    assert one_segment(answer)
+    assert phone.ask("Café ☕ with Zoë tomorrow 10am").startswith('Got it: "Café ☕ with Zoë"')
+
+
+def test_two_thousand_characters(phone):
+    long = "tomorrow 9am " + ("call the plumber about the boiler and the leaking tap. " * 40)[:1987]
+    answer = phone.ask(long)
+    assert "too long" in answer and one_segment(answer)
+    assert phone.store.for_phone(phone.number) == []
+    answer = phone.ask("tomorrow 9am " + "x" * 900)
+    (kept,) = phone.store.for_phone(phone.number)
+    assert len(kept.message) == 900 and one_segment(answer)  # the reminder's own text is kept whole
+
+
+def test_reminder_text_is_sent_whole_even_when_long(phone):
+    phone.text("in 1 second " + "bring the passport, the tickets and the charger " * 5)
+    time.sleep(1.2)
+    (sent,) = phone.deliver()
+    assert sent == ("bring the passport, the tickets and the charger " * 5).strip()
+
+
+def test_new_reminders_are_limited_per_minute_with_one_polite_refusal(env, fake_vonage):
+    app = create_app({**env, "REMINDERS_PER_MINUTE": "3"})
+    phone = Phone(app.test_client(), app, fake_vonage)
+    for i in range(3):
+        assert phone.ask(f"task {i} in {i + 1} hours").startswith("Got it")
+    assert "wait a minute" in phone.ask("task 4 in 5 hours")
+    assert phone.text("task 5 in 6 hours") == []  # never a reply storm
+    assert len(phone.store.for_phone(phone.number)) == 3
+
+
+def test_pending_reminders_are_capped(env, fake_vonage):
+    app = create_app({**env, "MAX_PENDING_PER_NUMBER": "2"})
+    phone = Phone(app.test_client(), app, fake_vonage)
+    phone.text("a in 1 hour"), phone.text("b in 2 hours")
+    assert "2 reminders already" in phone.ask("c in 3 hours")
+    assert len(phone.store.for_phone(phone.number)) == 2
+
+
+def test_texts_per_minute_are_limited(env, fake_vonage):
+    app = create_app({**env, "TEXTS_PER_MINUTE": "3"})
+    phone = Phone(app.test_client(), app, fake_vonage)
+    answers = [phone.text("LIST") for _ in range(6)]
+    assert [len(a) for a in answers] == [1, 1, 1, 1, 0, 0]
+    assert "faster than I can keep up" in answers[3][0]
+
+
+def test_more_than_a_year_ahead_is_refused_with_a_reason(phone):
+    assert "too far ahead" in phone.ask("renew passport in 2 years")
+    assert phone.store.for_phone(phone.number) == []
+
+
+def test_only_the_sender_is_ever_texted(phone, fake_vonage):
+    phone.text("text +447700900999 saying hi at 5pm")
+    phone.text("LIST")
+    assert {m["to"] for m in fake_vonage.messages} == {phone.number}
