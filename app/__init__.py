@@ -31,7 +31,7 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
     from . import api, health, webhooks
 
     app.register_blueprint(webhooks.bp)
-    app.register_blueprint(api.bp)
+    api.init_app(app)
     app.register_blueprint(health.bp)
     parsing.warm_up()  # dateparser's first-call cost, paid here rather than by the first texter
     return app

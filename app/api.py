@@ -1,50 +1,203 @@
-"""The REST API: reminders as JSON, behind bearer tokens (API_TOKEN)."""
+"""The REST API: reminders and people as JSON, behind bearer tokens (API_TOKEN).
+
+Request and response shapes are pydantic models; spectree validates requests against them and generates the
+OpenAPI document (`/openapi.json`, pages under `/docs/`) from the same models, so the document cannot drift from
+the code. Creation is rate limited per phone number and per token (flask-limiter, counters in Redis).
+"""
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import hmac
+import json
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, jsonify, request
+from dateutil.rrule import rrulestr
+from flask import Blueprint, Flask, jsonify, request
 from flask.typing import ResponseReturnValue
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from flask_limiter import Limiter
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
 
+from . import parsing, people, zones
 from .errors import ApiError
-from .phones import normalise, zone_for
+from .phones import normalise
 from .services import services
 from .store import Reminder
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+ERRORS = (400, 401, 404, 409, 413, 422, 429, 503)
 
 
-class NewReminder(BaseModel):
+# --- shapes -------------------------------------------------------------------------------------------------
+
+def _e164(value: str) -> str:
+    phone = normalise(value)
+    if phone is None:
+        raise ValueError("not a phone number; use E.164, e.g. +14155550100")
+    return phone
+
+
+def _zone(value: str) -> str:
+    zone = zones.resolve(value)
+    if zone is None:
+        raise ValueError("not a time zone; use an IANA name such as Europe/London")
+    return zone
+
+
+def _rule(value: str) -> str:
+    """An RFC 5545 RRULE the worker can step through: no DTSTART or COUNT, nothing more often than a minute."""
+    rule = value.strip().upper().removeprefix("RRULE:")
+    parts = dict(p.split("=", 1) for p in rule.split(";") if "=" in p)
+    if "FREQ" not in parts or parts["FREQ"] == "SECONDLY" or {"DTSTART", "COUNT"} & parts.keys():
+        raise ValueError("give an RRULE with FREQ (MINUTELY or slower), without DTSTART or COUNT")
+    try:
+        rrulestr(rule, dtstart=datetime(2026, 1, 1))
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"not a valid RRULE: {err}") from None
+    return rule
+
+
+PhoneNumber = Annotated[str, Field(min_length=3, max_length=32, examples=["+14155550100"]), AfterValidator(_e164)]
+Zone = Annotated[str, Field(min_length=1, max_length=64, examples=["Europe/London"]), AfterValidator(_zone)]
+Rule = Annotated[str, Field(min_length=6, max_length=200, examples=["FREQ=WEEKLY;BYDAY=MO"]), AfterValidator(_rule)]
+Message = Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    phone_number: str = Field(min_length=3, max_length=32)
-    message: str = Field(min_length=1, max_length=1000)
-    remind_when: AwareDatetime
 
-    @field_validator("phone_number")
-    @classmethod
-    def _e164(cls, value: str) -> str:
-        phone = normalise(value)
-        if phone is None:
-            raise ValueError("not a phone number; use E.164, e.g. +14155550100")
-        return phone
+class NewReminder(Strict):
+    """Either `message` and `remind_when`, or `text` in natural language parsed exactly as an SMS would be."""
 
-    @field_validator("remind_when")
-    @classmethod
-    def _future(cls, value: datetime) -> datetime:
-        if value <= datetime.now(timezone.utc):
-            raise ValueError("must be in the future")
-        return value
+    phone_number: PhoneNumber
+    message: Message | None = None
+    remind_when: AwareDatetime | None = None
+    text: Message | None = Field(None, examples=["gym tomorrow 7am"])
+    timezone: Zone | None = None
+    every: Rule | None = None
 
+
+class ReminderChange(Strict):
+    message: Message | None = None
+    remind_when: AwareDatetime | None = None
+
+
+class ListQuery(Strict):
+    phone_number: PhoneNumber
+    status: Literal["pending", "held", "unsent", "sent", "failed", "cancelled", "finished"] = "unsent"
+    limit: int = Field(50, ge=1, le=100)
+    cursor: str | None = Field(None, max_length=200)
+
+
+class PersonChange(Strict):
+    timezone: Zone | None = None
+    opted_out: bool | None = None
+
+
+class Delivery(BaseModel):
+    state: str = Field(examples=["delivered"])
+    code: str | None = None
+    at: datetime
+
+
+class ReminderOut(BaseModel):
+    id: str
+    phone_number: str
+    message: str
+    remind_when: datetime
+    timezone: str
+    every: str | None
+    status: Literal["pending", "sending", "held", "sent", "failed", "cancelled"]
+    detail: str | None
+    delivery: Delivery | None
+
+
+class ReminderPage(BaseModel):
+    reminders: list[ReminderOut]
+    next_cursor: str | None
+
+
+class PersonOut(BaseModel):
+    phone_number: str
+    timezone: str
+    timezone_guessed: bool
+    opted_out: bool
+    pending: int
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    field: str | None
+
+
+class ErrorOut(BaseModel):
+    error: ErrorBody
+
+
+# --- validation, documentation, limits ----------------------------------------------------------------------
+
+def _invalid(req, resp, err, instance, adapter) -> None:  # noqa: ANN001 (spectree's hook signature)
+    """Every validation failure answers in the service's one error shape, naming the field."""
+    if req.method in ("POST", "PATCH", "PUT") and not isinstance(req.get_json(silent=True), dict):
+        raise ApiError(400, "invalid_json", "the body must be a JSON object")
+    if err is not None:
+        first = err.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or None
+        message = first["msg"].removeprefix("Value error, ")
+        raise ApiError(422, "invalid", f"{field}: {message}" if field else message, field)
+
+
+spec = SpecTree("flask", title="Textable reminders API", version="1", path="docs", before=_invalid, annotations=False,
+                security_schemes=[SecurityScheme(name="bearer", data=SecuritySchemeData(type="http", scheme="bearer"))],
+                security={"bearer": []})
+
+
+def responses(ok: int, model: type[BaseModel] | None, *errors: int) -> Response:
+    """The documented answers of a route: its success, and its errors in the one error shape."""
+    codes = {f"HTTP_{code}": ErrorOut for code in errors or ERRORS}
+    if model is None:
+        return Response(f"HTTP_{ok}", **codes)
+    return Response(**{f"HTTP_{ok}": model}, **codes)
+
+
+def _token_key() -> str:
+    return hashlib.sha256(request.headers.get("Authorization", "").encode()).hexdigest()[:16]
+
+
+def _phone_key() -> str:
+    body = request.get_json(silent=True)
+    return "phone:" + ((normalise(str(body.get("phone_number", ""))) or "-") if isinstance(body, dict) else "-")
+
+
+limiter = Limiter(key_func=_token_key, headers_enabled=True, strategy="moving-window")
+
+
+def init_app(app: Flask) -> None:
+    settings = app.extensions["reminders"].settings
+    # With the embedded Redis (local runs) each web process counts for itself.
+    app.config["RATELIMIT_STORAGE_URI"] = settings.redis_url or "memory://"
+    if (settings.redis_url or "").startswith("rediss://"):
+        app.config["RATELIMIT_STORAGE_OPTIONS"] = {"ssl_cert_reqs": "none"}
+    app.config["RATELIMIT_KEY_PREFIX"] = settings.key_prefix + "limits"
+    limiter.init_app(app)
+    app.register_blueprint(bp)
+    spec.register(app)
+    app.add_url_rule("/openapi.json", "openapi", lambda: jsonify(spec.spec))
+
+
+# --- routes -------------------------------------------------------------------------------------------------
 
 @bp.before_request
 def _require_token() -> None:
     tokens = services().settings.api_tokens
-    given = request.headers.get("Authorization", "")
-    scheme, _, token = given.partition(" ")
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if not tokens:
         raise ApiError(401, "unauthorized", "the API is disabled: set API_TOKEN to enable it")
     if scheme.lower() != "bearer" or not any(hmac.compare_digest(token.encode(), t.encode()) for t in tokens):
@@ -52,48 +205,117 @@ def _require_token() -> None:
 
 
 @bp.post("/reminders")
+@limiter.limit(lambda: services().settings.api_rate_per_token)
+@limiter.limit(lambda: services().settings.api_rate_per_number, key_func=_phone_key)
+@spec.validate(json=NewReminder, resp=responses(201, ReminderOut), tags=["reminders"])
 def create_reminder() -> ResponseReturnValue:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "invalid_json", "the body must be a JSON object")
-    try:
-        new = NewReminder.model_validate(body)
-    except ValidationError as err:
-        first = err.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or None
-        raise ApiError(422, "invalid", f"{field}: {first['msg']}" if field else first["msg"], field) from None
-    settings = services().settings
-    if new.remind_when - datetime.now(timezone.utc) > timedelta(days=settings.max_days_ahead):
-        raise ApiError(422, "invalid", f"remind_when: at most {settings.max_days_ahead} days ahead", "remind_when")
-    if services().store.person(new.phone_number).opted_out:
+    """Schedule a reminder."""
+    new: NewReminder = request.context.json
+    store, settings = services().store, services().settings
+    person = store.person(new.phone_number)
+    if person.opted_out:
         raise ApiError(409, "opted_out", "this number has opted out (texted STOP); it must text START first",
                        "phone_number")
-    tz = services().store.person(new.phone_number).tz or zone_for(new.phone_number, settings.default_timezone)
-    reminder = Reminder(phone=new.phone_number, message=new.message, due=new.remind_when.timestamp(), tz=tz)
-    (rid,) = services().store.add([reminder])
-    return jsonify(as_json(services().store.get(rid))), 201
+    tz = new.timezone or people.zone_of(person, settings.default_timezone)[0]
+    message, due, every = _what_and_when(new, tz)
+    if due - datetime.now(timezone.utc) > timedelta(days=settings.max_days_ahead):
+        raise ApiError(422, "invalid", f"at most {settings.max_days_ahead} days ahead", "remind_when")
+    if len(store.for_phone(new.phone_number)) >= settings.max_pending:
+        raise ApiError(409, "too_many", f"this number has {settings.max_pending} pending reminders already",
+                       "phone_number")
+    rem = Reminder(phone=new.phone_number, message=message, due=due.timestamp(), tz=tz, every=every)
+    (rid,) = store.add([rem])
+    return as_json(store.get(rid)), 201
+
+
+def _what_and_when(new: NewReminder, tz: str) -> tuple[str, datetime, str | None]:
+    if new.text is not None:
+        if new.message is not None or new.remind_when is not None:
+            raise ApiError(422, "invalid", "text: give either text, or message and remind_when", "text")
+        try:
+            parsed = parsing.parse(new.text, tz)
+        except parsing.ParseError as err:
+            raise ApiError(422, "unparseable", str(err), "text") from None
+        return parsed.message, parsed.due, new.every or parsed.every
+    for field in ("message", "remind_when"):
+        if getattr(new, field) is None:
+            raise ApiError(422, "invalid", f"{field}: required (or give text instead)", field)
+    assert new.message is not None and new.remind_when is not None
+    if new.remind_when <= datetime.now(timezone.utc):
+        raise ApiError(422, "invalid", "remind_when: must be in the future", "remind_when")
+    return new.message, new.remind_when, new.every
 
 
 @bp.get("/reminders")
+@spec.validate(query=ListQuery, resp=responses(200, ReminderPage), tags=["reminders"])
 def list_reminders() -> ResponseReturnValue:
-    raw = request.args.get("phone_number", "")
-    phone = normalise(raw)
-    if phone is None:
-        raise ApiError(422, "invalid", "phone_number: give an E.164 number, e.g. +14155550100", "phone_number")
-    return jsonify({"reminders": [as_json(r) for r in services().store.for_phone(phone)]})
+    """A number's reminders: unsent ones soonest first, finished ones (kept a week) newest first."""
+    query: ListQuery = request.context.query
+    statuses = {"unsent": {"pending", "sending", "held"}, "finished": {"sent", "failed", "cancelled"},
+                "pending": {"pending", "sending"}}.get(query.status, {query.status})
+    found, last = services().store.page(query.phone_number, statuses, query.limit, _cursor(query.cursor))
+    return {"reminders": [as_json(r) for r in found], "next_cursor": _encode_cursor(last)}
 
 
 @bp.get("/reminders/<rid>")
+@spec.validate(resp=responses(200, ReminderOut, 401, 404, 429, 503), tags=["reminders"])
 def get_reminder(rid: str) -> ResponseReturnValue:
-    return jsonify(as_json(_find(rid)))
+    """One reminder, also after it was sent, failed or was cancelled (for a week)."""
+    return as_json(_find(rid))
+
+
+@bp.patch("/reminders/<rid>")
+@spec.validate(json=ReminderChange, resp=responses(200, ReminderOut), tags=["reminders"])
+def change_reminder(rid: str) -> ResponseReturnValue:
+    """Change a pending reminder's text or time (a series moves to the new first occurrence)."""
+    change: ReminderChange = request.context.json
+    rem = _find(rid)
+    if rem.status not in ("pending", "held"):
+        raise ApiError(409, "not_pending", "only a reminder that has not been sent can be changed", "id")
+    due = rem.due
+    if change.remind_when is not None:
+        if change.remind_when <= datetime.now(timezone.utc):
+            raise ApiError(422, "invalid", "remind_when: must be in the future", "remind_when")
+        due = change.remind_when.timestamp()
+    updated = replace(rem, message=change.message or rem.message, due=due)
+    if rem.status == "held":  # the number opted out: store the change, keep everything held
+        services().store.update(updated)
+        services().store.hold(rem.phone)
+    elif not services().store.update(updated):
+        raise ApiError(409, "not_pending", "the reminder was sent or cancelled meanwhile", "id")
+    return as_json(services().store.get(rid))
 
 
 @bp.delete("/reminders/<rid>")
+@spec.validate(resp=responses(204, None, 401, 404, 409, 429, 503), tags=["reminders"])
 def delete_reminder(rid: str) -> ResponseReturnValue:
-    if _find(rid).status not in ("pending", "sending") or services().store.cancel(rid) is None:
-        raise ApiError(409, "not_pending", "only a pending reminder can be deleted", "id")
+    """Cancel a reminder (a whole series if recurring)."""
+    if _find(rid).status not in ("pending", "sending", "held") or services().store.cancel(rid) is None:
+        raise ApiError(409, "not_pending", "only a reminder that has not been sent can be deleted", "id")
     return "", 204
 
+
+@bp.get("/people/<phone>")
+@spec.validate(resp=responses(200, PersonOut, 401, 404, 429, 503), tags=["people"])
+def get_person(phone: str) -> ResponseReturnValue:
+    """A number's settings: its time zone and whether it opted out."""
+    return _person_json(_number(phone))
+
+
+@bp.patch("/people/<phone>")
+@spec.validate(json=PersonChange, resp=responses(200, PersonOut), tags=["people"])
+def change_person(phone: str) -> ResponseReturnValue:
+    """Set a number's time zone (pending reminders keep their wall-clock time) or opt it out / back in."""
+    change: PersonChange = request.context.json
+    number, store, now = _number(phone), services().store, datetime.now(timezone.utc)
+    if change.timezone is not None:
+        people.set_zone(store, number, change.timezone, now)
+    if change.opted_out is not None and change.opted_out != store.person(number).opted_out:
+        (people.opt_out if change.opted_out else people.opt_in)(store, number, now)
+    return _person_json(number)
+
+
+# --- helpers ------------------------------------------------------------------------------------------------
 
 def _find(rid: str) -> Reminder:
     rem = services().store.get(rid) if rid.isdigit() and len(rid) < 20 else None
@@ -102,7 +324,40 @@ def _find(rid: str) -> Reminder:
     return rem
 
 
+def _number(raw: str) -> str:
+    phone = normalise(raw)
+    if phone is None:
+        raise ApiError(404, "not_found", "not a phone number; use E.164, e.g. +14155550100", "phone")
+    return phone
+
+
+def _person_json(phone: str) -> dict:
+    person = services().store.person(phone)
+    tz, guessed = people.zone_of(person, services().settings.default_timezone)
+    pending = sum(r.status != "held" for r in services().store.for_phone(phone))
+    return {"phone_number": "+" + phone, "timezone": tz, "timezone_guessed": guessed,
+            "opted_out": person.opted_out, "pending": pending}
+
+
+def _cursor(raw: str | None) -> tuple[float, str] | None:
+    if raw is None:
+        return None
+    try:
+        score, rid = json.loads(base64.urlsafe_b64decode(raw.encode() + b"=="))
+        return float(score), str(rid)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise ApiError(422, "invalid", "cursor: not a cursor this API gave out", "cursor") from None
+
+
+def _encode_cursor(last: tuple[float, str] | None) -> str | None:
+    return base64.urlsafe_b64encode(json.dumps(list(last)).encode()).decode().rstrip("=") if last else None
+
+
 def as_json(rem: Reminder) -> dict:
+    delivery = services().store.delivery(rem.id)
+    if delivery:
+        delivery = {**delivery, "at": datetime.fromtimestamp(delivery["at"], timezone.utc).isoformat()}
     return {"id": rem.id, "phone_number": "+" + rem.phone, "message": rem.message,
             "remind_when": datetime.fromtimestamp(rem.due, ZoneInfo(rem.tz)).isoformat(),
-            "timezone": rem.tz, "every": rem.every, "status": rem.status, "detail": rem.detail}
+            "timezone": rem.tz, "every": rem.every, "status": rem.status, "detail": rem.detail,
+            "delivery": delivery}

@@ -9,12 +9,10 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from . import parsing, zones
-from .phones import number_zone
+from . import parsing, people, zones
 from .sending import fits_one_segment
 from .settings import Settings
 from .store import Person, Reminder, Store
@@ -124,10 +122,8 @@ class Conversation:
 
     def zone(self, person: Person) -> tuple[str, bool]:
         """The number's zone, and whether to ask for it (once) because the number alone cannot tell."""
-        if person.tz:
-            return person.tz, False
-        known = number_zone(person.phone)
-        return (known, False) if known else (self.settings.default_timezone, not person.asked_tz)
+        tz, guessed = people.zone_of(person, self.settings.default_timezone)
+        return tz, guessed and not person.asked_tz
 
     def _refusal(self, person: Person, words: str) -> list[Reminder]:
         """A polite no, sent at most once a minute per number: never a reply storm."""
@@ -189,23 +185,12 @@ class Conversation:
         if zone is None:
             return [reply(person.phone, fit(f'I don\'t know the time zone "{arg}". Try TZ London, TZ New York '
                                             "or TZ Europe/Paris."), current)]
-        self.store.remember(person.phone, tz=zone, asked="1")
-        moved = self._move_to_zone(person.phone, zone, now)
+        moved = people.set_zone(self.store, person.phone, zone, now)
         extra = f" {moved} reminder{'s' * (moved != 1)} moved to your local time." if moved else ""
         return [reply(person.phone, f"Time zone set to {zone}; it's {clock(now, zone)} there.{extra}", zone)]
 
-    def _move_to_zone(self, phone: str, zone: str, now: datetime) -> int:
-        """Keep each pending reminder's wall-clock time in the new zone: '7am' meant the person's 7am."""
-        moved = 0
-        for rem in self.store.for_phone(phone):
-            due = rem.due_local.replace(tzinfo=ZoneInfo(zone))
-            if rem.status == "pending" and rem.tz != zone and due > now:
-                moved += self.store.update(replace(rem, due=due.timestamp(), tz=zone))
-        return moved
-
     def _stop(self, person: Person, _arg: str | None, now: datetime) -> list[Reminder]:
-        held = self.store.hold(person.phone)
-        self.store.remember(person.phone, out=str(int(now.timestamp())))
+        held = people.opt_out(self.store, person.phone, now)
         kept = f" Your {held} reminder{'s' * (held != 1)} are on hold." if held else ""
         return [reply(person.phone, f"You're unsubscribed and won't get any more messages.{kept} "
                                     "Reply START to come back.", self.zone(person)[0])]
@@ -214,23 +199,9 @@ class Conversation:
         tz = self.zone(person)[0]
         if not person.opted_out:
             return [reply(person.phone, "You're subscribed already. Reply HELP for help.", tz)]
-        self.store.remember(person.phone, out=None)
-        resumed = sum(self._resume(rem, now) for rem in self.store.for_phone(person.phone) if rem.status == "held")
+        resumed = people.opt_in(self.store, person.phone, now)
         return [reply(person.phone, f"Welcome back! {resumed} reminder{'s' * (resumed != 1)} resumed. "
                                     "Reply HELP for help.", tz)]
-
-    def _resume(self, rem: Reminder, now: datetime) -> bool:
-        """Put a held reminder back if it is still ahead (a series at its next occurrence); else it was missed."""
-        due = rem.due_local
-        while rem.every and due <= now:
-            following = parsing.next_occurrence(rem.every, due)
-            if following is None:
-                break
-            due = following
-        if due > now:
-            return self.store.update(replace(rem, due=due.timestamp()))
-        self.store.cancel(rem.id, detail="due while opted out")
-        return False
 
 
 def reply(phone: str, text: str, tz: str, due: float | None = None) -> Reminder:

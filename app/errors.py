@@ -30,9 +30,15 @@ def _storage_down(err: redis.RedisError) -> ResponseReturnValue:
     return json_error(503, "unavailable", "storage is unavailable; retry later")
 
 
+def _http_error(err: HTTPException) -> ResponseReturnValue:
+    """Werkzeug's errors (404, 405, 413, 429, …) in the JSON shape, keeping their headers (Allow, Retry-After)."""
+    body, status = json_error(err.code or 500, (err.name or "error").lower().replace(" ", "_"),
+                              err.description or err.name)
+    headers = [(k, v) for k, v in err.get_headers() if k.lower() != "content-type"]
+    return body, status, headers
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(redis.RedisError, _storage_down)
     app.register_error_handler(ApiError, lambda e: json_error(e.status, e.code, e.message, e.field))
-    app.register_error_handler(
-        HTTPException, lambda e: json_error(e.code or 500, (e.name or "error").lower().replace(" ", "_"),
-                                            e.description or e.name))
+    app.register_error_handler(HTTPException, _http_error)

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import limits
+
 SIGNATURE_METHODS = ("md5", "sha1", "sha256", "sha512")
 SIMULATOR_MODES = ("auto", "on", "off")
 
@@ -44,6 +46,8 @@ class Settings:
     max_days_ahead: int = 365  # how far ahead a reminder may be set
     texts_per_minute: int = 20  # inbound texts per number per minute that get an answer (no reply storms)
     concat_timeout: int = 300  # seconds to wait for the rest of a long message before saying so
+    api_rate_per_number: str = "10/minute"  # REST API reminder creation, per phone number
+    api_rate_per_token: str = "600/minute"  # REST API reminder creation, per bearer token
 
     @property
     def vonage_enabled(self) -> bool:
@@ -76,6 +80,14 @@ def _choice(value: str, name: str, allowed: tuple[str, ...]) -> str:
     if value.lower() not in allowed:
         raise SettingsError(f"{name} must be one of {', '.join(allowed)}, got {value!r}")
     return value.lower()
+
+
+def _rate(value: str, name: str) -> str:
+    try:
+        limits.parse(value)
+    except ValueError:
+        raise SettingsError(f"{name} must be a rate such as 10/minute or 100/hour, got {value!r}") from None
+    return value
 
 
 def _zone(name: str) -> str:
@@ -120,5 +132,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_pending=int(_number(env, "MAX_PENDING_PER_NUMBER", Settings.max_pending, minimum=1)),
         max_days_ahead=int(_number(env, "MAX_DAYS_AHEAD", Settings.max_days_ahead, minimum=1)),
         texts_per_minute=int(_number(env, "TEXTS_PER_MINUTE", Settings.texts_per_minute, minimum=1)),
+        api_rate_per_number=_rate(get("API_RATE_PER_NUMBER") or Settings.api_rate_per_number, "API_RATE_PER_NUMBER"),
+        api_rate_per_token=_rate(get("API_RATE_PER_TOKEN") or Settings.api_rate_per_token, "API_RATE_PER_TOKEN"),
         concat_timeout=int(_number(env, "CONCAT_TIMEOUT_SECONDS", Settings.concat_timeout, minimum=1)),
     )

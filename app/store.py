@@ -140,6 +140,15 @@ class Store:
                           args=[rid, token, repr(lease_end)])
         return Reminder.from_record(rid, raw, status="sending") if raw else None
 
+    def begin_many(self, claims: list[tuple[str, str]], lease_end: float) -> list[Reminder | None]:
+        """`begin` for several (id, token) claims in one round trip (the courier's group commit)."""
+        keys = [self.key("due"), self.key("data"), self.key("claims")]
+        pipe = self.redis.pipeline(transaction=False)
+        for rid, token in claims:
+            self._begin(keys=keys, args=[rid, token, repr(lease_end)], client=pipe)
+        return [Reminder.from_record(rid, raw, status="sending") if raw else None
+                for (rid, _), raw in zip(claims, pipe.execute())]
+
     def reschedule(self, rem: Reminder, token: str, at: float, *, next_occurrence: bool = False) -> bool:
         """Put a claimed entry back on the schedule: a retry (same occurrence) or a series' next occurrence."""
         updated = replace(rem, due=at, attempts=0) if next_occurrence else rem
@@ -171,9 +180,11 @@ class Store:
 
     def _settle_call(self, rem: Reminder, token: str, mode: str, *args: str, sent: bool = False) -> bool:
         keys = [self.key("due"), self.key("data"), self.key("claims"), self.key("p", rem.phone),
-                self.key("done", rem.id), self.key("dead"), self.key("person", rem.phone)]
-        marker = f"{rem.id}:{time.time():.0f}" if sent and rem.kind == "reminder" else ""
-        return bool(self._settle(keys=keys, args=[rem.id, token, mode, *args, marker]))
+                self.key("done", rem.id), self.key("dead"), self.key("person", rem.phone),
+                self.key("h", rem.phone)]
+        is_reminder = rem.kind == "reminder"
+        marker = f"{rem.id}:{time.time():.0f}" if sent and is_reminder else ""
+        return bool(self._settle(keys=keys, args=[rem.id, token, mode, *args, marker, "1" if is_reminder else "0"]))
 
     def collect_part(self, phone: str, ref: str, part: int, total: int, text: str, message_id: str,
                      ttl: int = 600) -> tuple[str, str, list[tuple[str, str]]]:
@@ -227,29 +238,60 @@ class Store:
     # --- reading -------------------------------------------------------------------------------------------
 
     def get(self, rid: str) -> Reminder | None:
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.hget(self.key("data"), rid)
-        pipe.hexists(self.key("claims"), rid)
-        pipe.zscore(self.key("due"), rid)
-        pipe.get(self.key("done", rid))
-        raw, claimed, scheduled, done = pipe.execute()
-        if raw is not None:
-            status = "held" if scheduled is None else "sending" if claimed else "pending"
-            return Reminder.from_record(rid, raw, status=status)
-        return Reminder.from_record(rid, done) if done is not None else None
+        return self.get_many([rid])[0]
+
+    def get_many(self, ids: list[str]) -> list[Reminder | None]:
+        """Entries by id with their status: pending, sending (claimed), held (opted out), or how they ended."""
+        pipe = self.redis.pipeline(transaction=False)
+        for rid in ids:
+            pipe.hget(self.key("data"), rid)
+            pipe.hexists(self.key("claims"), rid)
+            pipe.zscore(self.key("due"), rid)
+            pipe.get(self.key("done", rid))
+        replies = pipe.execute() if ids else []
+        found: list[Reminder | None] = []
+        for i, rid in enumerate(ids):
+            raw, claimed, scheduled, done = replies[4 * i: 4 * i + 4]
+            if raw is not None:
+                status = "held" if scheduled is None else "sending" if claimed else "pending"
+                found.append(Reminder.from_record(rid, raw, status=status))
+            else:
+                found.append(Reminder.from_record(rid, done) if done is not None else None)
+        return found
 
     def for_phone(self, phone: str) -> list[Reminder]:
-        """A number's unsent reminders (pending, or held while it opted out), soonest first."""
+        """A number's unsent reminders (pending, sending, or held while it opted out), soonest first."""
         ids = [_text(i) for i in self.redis.zrange(self.key("p", phone), 0, -1)]
-        if not ids:
-            return []
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.hmget(self.key("data"), ids)
-        for rid in ids:
-            pipe.zscore(self.key("due"), rid)
-        raws, *scores = pipe.execute()
-        return [Reminder.from_record(i, raw, status="pending" if score is not None else "held")
-                for i, raw, score in zip(ids, raws, scores) if raw is not None]
+        return [rem for rem in self.get_many(ids) if rem is not None]
+
+    def page(self, phone: str, statuses: set[str], limit: int, after: tuple[float, str] | None
+             ) -> tuple[list[Reminder], tuple[float, str] | None]:
+        """A page of a number's reminders in the given statuses: unsent ones soonest first (from its index),
+        finished ones newest first (from its history). `after` is the previous page's last (score, id); a number
+        holds at most a few hundred entries, so each page reads them all and stays right while they change."""
+        unsent = bool(statuses & {"pending", "sending", "held"})
+        if unsent and statuses - {"pending", "sending", "held"}:
+            raise ValueError("list unsent and finished reminders separately")
+        members = self.redis.zrange(self.key("p" if unsent else "h", phone), 0, -1, withscores=True)
+        ordered = sorted(((score, _text(m)) for m, score in members), reverse=not unsent)
+        if after is not None:
+            ordered = [x for x in ordered if (x > after if unsent else x < after)]
+        wanted = [(key, rem) for key, rem in zip(ordered, self.get_many([rid for _, rid in ordered]))
+                  if rem is not None and rem.status in statuses]
+        page = wanted[:limit]
+        return [rem for _, rem in page], (page[-1][0] if len(wanted) > limit else None)
+
+    def record_delivery(self, rid: str, state: str, code: str | None, replay_key: str) -> bool:
+        """Keep a delivery receipt's verdict on a message; a receipt seen before changes nothing."""
+        if not self.redis.set(self.key("dlr-seen", replay_key), "1", nx=True, ex=DONE_TTL):
+            return False
+        value = json.dumps({"state": state, "code": code, "at": round(time.time(), 3)})
+        self.redis.set(self.key("dlr", rid), value, ex=DONE_TTL)
+        return True
+
+    def delivery(self, rid: str) -> dict | None:
+        raw = self.redis.get(self.key("dlr", rid))
+        return json.loads(raw) if raw else None
 
     def next_due(self) -> float | None:
         first = self.redis.zrange(self.key("due"), 0, 0, withscores=True)

@@ -116,3 +116,131 @@ def test_unknown_route_is_json_404(client):
 
 def test_healthz(client):
     assert client.get("/healthz").json == {"status": "ok"}
+
+
+def test_create_from_natural_language_as_an_sms_would_be(client):
+    response = client.post("/api/reminders", headers=auth(), json={
+        "phone_number": "+447700900123", "text": "every weekday 8:15 take pills"})
+    assert response.status_code == 201
+    body = response.json
+    assert body["message"] == "take pills" and body["every"] == "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"
+    assert body["timezone"] == "Europe/London" and "T08:15:00" in body["remind_when"]
+
+
+def test_text_with_an_explicit_timezone(client):
+    body = client.post("/api/reminders", headers=auth(), json={
+        "phone_number": "+14155550100", "text": "gym tomorrow 7am", "timezone": "Asia/Tokyo"}).json
+    assert body["timezone"] == "Asia/Tokyo" and body["remind_when"].endswith("T07:00:00+09:00")
+
+
+@pytest.mark.parametrize("fields, field, code", [
+    ({"text": "buy milk"}, "text", "unparseable"),
+    ({"text": "gym at 5pm", "message": "gym"}, "text", "invalid"),
+    ({"text": "gym at 5pm", "timezone": "Mars/Olympus"}, "timezone", "invalid"),
+    ({"message": "gym"}, "remind_when", "invalid"),
+    ({"remind_when": future(hours=1)}, "message", "invalid"),
+    ({"text": "gym at 5pm", "every": "FREQ=SECONDLY"}, "every", "invalid"),
+    ({"text": "gym at 5pm", "every": "FREQ=DAILY;COUNT=3"}, "every", "invalid"),
+    ({"text": "gym at 5pm", "every": "nonsense"}, "every", "invalid"),
+    ({"text": "gym in 3 years"}, "remind_when", "invalid"),
+])
+def test_create_errors_name_the_field(client, fields, field, code):
+    response = client.post("/api/reminders", headers=auth(), json={"phone_number": "+14155550100", **fields})
+    assert response.status_code == 422, response.json
+    assert response.json["error"]["field"] == field and response.json["error"]["code"] == code
+
+
+def test_recurring_with_an_rrule(client):
+    body = create(client, every="FREQ=WEEKLY;BYDAY=MO").json
+    assert body["every"] == "FREQ=WEEKLY;BYDAY=MO"
+
+
+def test_update_message_and_time(client):
+    rid = create(client).json["id"]
+    when = datetime.now(timezone.utc) + timedelta(days=2)
+    response = client.patch(f"/api/reminders/{rid}", headers=auth(), json={"message": "dentist (moved)",
+                                                                            "remind_when": when.isoformat()})
+    assert response.status_code == 200
+    assert response.json["message"] == "dentist (moved)"
+    assert abs(datetime.fromisoformat(response.json["remind_when"]) - when) < timedelta(milliseconds=1)
+    assert client.patch(f"/api/reminders/{rid}", headers=auth(), json={"bogus": 1}).status_code == 422
+    assert client.patch(f"/api/reminders/{rid}", headers=auth(),
+                        json={"remind_when": "2001-01-01T00:00:00Z"}).status_code == 422
+    client.delete(f"/api/reminders/{rid}", headers=auth())
+    assert client.patch(f"/api/reminders/{rid}", headers=auth(), json={"message": "x"}).status_code == 409
+
+
+def test_cursor_pagination_walks_every_reminder_once(client):
+    ids = [create(client, remind_when=future(hours=h + 1)).json["id"] for h in range(7)]
+    seen, cursor = [], None
+    while True:
+        query = {"phone_number": "+14155550100", "limit": 3} | ({"cursor": cursor} if cursor else {})
+        page = client.get("/api/reminders", query_string=query, headers=auth()).json
+        seen += [r["id"] for r in page["reminders"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == ids
+
+
+def test_status_filter(client):
+    keep = create(client).json["id"]
+    gone = create(client).json["id"]
+    client.delete(f"/api/reminders/{gone}", headers=auth())
+
+    def listed(status):
+        query = {"phone_number": "+14155550100", "status": status}
+        return [r["id"] for r in client.get("/api/reminders", query_string=query, headers=auth()).json["reminders"]]
+
+    assert listed("pending") == [keep] and listed("cancelled") == [gone] and listed("finished") == [gone]
+    assert listed("sent") == []
+    bad = client.get("/api/reminders", query_string={"phone_number": "+14155550100", "status": "x"}, headers=auth())
+    assert bad.status_code == 422 and bad.json["error"]["field"] == "status"
+    bad = client.get("/api/reminders", query_string={"phone_number": "+14155550100", "cursor": "??"}, headers=auth())
+    assert bad.status_code == 422 and bad.json["error"]["field"] == "cursor"
+
+
+def test_people_zone_and_opt_out(client):
+    rid = create(client, remind_when=future(days=2)).json["id"]
+    person = client.get("/api/people/+14155550100", headers=auth()).json
+    assert person == {"phone_number": "+14155550100", "timezone": "America/Los_Angeles", "timezone_guessed": False,
+                      "opted_out": False, "pending": 1}
+    changed = client.patch("/api/people/+14155550100", headers=auth(), json={"timezone": "Europe/Paris"}).json
+    assert changed["timezone"] == "Europe/Paris"
+    assert client.get(f"/api/reminders/{rid}", headers=auth()).json["timezone"] == "Europe/Paris"
+    out = client.patch("/api/people/+14155550100", headers=auth(), json={"opted_out": True}).json
+    assert out["opted_out"] is True and out["pending"] == 0
+    assert client.get(f"/api/reminders/{rid}", headers=auth()).json["status"] == "held"
+    assert create(client).status_code == 409
+    back = client.patch("/api/people/+14155550100", headers=auth(), json={"opted_out": False}).json
+    assert back["opted_out"] is False and back["pending"] == 1
+    assert client.patch("/api/people/+14155550100", headers=auth(), json={"timezone": "Nowhere"}).status_code == 422
+    assert client.get("/api/people/not-a-number", headers=auth()).status_code == 404
+
+
+def test_creation_is_rate_limited_per_number_with_retry_after(env):
+    client = create_app({**env, "API_RATE_PER_NUMBER": "3/minute"}).test_client()
+    assert [create(client).status_code for _ in range(3)] == [201] * 3
+    limited = create(client)
+    assert limited.status_code == 429 and limited.json["error"]["code"] == "too_many_requests"
+    assert int(limited.headers["Retry-After"]) > 0
+    assert create(client, phone_number="+447700900123").status_code == 201  # another number is not limited
+
+
+def test_creation_is_rate_limited_per_token(env):
+    client = create_app({**env, "API_RATE_PER_TOKEN": "2/minute"}).test_client()
+    assert create(client).status_code == 201
+    assert create(client, phone_number="+447700900123").status_code == 201
+    assert create(client, phone_number="+447700900124").status_code == 429
+    other = client.post("/api/reminders", headers=auth("second-token"), json={
+        "phone_number": "+447700900125", "message": "x", "remind_when": future(hours=1)})
+    assert other.status_code == 201
+
+
+def test_openapi_document_is_generated_from_the_code(client):
+    doc = client.get("/openapi.json").json
+    assert doc["openapi"].startswith("3.")
+    assert {"/api/reminders", "/api/reminders/{rid}", "/api/people/{phone}"} <= set(doc["paths"])
+    create_op = doc["paths"]["/api/reminders"]["post"]
+    assert {"201", "401", "422", "429"} <= set(create_op["responses"])
+    assert client.get("/docs/redoc/").status_code == 200

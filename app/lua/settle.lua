@@ -2,11 +2,12 @@
 -- (sent, failed, cancelled), leaving a short-lived record of how it ended. Only the claim's holder may settle it;
 -- an empty token settles whatever holds it (cancels).
 -- KEYS[1] due, KEYS[2] data, KEYS[3] claims, KEYS[4] phone index, KEYS[5] done key, KEYS[6] dead-letter zset,
--- KEYS[7] the person's hash.
+-- KEYS[7] the person's hash, KEYS[8] the number's history (finished reminders, newest kept).
 -- ARGV[1] id, ARGV[2] token, ARGV[3] 'reschedule' | 'finish', ARGV[7] '<id>:<time>' when a reminder was just
 -- delivered (what SNOOZE repeats), else ''.
 --   reschedule: ARGV[4] score, ARGV[5] record json, ARGV[6] phone index score ('' = not indexed)
---   finish:     ARGV[4] final record json, ARGV[5] its ttl, ARGV[6] dead-letter score ('' = not dead)
+--   finish:     ARGV[4] final record json, ARGV[5] its ttl, ARGV[6] dead-letter score ('' = not dead),
+--               ARGV[8] '1' for a reminder (kept in the number's history), '0' for a reply
 local id = ARGV[1]
 if ARGV[2] ~= '' then
   if redis.call('HGET', KEYS[3], id) ~= ARGV[2] then return 0 end
@@ -25,5 +26,11 @@ else
   redis.call('ZREM', KEYS[4], id)
   redis.call('SET', KEYS[5], ARGV[4], 'EX', ARGV[5])
   if ARGV[6] ~= '' then redis.call('ZADD', KEYS[6], ARGV[6], id) end
+  if ARGV[8] == '1' then
+    local t = redis.call('TIME')
+    redis.call('ZADD', KEYS[8], t[1] + t[2] / 1000000, id)
+    redis.call('ZREMRANGEBYRANK', KEYS[8], 0, -201)
+    redis.call('EXPIRE', KEYS[8], ARGV[5])
+  end
 end
 return 1
