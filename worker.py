@@ -17,7 +17,7 @@ from dotenv import load_dotenv
 from rq import Queue, SimpleWorker
 from rq.exceptions import StopRequested
 
-from app import delivery, parsing
+from app import delivery, heartbeat, logs, parsing
 from app.connection import connect
 from app.delivery import Courier
 from app.scheduler import Scheduler, batch_size_for
@@ -42,7 +42,7 @@ class DeliveryWorker(SimpleWorker):
 
 def build(settings: Settings) -> tuple[Scheduler, DeliveryWorker, Courier]:
     store = Store(connect(settings, socket_timeout=None), settings.key_prefix)
-    courier = Courier(store, make_sender(settings),
+    courier = Courier(store, make_sender(settings, store.redis),
                       Throttle(store.redis, store.key("throttle"), settings.sms_rate_limit),
                       parsing.next_occurrence, lease=settings.lease_seconds, concurrency=settings.send_concurrency,
                       max_attempts=settings.max_send_attempts, retry_base=settings.retry_base_seconds)
@@ -60,6 +60,7 @@ def run(settings: Settings) -> None:
     delivery.install(courier)
     thread = threading.Thread(target=scheduler.run, name="scheduler", daemon=True)
     thread.start()
+    heartbeat.start(connect(settings), scheduler.store.key("workers"), scheduler.stopping, thread.is_alive)
     log.info("worker started (rate limit %s/s, %d send threads)", settings.sms_rate_limit or "no",
              settings.send_concurrency)
     try:
@@ -89,8 +90,7 @@ def _fresh_worker(old: DeliveryWorker) -> DeliveryWorker:
 
 def main() -> None:
     load_dotenv()
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.setup(os.environ.get("LOG_LEVEL"))  # JSON lines on stdout, numbers masked
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # replaced by rq's warm shutdown once it starts
     run(load_settings())
 

@@ -1,14 +1,14 @@
-"""The reminder service's web app: Vonage webhooks, the REST API and health checks."""
+"""The reminder service's web app: Vonage webhooks, the REST API, health and metrics, the phone simulator and
+the operator dashboard."""
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping
 
 from dotenv import load_dotenv
 from flask import Flask
 
-from . import cli, errors, parsing, services
+from . import admin, cli, errors, logs, parsing, services, simulator
 from .settings import load_settings
 
 MAX_BODY = 64 * 1024  # bytes; inbound SMS and API bodies are far smaller
@@ -21,17 +21,20 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.json.sort_keys = False
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.setup({**os.environ, **(overrides or {})}.get("LOG_LEVEL"))
+    logs.init_app(app)
 
     services.init_app(app, settings)
     errors.init_app(app)
     cli.init_app(app)
+    admin.init_app(app)
 
-    from . import api, health, webhooks
+    from . import api, dashboard, health, webhooks
 
     app.register_blueprint(webhooks.bp)
     api.init_app(app)
     app.register_blueprint(health.bp)
+    app.register_blueprint(dashboard.bp)
+    simulator.init_app(app)
     parsing.warm_up()  # dateparser's first-call cost, paid here rather than by the first texter
     return app

@@ -20,6 +20,7 @@ from typing import TypeVar
 
 import redis
 
+from . import metrics
 from .sending import Sender, SendError
 from .store import Reminder, Store
 from .throttle import Throttle
@@ -62,6 +63,7 @@ class Courier:
                 "sent %s %s to ...%s, %.0f ms %s", rem.kind, rem.id, rem.phone[-4:], abs(lateness) * 1000,
                 "late" if lateness > 0 else "early")
         _persist(lambda: self._after_success(rem, token))
+        metrics.record_sent(self.store, rem, lateness)
         return "sent"
 
     def _after_success(self, rem: Reminder, token: str) -> bool:
@@ -77,9 +79,11 @@ class Courier:
             log.warning("send of %s failed (%s); try %d in %.1f s", rem.id, err, attempts + 1, delay)
             retry = replace(rem, attempts=attempts)
             _persist(lambda: self.store.reschedule(retry, token, time.time() + delay))
+            metrics.record_retry(self.store, rem)
             return "retrying"
         log.error("send of %s failed for good after %d tries: %s", rem.id, attempts, err)
         _persist(lambda: self.store.finish(rem, token, "failed", str(err)))
+        metrics.record_failed(self.store, rem)
         return "failed"
 
 

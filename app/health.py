@@ -1,9 +1,15 @@
-"""Liveness for the platform's router: 200 when Redis answers, 503 when it does not."""
+"""Endpoints for the platform and for monitoring: liveness, readiness and Prometheus metrics.
+
+/healthz says only that this process answers (a platform restarts it when not; restarting cannot fix Redis).
+/readyz says whether the service as a whole works: Redis answers and at least one worker's heartbeat is fresh.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+import redis
+from flask import Blueprint, Response, jsonify
 from flask.typing import ResponseReturnValue
 
+from . import heartbeat, metrics
 from .services import services
 
 bp = Blueprint("health", __name__)
@@ -11,5 +17,27 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
-    services().store.ping()  # a RedisError becomes a JSON 503 (errors.py)
     return jsonify({"status": "ok"})
+
+
+@bp.get("/readyz")
+def readyz() -> ResponseReturnValue:
+    store = services().store
+    checks: dict[str, str] = {}
+    try:
+        store.ping()
+        checks["redis"] = "ok"
+        workers = heartbeat.alive(store.redis, store.key("workers"))
+        checks["worker"] = (f"ok ({len(workers)} alive)" if workers
+                            else f"no worker heartbeat in the last {heartbeat.STALE_AFTER:g} s")
+    except redis.RedisError as err:
+        checks["redis"] = f"unavailable: {type(err).__name__}"
+    ready = all(value.startswith("ok") for value in checks.values()) and "worker" in checks
+    return jsonify({"status": "ok" if ready else "unavailable", "checks": checks}), 200 if ready else 503
+
+
+@bp.get("/metrics")
+def prometheus() -> ResponseReturnValue:
+    """Counts only (no numbers, no text), so it is served without a token, as scrapers expect."""
+    body, content_type = metrics.exposition(services().store)
+    return Response(body, content_type=content_type)

@@ -10,11 +10,14 @@ import re
 import uuid
 from typing import Protocol
 
+import redis
 import requests
 from vonage import Auth, HttpClientOptions, Vonage
 from vonage_http_client.errors import HttpRequestError
 from vonage_sms import SmsError, SmsMessage
 
+from .logs import debugging
+from .outbox import Outbox
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -96,12 +99,27 @@ def _from_sms_error(err: SmsError) -> SendError:
 
 
 class LogSender:
-    """For local runs without Vonage credentials: the SMS is written to the log, nothing leaves the machine."""
+    """For local runs without Vonage credentials: nothing leaves the machine. The SMS goes to the log (its text
+    only at LOG_LEVEL=DEBUG: logs stay free of message text) and to the number's conversation in the `outbox`,
+    where the phone simulator shows it."""
+
+    def __init__(self, outbox: Outbox | None = None) -> None:
+        self.outbox = outbox
 
     def send(self, to: str, text: str, client_ref: str) -> str:
-        log.warning("SMS (not sent: no Vonage credentials) to +%s: %s", to, text)
+        shown = text if debugging() else f"[{len(text)} characters: see /simulator, or set LOG_LEVEL=DEBUG]"
+        log.warning("SMS (not sent: no Vonage credentials) to +%s: %s", to, shown)
+        if self.outbox is not None:
+            try:
+                self.outbox.record(to, "out", text)
+            except redis.RedisError as err:  # the outbox is this sender's only destination: try again later
+                raise SendError(f"could not write to the simulator's outbox: {type(err).__name__}",
+                                retryable=True) from err
         return f"log-{uuid.uuid4().hex[:12]}"
 
 
-def make_sender(settings: Settings) -> Sender:
-    return VonageSender(settings) if settings.vonage_enabled else LogSender()
+def make_sender(settings: Settings, client: redis.Redis | None = None) -> Sender:
+    """Vonage when credentials are set; else the log sender, publishing to the simulator when given Redis."""
+    if settings.vonage_enabled:
+        return VonageSender(settings)
+    return LogSender(Outbox(client, settings.key_prefix) if client is not None else None)

@@ -8,6 +8,7 @@ from flask import Flask, current_app
 
 from .commands import Conversation
 from .connection import connect
+from .metrics import CountingStore
 from .settings import Settings
 from .store import Store
 
@@ -22,7 +23,7 @@ class Services:
 
     @cached_property
     def store(self) -> Store:
-        return Store(self.redis, self.settings.key_prefix)
+        return CountingStore(self.redis, self.settings.key_prefix)  # counts reminders created, for /metrics
 
     @cached_property
     def conversation(self) -> Conversation:

@@ -1,0 +1,122 @@
+"""Logs as one JSON object per line on stdout, each request's lines tied by a request id.
+
+Why JSON: a platform's log drain (and `jq`) can filter by field. Privacy: phone numbers are masked to their last
+four digits and no code logs message text unless LOG_LEVEL is DEBUG; `debugging()` tells code which applies.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+from contextvars import ContextVar
+from datetime import datetime, timezone
+
+from flask import Flask, Response, g, request
+
+request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+_PHONE = re.compile(r"(?<![\w.])\+?\d{8,15}(?![\w.])")  # E.164-sized digit runs: phone numbers
+_GIVEN_ID = re.compile(r"^[\w.\-]{1,128}$")  # what we accept from a router's X-Request-ID
+QUIET_PREFIXES = ("/healthz", "/readyz", "/metrics", "/simulator/api/", "/simulator/static/")  # polled: DEBUG only
+access_log = logging.getLogger("access")
+
+
+def mask_phone(text: str) -> str:
+    """`+14155550100` -> `…0100`: enough to tell numbers apart in a log, not enough to text anyone."""
+    return _PHONE.sub(lambda m: "…" + m.group(0)[-4:], text)
+
+
+def debugging() -> bool:
+    """True when LOG_LEVEL is DEBUG: only then may message text and whole numbers reach the log."""
+    return logging.getLogger().getEffectiveLevel() <= logging.DEBUG
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record: time, level, logger, msg, request_id, plus any `extra={"fields": {...}}`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        entry: dict[str, object] = {
+            "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(), "logger": record.name, "msg": message}
+        rid = getattr(record, "request_id", None) or request_id.get()
+        if rid:
+            entry["request_id"] = rid
+        entry.update(getattr(record, "fields", None) or {})
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        line = json.dumps(entry, ensure_ascii=False, default=str)
+        return line if debugging() else mask_phone(line)
+
+
+class _OurHandler(logging.StreamHandler):
+    """Writes to whatever sys.stdout is at the time (test runners swap it); marked so that `setup` replaces
+    its own handler rather than adding another each time an app is built."""
+
+    def __init__(self) -> None:
+        logging.Handler.__init__(self)
+
+    @property
+    def stream(self):  # type: ignore[no-untyped-def, override]
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _value) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+
+def setup(level: str | None = None) -> None:
+    """Send every log record to stdout as JSON at `level` (default INFO). Safe to call more than once."""
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if isinstance(h, _OurHandler)]:
+        root.removeHandler(handler)
+    handler = _OurHandler()
+    handler.setFormatter(JsonFormatter())
+    root.addHandler(handler)
+    root.setLevel((level or "INFO").upper())
+
+
+def gunicorn_logconfig(level: str | None = None) -> dict:
+    """gunicorn's own logs (start-up, worker boots) in the same JSON, for gunicorn.conf.py's logconfig_dict."""
+    json_handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"}
+    return {"version": 1, "disable_existing_loggers": False,
+            "formatters": {"json": {"()": JsonFormatter}},
+            "handlers": {"json": json_handler},
+            "loggers": {"gunicorn.error": {"handlers": ["json"], "level": (level or "INFO").upper(),
+                                           "propagate": False}}}
+
+
+def _begin_request() -> None:
+    given = request.headers.get("X-Request-ID", "")
+    g.request_id = given if _GIVEN_ID.match(given) else uuid.uuid4().hex
+    g.request_started = time.perf_counter()
+    g.request_token = request_id.set(g.request_id)
+
+
+def _end_request(response: Response) -> Response:
+    """Echo the id (so a client's report can be matched to our lines) and write one access line, path only:
+    a GET webhook's query string holds the sender's number and text."""
+    rid = g.get("request_id")
+    if rid:
+        response.headers["X-Request-ID"] = rid
+    elapsed = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
+    quiet = request.path.startswith(QUIET_PREFIXES) and response.status_code < 400
+    access_log.log(logging.DEBUG if quiet else logging.INFO, "%s %s %s", request.method, request.path,
+                   response.status_code, extra={"fields": {"method": request.method, "path": request.path,
+                                                           "status": response.status_code,
+                                                           "ms": round(elapsed, 1)}})
+    return response
+
+
+def _forget_request(_exc: BaseException | None) -> None:
+    token = g.pop("request_token", None)
+    if token is not None:
+        request_id.reset(token)
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_begin_request)
+    app.after_request(_end_request)
+    app.teardown_request(_forget_request)

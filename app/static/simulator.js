@@ -1,0 +1,80 @@
+// The phone simulator: posts texts to the inbound webhook as Vonage would, and polls the conversation.
+(function () {
+  "use strict";
+  const thread = document.getElementById("thread");
+  const form = document.getElementById("compose");
+  const input = document.getElementById("text");
+  const number = thread.dataset.number;
+  const POLL_MS = 1000;
+  let cursor = "";
+  let polling = false;
+
+  function timeOf(seconds) {
+    return new Date(seconds * 1000).toLocaleTimeString([], { hour: "numeric", minute: "2-digit", second: "2-digit" });
+  }
+
+  function show(message) {
+    const empty = document.getElementById("empty");
+    if (empty) empty.remove();
+    const item = document.createElement("li");
+    item.className = "bubble " + message.dir;
+    item.dataset.id = message.id;
+    const text = document.createElement("div");
+    text.className = "text";
+    text.textContent = message.text;
+    const when = document.createElement("time");
+    when.textContent = timeOf(message.at);
+    item.append(text, when);
+    thread.append(item);
+    item.scrollIntoView({ block: "end" });
+  }
+
+  async function poll() {
+    if (polling) return;
+    polling = true;
+    try {
+      const url = thread.dataset.messages + "?number=" + encodeURIComponent(number) +
+        (cursor ? "&after=" + encodeURIComponent(cursor) : "");
+      const answer = await fetch(url, { cache: "no-store" });
+      if (answer.ok) {
+        const body = await answer.json();
+        body.messages.forEach(show);
+        cursor = body.cursor || cursor;
+      }
+    } catch (err) {
+      // the service is restarting: the next poll tries again
+    } finally {
+      polling = false;
+    }
+  }
+
+  async function send(text) {
+    const fields = new URLSearchParams({
+      msisdn: number, to: thread.dataset.serviceNumber, text: text, type: "text",
+      messageId: "sim-" + Date.now().toString(36) + Math.random().toString(36).slice(2, 8),
+      keyword: (text.split(" ")[0] || "").toUpperCase(),
+      "message-timestamp": new Date().toISOString().slice(0, 19).replace("T", " "),
+    });
+    try {
+      await fetch(thread.dataset.webhook, { method: "POST", body: fields });
+    } catch (err) {
+      show({ id: "", dir: "note", text: "Could not reach the service: is it running?", at: Date.now() / 1000 });
+    }
+    poll();
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    const text = input.value.trim();
+    if (!text) return;
+    input.value = "";
+    send(text);
+  });
+  document.querySelectorAll(".example").forEach(function (button) {
+    button.addEventListener("click", function () { input.value = button.textContent; input.focus(); });
+  });
+
+  poll();
+  setInterval(poll, POLL_MS);
+  input.focus();
+})();

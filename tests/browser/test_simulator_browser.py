@@ -1,0 +1,33 @@
+"""The phone simulator in a real headless Chromium: type a text, see the confirmation, see the reminder arrive."""
+from __future__ import annotations
+
+import time
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import NO_VONAGE
+
+
+def test_ping_in_3_seconds_confirms_then_arrives(page: Page, live_server, start_worker):
+    start_worker(**NO_VONAGE)
+    page.goto(live_server.url + "/")  # the home page leads a newcomer to the simulator
+    expect(page.get_by_role("heading", name="Phone simulator")).to_be_visible()
+
+    page.get_by_label("Text message").fill("ping in 3 seconds")
+    sent_at = time.time()
+    page.get_by_role("button", name="Send").click()
+
+    expect(page.locator(".bubble.in .text")).to_have_text(["ping in 3 seconds"], timeout=5000)
+    replies = page.locator(".bubble.out .text")
+    expect(replies.first).to_contain_text('Got it: "ping"', timeout=5000)
+    expect(replies.nth(1)).to_have_text("ping", timeout=12000)
+    arrived = time.time()
+    assert arrived - sent_at >= 2.5  # not before it was due
+    assert page.locator(".bubble.note").count() == 0
+
+
+def test_example_buttons_fill_the_compose_box(page: Page, live_server):
+    page.goto(live_server.url + "/simulator?number=%2B447700900123")
+    page.get_by_role("button", name="gym tomorrow 7am").click()
+    expect(page.get_by_label("Text message")).to_have_value("gym tomorrow 7am")
+    expect(page.locator("#number")).to_have_value("+447700900123")

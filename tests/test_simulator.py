@@ -1,0 +1,110 @@
+"""The phone simulator: served only when meant to be, fed by the real webhook and the log sender's outbox."""
+from __future__ import annotations
+
+import logging
+import time
+
+import pytest
+
+from app import create_app
+from app.outbox import Outbox
+from app.sending import LogSender, VonageSender, make_sender
+from app.settings import load_settings
+from tests.helpers import inbound
+
+NO_VONAGE = {"VONAGE_API_KEY": "", "VONAGE_API_SECRET": ""}
+
+
+@pytest.fixture()
+def sim_env(env: dict[str, str]) -> dict[str, str]:
+    return {**env, **NO_VONAGE}
+
+
+@pytest.fixture()
+def sim(sim_env):
+    return create_app(sim_env).test_client()
+
+
+def conversation(client, number: str = "14155550100", after: str = "") -> dict:
+    answer = client.get(f"/simulator/api/messages?number={number}&after={after}")
+    assert answer.status_code == 200
+    return answer.json
+
+
+def test_served_without_vonage_credentials_and_home_leads_there(sim):
+    page = sim.get("/simulator")
+    assert page.status_code == 200 and b"Phone simulator" in page.data and b"/webhooks/inbound-sms" in page.data
+    assert sim.get("/").headers["Location"].endswith("/simulator")
+
+
+def test_not_served_with_vonage_unless_switched_on(env):
+    assert create_app(env).test_client().get("/simulator").status_code == 404
+    assert create_app(env).test_client().get("/").status_code == 404
+    assert create_app({**env, "SIMULATOR": "on"}).test_client().get("/simulator").status_code == 200
+    assert create_app({**env, **NO_VONAGE, "SIMULATOR": "off"}).test_client().get("/simulator").status_code == 404
+
+
+def test_a_text_posted_to_the_webhook_shows_as_sent_by_the_phone(sim):
+    assert sim.post("/webhooks/inbound-sms", data=inbound("gym tomorrow 7am")).status_code == 204
+    (message,) = conversation(sim)["messages"]
+    assert (message["dir"], message["text"]) == ("in", "gym tomorrow 7am")
+
+
+def test_the_log_sender_publishes_each_sms_to_the_numbers_conversation(sim, sim_env, redis_client):
+    sender = make_sender(load_settings(sim_env), redis_client)
+    assert isinstance(sender, LogSender)
+    sender.send("14155550100", "first", client_ref="1-1")
+    first = conversation(sim)
+    sender.send("14155550100", "second", client_ref="2-1")
+    sender.send("447700900123", "someone else's", client_ref="3-1")
+    later = conversation(sim, after=first["cursor"])
+    assert [m["text"] for m in first["messages"]] == ["first"]
+    assert [(m["dir"], m["text"]) for m in later["messages"]] == [("out", "second")]
+    assert conversation(sim, after=later["cursor"]) == {"messages": [], "cursor": later["cursor"]}
+
+
+def test_vonage_sender_is_unchanged_when_credentials_are_set(env, redis_client):
+    assert isinstance(make_sender(load_settings(env), redis_client), VonageSender)
+
+
+def test_conversation_is_capped(redis_client):
+    outbox = Outbox(redis_client)
+    for i in range(400):
+        outbox.record("14155550100", "out", f"m{i}")
+    assert 200 <= redis_client.xlen(outbox.key("14155550100")) < 400
+    assert redis_client.ttl(outbox.key("14155550100")) > 0
+
+
+def test_a_refused_text_is_noted_in_the_conversation(sim_env):
+    client = create_app({**sim_env, "VONAGE_SIGNATURE_SECRET": "s3cret"}).test_client()
+    assert client.post("/webhooks/inbound-sms", data=inbound("gym tomorrow 7am")).status_code == 401
+    messages = conversation(client)["messages"]
+    assert [m["dir"] for m in messages] == ["in", "note"] and "401" in messages[1]["text"]
+
+
+def test_bad_number_is_a_422(sim):
+    assert sim.get("/simulator/api/messages?number=abc").status_code == 422
+
+
+def test_log_sender_keeps_message_text_out_of_the_log_unless_debugging(caplog):
+    sender = LogSender()
+    with caplog.at_level(logging.INFO):
+        sender.send("14155550100", "call the bank about the loan", client_ref="1-1")
+    assert "call the bank" not in caplog.text
+    with caplog.at_level(logging.DEBUG):
+        sender.send("14155550100", "call the bank about the loan", client_ref="1-1")
+    assert "call the bank" in caplog.text
+
+
+def test_text_in_confirmation_and_reminder_arrive_in_the_simulator(sim, start_worker):
+    """The whole loop the page shows: webhook -> worker -> log sender -> outbox -> the page's poll."""
+    start_worker(**NO_VONAGE)
+    sent_at = time.time()
+    assert sim.post("/webhooks/inbound-sms", data=inbound("ping in 3 seconds")).status_code == 204
+    deadline, messages = time.time() + 15, []
+    while time.time() < deadline and len(messages) < 3:
+        messages = conversation(sim)["messages"]
+        time.sleep(0.1)
+    assert [m["dir"] for m in messages] == ["in", "out", "out"]
+    assert messages[1]["text"].startswith('Got it: "ping"')
+    assert messages[2]["text"] == "ping" and messages[2]["at"] >= sent_at + 2.5
