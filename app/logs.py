@@ -84,6 +84,7 @@ def gunicorn_logconfig(level: str | None = None) -> dict:
     return {"version": 1, "disable_existing_loggers": False,
             "formatters": {"json": {"()": JsonFormatter}},
             "handlers": {"json": json_handler},
+            "root": {"level": (level or "INFO").upper(), "handlers": []},  # the app's `setup` adds its own
             "loggers": {"gunicorn.error": {"handlers": ["json"], "level": (level or "INFO").upper(),
                                            "propagate": False}}}
 

@@ -265,3 +265,25 @@ def test_release_check_command_exit_code(env, monkeypatch, capsys):
     monkeypatch.setenv("REDIS_URL", "")
     assert checks.main([]) == 1
     assert "REDIS_URL: not set: add a Redis add-on" in capsys.readouterr().err
+
+
+# --- deploy files ----------------------------------------------------------------------------------------------
+
+def test_app_json_describes_every_config_var_and_the_settings_accept_its_defaults():
+    from pathlib import Path
+
+    manifest = json.loads((Path(__file__).parent.parent / "app.json").read_text())
+    assert any(addon["plan"].startswith("heroku-redis") for addon in manifest["addons"])
+    assert all(var.get("description") for var in manifest["env"].values())
+    defaults = {name: var.get("value", "") for name, var in manifest["env"].items()}
+    from app.settings import load_settings
+
+    settings = load_settings({**defaults, "API_TOKEN": "x" * 32, "REDIS_URL": "redis://example:6379"})
+    assert settings.simulator_enabled and not settings.vonage_enabled
+
+
+def test_procfile_runs_the_release_check():
+    from pathlib import Path
+
+    procfile = (Path(__file__).parent.parent / "Procfile").read_text()
+    assert "release: python -m app.checks" in procfile
