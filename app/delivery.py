@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
@@ -43,13 +44,23 @@ class Courier:
         self.next_occurrence = next_occurrence
         self.lease, self.max_attempts, self.retry_base = lease, max_attempts, retry_base
         self.pool = ThreadPoolExecutor(concurrency, thread_name_prefix="send")
+        self.stopping = threading.Event()  # set on SIGTERM: sends not yet begun go back to the schedule
+        # The send threads' Redis steps, a few round trips for many sends (see GroupCommit).
+        self._begins = GroupCommit(self._begin_many, "begin")
+        settle_pipe = store.redis.pipeline(transaction=False)
+        self._settles = GroupCommit(partial(_run_steps, settle_pipe, Store(settle_pipe, store.prefix)), "settle")
 
     def deliver(self, token: str, ids: list[str]) -> dict[str, int]:
         """Send every entry this job still holds; returns how many ended which way."""
-        return dict(Counter(self.pool.map(partial(self.deliver_one, token), ids)))
+        outcomes = dict(Counter(self.pool.map(partial(self.deliver_one, token), ids)))
+        if outcomes.get("released"):
+            self._release(token, ids)
+        return outcomes
 
     def deliver_one(self, token: str, rid: str) -> str:
-        rem = self.store.begin(rid, token, time.time() + self.lease)
+        if self.stopping.is_set():
+            return "released"  # shutting down: not begun, so not sent; _release hands it to the next worker
+        rem = self._begins.call((rid, token))
         if rem is None:
             return "skipped"  # cancelled, already settled, or claimed again by another job
         self.throttle.wait()
@@ -62,15 +73,30 @@ class Courier:
         log.log(logging.WARNING if lateness > LATE_AFTER else logging.INFO,
                 "sent %s %s to ...%s, %.0f ms %s", rem.kind, rem.id, rem.phone[-4:], abs(lateness) * 1000,
                 "late" if lateness > 0 else "early")
-        _persist(lambda: self._after_success(rem, token))
+        following = self.next_occurrence(rem.every, rem.due_local) if rem.every else None
+        self._settles.call(lambda store: self._after_success(store, rem, token, following))
         metrics.record_sent(self.store, rem, lateness)
         return "sent"
 
-    def _after_success(self, rem: Reminder, token: str) -> bool:
-        following = self.next_occurrence(rem.every, rem.due_local) if rem.every else None
+    @staticmethod
+    def _after_success(store: Store, rem: Reminder, token: str, following: datetime | None) -> bool:
         if following is not None:
-            return self.store.reschedule(rem, token, following.timestamp(), next_occurrence=True)
-        return self.store.finish(rem, token, "sent")
+            return store.reschedule(rem, token, following.timestamp(), next_occurrence=True)
+        return store.finish(rem, token, "sent")
+
+    def _begin_many(self, claims: list[tuple[str, str]]) -> list[Reminder | None]:
+        return _persist(lambda: self.store.begin_many(claims, time.time() + self.lease))
+
+    def _release(self, token: str, ids: list[str]) -> None:
+        """Put the entries this job did not begin back on the schedule, due as before, for another worker."""
+        begun = _persist(lambda: self.store.begin_many([(rid, token) for rid in ids], time.time() + self.lease))
+        held = [rem for rem in begun if rem is not None]  # those sent or settled are no longer this job's
+        pipe = self.store.redis.pipeline(transaction=False)
+        store = Store(pipe, self.store.prefix)
+        for rem in held:
+            store.reschedule(rem, token, rem.due)
+        _persist(pipe.execute)
+        log.info("released %d unsent entries of job %s for another worker", len(held), token[:8])
 
     def _after_failure(self, rem: Reminder, token: str, err: SendError) -> str:
         attempts = rem.attempts + 1
@@ -85,6 +111,61 @@ class Courier:
         _persist(lambda: self.store.finish(rem, token, "failed", str(err)))
         metrics.record_failed(self.store, rem)
         return "failed"
+
+
+class GroupCommit:
+    """Group commit for the send threads' Redis steps: each thread queues its step and waits for the answer; one
+    flusher thread runs everything queued since its last round trip as one pipeline. A thread still waits for its
+    own step, so an acknowledgement is never taken for granted and at most `concurrency` sends are ever unacknowledged
+    (the duplicates a SIGKILL can cause); but many sends share each round trip, which keeps CPU per send low."""
+
+    def __init__(self, flush: Callable[[list], list], name: str) -> None:
+        self._flush, self._name = flush, name
+        self._queue: list[tuple[object, Future]] = []
+        self._cond = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def call(self, item: object) -> object:
+        done: Future = Future()
+        with self._cond:
+            self._queue.append((item, done))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name=f"group-{self._name}", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+        return done.result()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue:
+                    self._cond.wait()
+                batch, self._queue = self._queue, []
+            try:
+                results = self._flush([item for item, _ in batch])
+            except Exception as err:  # noqa: BLE001 - every waiting thread gets the error
+                for _, done in batch:
+                    done.set_exception(err)
+                continue
+            for (_, done), result in zip(batch, results):
+                if isinstance(result, Exception):
+                    done.set_exception(result)
+                else:
+                    done.set_result(result)
+
+
+def _run_steps(pipe: "redis.client.Pipeline", store: Store, steps: list[Callable[[Store], object]]) -> list:
+    """Queue each step on `store` (bound to `pipe`, one command each) and run them in one round trip."""
+
+    def execute() -> list:
+        try:
+            for step in steps:
+                step(store)
+            return pipe.execute(raise_on_error=False)
+        finally:
+            pipe.reset()
+
+    return _persist(execute)
 
 
 def retry_delay(attempts: int, base: float) -> float:

@@ -277,6 +277,11 @@ class FakeVonage:
         """Return (http code, body, accepted message or None) for one request."""
         if method == "GET" and path == "/_fake/stats":  # for benchmarks in another process
             return 200, {"messages": len(self.messages), "requests": self.request_count}, None
+        if method == "GET" and path == "/_fake/messages":  # (client_ref, received_at) of accepted sends
+            since = int(p.get("since") or 0)
+            with self._cond:
+                sent = [[m["client_ref"], m["received_at"]] for m in self.messages[since:]]
+            return 200, {"since": since, "messages": sent}, None
         if path != "/sms/json":
             return 404, {"type": "https://developer.vonage.com/api-errors#not-found",
                          "title": "Not Found", "detail": f"No resource at {path}"}, None

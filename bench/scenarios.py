@@ -1,0 +1,206 @@
+"""One function per benchmark part; each returns a dict of measurements from one run (the runner repeats them)."""
+from __future__ import annotations
+
+import math
+import random
+import statistics
+import time
+import uuid
+from collections import Counter
+
+from app.store import Reminder, Store
+
+from .procs import Stack
+
+MESSAGE = "take your pills now!"  # a typical 20-character reminder
+
+
+def pct(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..1)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
+
+
+def phone(i: int) -> str:
+    return str(14155000000 + i)
+
+
+def schedule(store: Store, dues: list[float], per_phone: int = 1, chunk: int = 500, first_phone: int = 0) -> dict[str, float]:
+    """Schedule one reminder per due time, as the web process would (Store.add); returns id -> due."""
+    out: dict[str, float] = {}
+    for start in range(0, len(dues), chunk):
+        part = dues[start:start + chunk]
+        items = [Reminder(phone=phone(first_phone + (start + i) // per_phone), message=MESSAGE, due=due, tz="UTC")
+                 for i, due in enumerate(part)]
+        out.update(zip(store.add(items), part))
+    return out
+
+
+def deliveries(stack: Stack, since: int, expected: dict[str, float]) -> tuple[list[float], dict]:
+    """Sends accepted by the fake since `since`: the lateness of each first send and the correctness counts."""
+    sent = stack.fake.messages(since)
+    counts = Counter(ref.split("-")[0] for ref, _ in sent)
+    first: dict[str, float] = {}
+    for ref, at in sent:
+        rid = ref.split("-")[0]
+        first[rid] = min(at, first.get(rid, math.inf))
+    lateness = [first[rid] - due for rid, due in expected.items() if rid in first]
+    check = {"lost": sum(1 for rid in expected if rid not in first),
+             "duplicates": sum(n - 1 for rid, n in counts.items() if rid in expected and n > 1),
+             "early": sum(1 for x in lateness if x < -0.001)}
+    return lateness, check | {"received_at": sorted(at for ref, at in sent)}
+
+
+def wait_sent(stack: Stack, since: int, count: int, timeout: float) -> None:
+    got = stack.fake.wait_for(since + count, timeout)
+    if got < since + count:
+        raise RuntimeError(f"only {got - since} of {count} sends arrived within {timeout:.0f} s")
+
+
+# --- punctuality ----------------------------------------------------------------------------------------------
+
+def punctuality(stack: Stack, count: int, spread: float, workers: int = 1) -> dict:
+    """`count` reminders at random times over `spread` seconds, scheduled ahead; lateness = received − due."""
+    store = Store(stack.client())
+    if len(stack.workers) != workers:
+        stack.stop_workers()
+        for _ in range(workers):
+            stack.start_worker(SMS_RATE_LIMIT="0")
+    since = stack.fake.stats()["messages"]
+    start = time.time() + 2
+    expected = schedule(store, [start + random.uniform(0, spread) for _ in range(count)])
+    wait_sent(stack, since, count, spread + 60)
+    time.sleep(0.5)
+    lateness, check = deliveries(stack, since, expected)
+    return {"p50_ms": pct(lateness, 0.5) * 1000, "p99_ms": pct(lateness, 0.99) * 1000,
+            "max_ms": max(lateness) * 1000, "count": count, "spread_s": spread, "lost": check["lost"],
+            "duplicates": check["duplicates"], "early": check["early"]}
+
+
+# --- burst ----------------------------------------------------------------------------------------------------
+
+def burst(stack: Stack, count: int, workers: int, **worker_env: str) -> dict:
+    """`count` reminders due at the same whole second, no rate limit: time from due to the last send."""
+    store = Store(stack.client())
+    stack.stop_workers()
+    for _ in range(workers):
+        stack.start_worker(SMS_RATE_LIMIT="0", **worker_env)
+    since = stack.fake.stats()["messages"]
+    due = float(math.ceil(time.time()) + 3)
+    expected = schedule(store, [due] * count)
+    if time.time() > due - 0.5:
+        raise RuntimeError("scheduling the burst took too long")
+    wait_sent(stack, since, count, 600)
+    time.sleep(0.5)
+    lateness, check = deliveries(stack, since, expected)
+    stack.stop_workers()
+    drain = max(lateness)
+    return {"drain_s": drain, "sms_per_s": count / drain, "first_ms": min(lateness) * 1000,
+            "p50_lateness_s": pct(lateness, 0.5), "count": count, "workers": workers, "lost": check["lost"],
+            "duplicates": check["duplicates"], "early": check["early"]}
+
+
+# --- rate cap -------------------------------------------------------------------------------------------------
+
+def rate_cap(stack: Stack, count: int, rate: int = 30, workers: int = 2) -> dict:
+    """SMS_RATE_LIMIT=rate across `workers` workers: the busiest one-second window at the fake's end."""
+    store = Store(stack.client())
+    stack.stop_workers()
+    for _ in range(workers):
+        stack.start_worker(SMS_RATE_LIMIT=str(rate))
+    since = stack.fake.stats()["messages"]
+    due = time.time() + 1.5
+    expected = schedule(store, [due] * count)
+    wait_sent(stack, since, count, count / rate * 3 + 30)
+    time.sleep(0.5)
+    _, check = deliveries(stack, since, expected)
+    times = check["received_at"]
+    stack.stop_workers()
+    busiest = max(sum(1 for t in times[i:i + rate * 3] if t < start + 1.0) for i, start in enumerate(times))
+    # also every window ending at a send, so no window shape is missed
+    busiest_end = max(sum(1 for t in times[max(0, i - rate * 3):i + 1] if t > end - 1.0) for i, end in enumerate(times))
+    return {"busiest_1s": max(busiest, busiest_end), "limit": rate, "mean_rate": (len(times) - 1) / (times[-1] - times[0]),
+            "count": count, "workers": workers, "lost": check["lost"], "duplicates": check["duplicates"]}
+
+
+# --- inbound --------------------------------------------------------------------------------------------------
+
+TEXTS = ["gym tomorrow 7am", "call mom in 2 hours", "dentist on friday at 3pm", "pay rent tomorrow at noon",
+         "stretch in 45 minutes", "water the plants at 6pm", "team call monday 10am", "pick up kids at 3:30pm"]
+
+
+def signed_bodies(count: int, secret: str, first_phone: int) -> list[str]:
+    """Inbound-SMS webhooks as Vonage signs them (the SDK's own signer), each from its own number and messageId."""
+    from urllib.parse import urlencode
+
+    from vonage import Auth
+
+    signer = Auth(api_key="bench-key", signature_secret=secret, signature_method="sha256")
+    stamp = str(int(time.time()))
+    bodies = []
+    for i in range(count):
+        text = TEXTS[i % len(TEXTS)]
+        params = {"msisdn": str(14152000000 + first_phone + i), "to": "447700900000",
+                  "messageId": f"B{uuid.uuid4().hex[:15].upper()}", "text": text, "type": "text",
+                  "keyword": text.split(" ")[0].upper(), "api-key": "bench-key", "timestamp": stamp,
+                  "message-timestamp": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())}
+        params["sig"] = signer.sign_params(dict(params))
+        bodies.append(urlencode(params))
+    return bodies
+
+
+def wrk_run(url: str, bodies_file: str, rate: int, duration: int, threads: int, connections: int) -> dict:
+    """One wrk run; returns its requests/s, latency percentiles, errors and its own CPU use."""
+    import os
+    import re
+    import resource
+    import subprocess
+    from pathlib import Path
+
+    script = Path(__file__).with_name("inbound.lua")
+    env = {**os.environ, "BENCH_BODIES": bodies_file, "BENCH_RATE": str(rate), "BENCH_THREADS": str(threads)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = subprocess.run(["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{duration}s", "--latency",
+                          "-s", str(script), url], env=env, capture_output=True, text=True, timeout=duration + 60)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    text = out.stdout
+    if out.returncode != 0 or "Requests/sec" not in text:
+        raise RuntimeError(f"wrk failed:\n{out.stdout}\n{out.stderr}")
+
+    def ms(label: str) -> float:
+        m = re.search(rf"^\s*{label}\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
+        return float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)] if m else float("nan")
+
+    total = int(re.search(r"(\d+) requests in", text).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)), "requests": total,
+            "p50_ms": ms("50%"), "p90_ms": ms("90%"), "p99_ms": ms("99%"),
+            "non_2xx": int(bad.group(1)) if bad else 0,
+            "socket_errors": sum(int(x) for x in errors.groups()) if errors else 0,
+            "wrk_cpu_cores": cpu / duration, "raw": text}
+
+
+def inbound(stack: Stack, rate: int, duration: int, threads: int = 2, connections: int = 32) -> dict:
+    """Signed webhooks through gunicorn (the Procfile's web line): paced at `rate`/s, then as fast as possible."""
+    import tempfile
+
+    from .procs import SIGNATURE_SECRET
+
+    web = stack.web or stack.start_web()
+    client = stack.client()
+    out: dict = {}
+    for label, pace in (("steady", rate), ("max", 0)):
+        count = int((pace or 2000) * duration * 1.2) + 500
+        with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+            f.write("\n".join(signed_bodies(count, SIGNATURE_SECRET, first_phone=int(time.time() * 1000) % 10**6 * 10))
+                    + "\n")
+        pending_before = client.zcard("rmd:due")
+        result = wrk_run(web.url, f.name, pace, duration, threads, connections)
+        result["reminders_scheduled"] = client.zcard("rmd:due") - pending_before
+        result["raw"] = result["raw"][-1500:]
+        out[label] = result
+    return out
