@@ -101,9 +101,11 @@ class PersonChange(Strict):
 
 
 class Delivery(BaseModel):
+    """What Vonage's delivery receipts said: submitted, delivered, failed or rejected (with Vonage's code)."""
+
     state: str = Field(examples=["delivered"])
     code: str | None = None
-    at: datetime
+    at: datetime | None = None
 
 
 class ReminderOut(BaseModel):
@@ -357,6 +359,8 @@ def as_json(rem: Reminder) -> dict:
     delivery = services().store.delivery(rem.id)
     if delivery:
         delivery = {**delivery, "at": datetime.fromtimestamp(delivery["at"], timezone.utc).isoformat()}
+    elif rem.status == "sent":  # Vonage took it; no receipt (yet)
+        delivery = {"state": "submitted", "code": None, "at": None}
     return {"id": rem.id, "phone_number": "+" + rem.phone, "message": rem.message,
             "remind_when": datetime.fromtimestamp(rem.due, ZoneInfo(rem.tz)).isoformat(),
             "timezone": rem.tz, "every": rem.every, "status": rem.status, "detail": rem.detail,

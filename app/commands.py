@@ -142,7 +142,10 @@ class Conversation:
         self.store.remember(person.phone, list=",".join(r.id for r in reminders))
         if not reminders:
             return [reply(person.phone, 'No reminders yet. Text e.g. "gym tomorrow 7am" to make one.', tz)]
-        return [reply(person.phone, listing([f"{i}. {line(r)}" for i, r in enumerate(reminders, 1)]), tz)]
+        failed = {r.id for r in reminders if (self.store.delivery(r.id) or {}).get("state") in ("failed", "rejected")}
+        lines = [f"{i}. {line(r)}" + (" (last one failed)" if r.id in failed else "")
+                 for i, r in enumerate(reminders, 1)]
+        return [reply(person.phone, listing(lines), tz)]
 
     def _cancel(self, person: Person, which: str, _now: datetime) -> list[Reminder]:
         tz = self.zone(person)[0]
@@ -256,9 +259,10 @@ def fit(text: str) -> str:
 
 
 def confirmation(message: str, when: str, hint: str = LIST_HINT) -> str:
-    """`Got it: "gym" on Wed 25 Nov at 7:00 AM. Reply LIST ...`, shortened to one SMS where it can be."""
-    full = f'Got it: "{message}" {when}.{hint}'
-    if fits_one_segment(full):
-        return full
-    shorter = fit(full)
-    return shorter if fits_one_segment(shorter) else fit(f'Got it: "{message}" {when}.')
+    """`Got it: "gym" on Wed 25 Nov at 7:00 AM. Reply LIST ...` in one SMS where it can be: the person's own words
+    whole before the hint, then shortened with the hint, then shortened alone."""
+    full, bare = f'Got it: "{message}" {when}.{hint}', f'Got it: "{message}" {when}.'
+    for candidate in (full, bare, fit(full)):
+        if fits_one_segment(candidate):
+            return candidate
+    return fit(bare)

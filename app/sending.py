@@ -1,4 +1,5 @@
-"""Sending one SMS: through Vonage's SMS API with the official SDK, or to the log when no credentials are set.
+"""Sending one SMS with the official SDK, through Vonage's SMS API or its Messages API (chosen by settings), or to
+the log when no credentials are set.
 
 Senders only translate; deciding to retry, give up or move on is the courier's job (`delivery.py`). Every
 failure is a `SendError` saying whether trying again later can help.
@@ -14,6 +15,7 @@ import redis
 import requests
 from vonage import Auth, HttpClientOptions, Vonage
 from vonage_http_client.errors import HttpRequestError
+from vonage_messages import Sms as MessagesSms
 from vonage_sms import SmsError, SmsMessage
 
 from .logs import debugging
@@ -58,16 +60,21 @@ def fits_one_segment(text: str) -> bool:
     return len(text.encode("utf-16-le")) // 2 <= 70
 
 
+def _vonage(settings: Settings, auth: Auth) -> Vonage:
+    """One SDK client per process: its connection pool is shared by the send threads."""
+    options = HttpClientOptions(rest_host=settings.vonage_rest_host, api_host=settings.vonage_api_host,
+                                timeout=settings.vonage_timeout, pool_maxsize=max(10, settings.send_concurrency),
+                                max_retries=0)
+    return Vonage(auth, options)
+
+
 class VonageSender:
-    """Sends through the SMS API. One SDK client per process: its connection pool is shared by the send threads."""
+    """Sends through the SMS API (API key and secret)."""
 
     def __init__(self, settings: Settings) -> None:
         self.sender_id = settings.vonage_number
-        options = HttpClientOptions(rest_host=settings.vonage_rest_host, api_host=settings.vonage_api_host,
-                                    timeout=settings.vonage_timeout, pool_maxsize=max(10, settings.send_concurrency),
-                                    max_retries=0)
         # No signature secret here: given one, the SDK signs outbound requests instead of using key and secret.
-        self.client = Vonage(Auth(api_key=settings.vonage_api_key, api_secret=settings.vonage_api_secret), options)
+        self.client = _vonage(settings, Auth(api_key=settings.vonage_api_key, api_secret=settings.vonage_api_secret))
 
     def send(self, to: str, text: str, client_ref: str) -> str:
         message = SmsMessage(to=to, from_=self.sender_id, text=text, client_ref=client_ref[:100],
@@ -76,13 +83,39 @@ class VonageSender:
             response = self.client.sms.send(message)
         except SmsError as err:
             raise _from_sms_error(err) from err
-        except HttpRequestError as err:
-            code = getattr(getattr(err, "response", None), "status_code", None)
-            raise SendError(f"Vonage answered HTTP {code}", retryable=code is None or code >= 500 or code == 429,
-                            code=str(code)) from err
-        except requests.RequestException as err:
-            raise SendError(f"could not reach Vonage: {type(err).__name__}", retryable=True) from err
+        except (HttpRequestError, requests.RequestException) as err:
+            raise _from_http_error(err) from err
         return response.messages[0].message_id
+
+
+class MessagesSender:
+    """Sends through the Messages API (application id and private key; Vonage picks the encoding)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.sender_id = settings.vonage_number
+        auth = Auth(application_id=settings.vonage_application_id, private_key=settings.vonage_private_key)
+        self.client = _vonage(settings, auth)
+
+    def send(self, to: str, text: str, client_ref: str) -> str:
+        message = MessagesSms(to=to, from_=self.sender_id, text=text, client_ref=client_ref[:100])
+        try:
+            return self.client.messages.send(message).message_uuid
+        except (HttpRequestError, requests.RequestException) as err:
+            raise _from_http_error(err) from err
+
+
+def _from_http_error(err: HttpRequestError | requests.RequestException) -> SendError:
+    """HTTP-level failures: throttling (429), Vonage's 5xx and network trouble are worth another try."""
+    if isinstance(err, requests.RequestException):
+        return SendError(f"could not reach Vonage: {type(err).__name__}", retryable=True)
+    response = getattr(err, "response", None)
+    code = getattr(response, "status_code", None)
+    try:
+        detail = response.json().get("title") if response is not None else None
+    except ValueError:
+        detail = None
+    return SendError(f"Vonage answered HTTP {code}" + (f": {detail}" if detail else ""),
+                     retryable=code is None or code >= 500 or code == 429, code=str(code))
 
 
 def _from_sms_error(err: SmsError) -> SendError:
@@ -121,5 +154,5 @@ class LogSender:
 def make_sender(settings: Settings, client: redis.Redis | None = None) -> Sender:
     """Vonage when credentials are set; else the log sender, publishing to the simulator when given Redis."""
     if settings.vonage_enabled:
-        return VonageSender(settings)
+        return MessagesSender(settings) if settings.vonage_send_api == "messages" else VonageSender(settings)
     return LogSender(Outbox(client, settings.key_prefix) if client is not None else None)

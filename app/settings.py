@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import limits
 
 SIGNATURE_METHODS = ("md5", "sha1", "sha256", "sha512")
+SEND_APIS = ("sms", "messages")
 SIMULATOR_MODES = ("auto", "on", "off")
 
 
@@ -26,6 +27,9 @@ class Settings:
     embedded_redis_path: str = ".data/redis.db"
     vonage_api_key: str | None = None
     vonage_api_secret: str | None = None
+    vonage_application_id: str | None = None  # Messages API
+    vonage_private_key: str | None = None  # Messages API: PEM text, or a path to the key file
+    vonage_send_api: str = "sms"  # which API sends: sms (key + secret) or messages (application + key)
     vonage_number: str = "10000000000"
     vonage_signature_secret: str | None = None
     vonage_signature_method: str = "sha256"
@@ -52,6 +56,8 @@ class Settings:
     @property
     def vonage_enabled(self) -> bool:
         """Without credentials the service logs SMS instead of sending them (local use)."""
+        if self.vonage_send_api == "messages":
+            return bool(self.vonage_application_id and self.vonage_private_key)
         return bool(self.vonage_api_key and self.vonage_api_secret)
 
     @property
@@ -82,6 +88,22 @@ def _choice(value: str, name: str, allowed: tuple[str, ...]) -> str:
     return value.lower()
 
 
+def _private_key(value: str | None) -> str | None:
+    """The PEM text, given inline (config vars often carry its newlines as '\\n') or as the path of a key file."""
+    if not value:
+        return None
+    if "-----BEGIN" in value:
+        return value.replace("\\n", "\n")
+    try:
+        with open(value, encoding="ascii") as key_file:
+            text = key_file.read()
+    except (OSError, UnicodeDecodeError):
+        raise SettingsError(f"VONAGE_PRIVATE_KEY: no readable key file at {value!r} (give the PEM or a path)") from None
+    if "-----BEGIN" not in text:
+        raise SettingsError(f"VONAGE_PRIVATE_KEY: {value!r} does not hold a PEM private key")
+    return text
+
+
 def _rate(value: str, name: str) -> str:
     try:
         limits.parse(value)
@@ -108,11 +130,21 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     key, secret = get("VONAGE_API_KEY"), get("VONAGE_API_SECRET")
     if bool(key) != bool(secret):
         raise SettingsError("set both VONAGE_API_KEY and VONAGE_API_SECRET, or neither (to log SMS instead)")
+    application, private_key = get("VONAGE_APPLICATION_ID"), _private_key(get("VONAGE_PRIVATE_KEY"))
+    if bool(application) != bool(private_key):
+        raise SettingsError("set both VONAGE_APPLICATION_ID and VONAGE_PRIVATE_KEY (Messages API), or neither")
+    send_api = _choice(get("VONAGE_SEND_API") or ("messages" if application and not key else "sms"),
+                       "VONAGE_SEND_API", SEND_APIS)
+    if send_api == "messages" and not application:
+        raise SettingsError("VONAGE_SEND_API=messages needs VONAGE_APPLICATION_ID and VONAGE_PRIVATE_KEY")
     return Settings(
         redis_url=get("REDIS_URL"),
         embedded_redis_path=get("EMBEDDED_REDIS_PATH") or Settings.embedded_redis_path,
         vonage_api_key=key,
         vonage_api_secret=secret,
+        vonage_application_id=application,
+        vonage_private_key=private_key,
+        vonage_send_api=send_api,
         vonage_number=(get("VONAGE_NUMBER") or Settings.vonage_number).lstrip("+"),
         vonage_signature_secret=get("VONAGE_SIGNATURE_SECRET"),
         vonage_signature_method=method,

@@ -282,8 +282,12 @@ class Store:
         return [rem for _, rem in page], (page[-1][0] if len(wanted) > limit else None)
 
     def record_delivery(self, rid: str, state: str, code: str | None, replay_key: str) -> bool:
-        """Keep a delivery receipt's verdict on a message; a receipt seen before changes nothing."""
+        """Keep a delivery receipt's verdict on a message; a receipt seen before, or a late 'submitted' after a
+        verdict, changes nothing."""
         if not self.redis.set(self.key("dlr-seen", replay_key), "1", nx=True, ex=DONE_TTL):
+            return False
+        known = self.delivery(rid)
+        if state == "submitted" and known and known["state"] != "submitted":
             return False
         value = json.dumps({"state": state, "code": code, "at": round(time.time(), 3)})
         self.redis.set(self.key("dlr", rid), value, ex=DONE_TTL)

@@ -1,17 +1,22 @@
-"""Vonage's inbound-SMS webhook: verify, de-duplicate, hand the text to the conversation, answer fast.
+"""Vonage's webhooks: inbound texts (SMS API and Messages API) and delivery receipts (both APIs).
 
 Vonage retries a webhook until it gets a 2xx, so: a forged or stale request gets 401 and changes nothing; a
-request we cannot store (Redis down) gets 503 so Vonage tries again later; a repeat of a handled message is a
-no-op answered 204.
+request we cannot store (Redis down) gets 503 so Vonage tries again later; a repeat of a handled message or
+receipt is a no-op answered 204. SMS API webhooks are signed with a `sig` parameter, Messages API webhooks with a
+JWT whose `payload_hash` covers the body.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 
+import jwt
 from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 from vonage import Auth
+from vonage_jwt import verify_signature
+from vonage_jwt.errors import VonageVerifyJwtError
 
 from .errors import ApiError
 from .phones import normalise
@@ -20,6 +25,11 @@ from .services import services
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 SIGNATURE_MAX_AGE = 300  # seconds; an older signed timestamp is a replay
+# What each API's receipt statuses mean for a reminder.
+SMS_RECEIPT_STATES = {"delivered": "delivered", "accepted": "submitted", "buffered": "submitted",
+                      "expired": "failed", "failed": "failed", "rejected": "rejected", "unknown": "submitted"}
+MESSAGES_STATES = {"submitted": "submitted", "delivered": "delivered", "read": "delivered",
+                   "rejected": "rejected", "undeliverable": "failed"}
 
 
 @bp.route("/inbound-sms", methods=["GET", "POST"])
@@ -39,6 +49,86 @@ def inbound_sms() -> ResponseReturnValue:
     else:
         conversation.receive(phone, params["text"], message_id)
     return "", 204
+
+
+@bp.post("/inbound")
+def inbound_message() -> ResponseReturnValue:
+    """The Messages API's inbound webhook: SMS only; Vonage has already joined a long message's parts."""
+    body = _signed_json()
+    if body.get("channel") != "sms":
+        return "", 204
+    missing = [f for f in ("from", "message_uuid") if not body.get(f)] + ([] if "text" in body else ["text"])
+    if missing:
+        raise ApiError(400, "missing_field", f"an inbound message needs {missing[0]}", missing[0])
+    phone = normalise(str(body["from"]))
+    if phone is not None:
+        services().conversation.receive(phone, str(body["text"]), f"mapi:{body['message_uuid']}")
+    return "", 204
+
+
+@bp.route("/delivery-receipt", methods=["GET", "POST"])
+def delivery_receipt() -> ResponseReturnValue:
+    """The SMS API's delivery receipt for one part of a message we sent."""
+    params = _params()
+    _verify_signature(params)
+    for field in ("messageId", "status"):
+        if not params.get(field):
+            raise ApiError(400, "missing_field", f"a delivery receipt needs {field}", field)
+    state = SMS_RECEIPT_STATES.get(params["status"], "submitted")
+    _record_receipt(params.get("client-ref", ""), state, params.get("err-code"),
+                    f"sms:{params['messageId']}:{params['status']}")
+    return "", 204
+
+
+@bp.post("/status")
+def message_status() -> ResponseReturnValue:
+    """The Messages API's status webhook for a message we sent."""
+    body = _signed_json()
+    for field in ("message_uuid", "status"):
+        if not body.get(field):
+            raise ApiError(400, "missing_field", f"a status update needs {field}", field)
+    error = body.get("error") if isinstance(body.get("error"), dict) else {}
+    state = MESSAGES_STATES.get(str(body["status"]), "submitted")
+    _record_receipt(str(body.get("client_ref") or ""), state, error.get("title") or error.get("detail"),
+                    f"mapi:{body['message_uuid']}:{body['status']}")
+    return "", 204
+
+
+def _record_receipt(client_ref: str, state: str, code: str | None, replay_key: str) -> None:
+    """Our sends carry client-ref '<reminder id>-<occurrence>'; anything else is not ours to record."""
+    rid = client_ref.split("-", 1)[0]
+    if not rid.isdigit():
+        log.info("delivery receipt without a reminder reference (%s): ignored", state)
+        return
+    if services().store.record_delivery(rid, state, code, replay_key) and state in ("failed", "rejected"):
+        log.warning("delivery of %s failed: %s (Vonage code %s)", rid, state, code or "none")
+
+
+def _signed_json() -> dict:
+    """A Messages API webhook body, after its JWT checks out (when a signature secret is set)."""
+    settings = services().settings
+    if settings.signatures_required:
+        _verify_jwt(settings.vonage_signature_secret or "")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_json", "the body must be a JSON object")
+    return body
+
+
+def _verify_jwt(secret: str) -> None:
+    """Vonage signs Messages API webhooks with an HS256 JWT; its payload_hash must match the body we got."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    try:
+        valid = scheme.lower() == "bearer" and verify_signature(token, secret)
+    except VonageVerifyJwtError:
+        valid = False
+    if not valid:
+        raise ApiError(401, "bad_signature", "the request's Vonage JWT is missing or wrong", "Authorization")
+    claims = jwt.decode(token, secret, algorithms=["HS256"])
+    if claims.get("payload_hash") != hashlib.sha256(request.get_data()).hexdigest():
+        raise ApiError(401, "bad_signature", "the body does not match the JWT's payload_hash", "payload_hash")
+    if abs(time.time() - float(claims.get("iat") or 0)) > SIGNATURE_MAX_AGE:
+        raise ApiError(401, "stale_signature", "the JWT was issued too long ago (a replay?)", "iat")
 
 
 def _params() -> dict[str, str]:

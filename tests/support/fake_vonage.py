@@ -116,14 +116,17 @@ class _Server(ThreadingHTTPServer):
 
 
 class FakeVonage:
-    """Vonage SMS API stand-in on https://127.0.0.1:PORT with scripted failures.
+    """Vonage SMS API (and Messages API) stand-in on https://127.0.0.1:PORT with scripted failures.
 
-    Scripted outcomes (``queue_*``) form one FIFO: each request to /sms/json takes the next.
+    Scripted outcomes (``queue_*``) form one FIFO: each request to /sms/json or /v1/messages takes the next.
+    Messages API requests must carry an RS256 JWT that `application_public_key` verifies (when given).
     """
 
     def __init__(self, api_key: str = "k", api_secret: str = "s", latency: float = 0.0,
-                 port: int = 0, keep_requests: bool = True) -> None:
+                 port: int = 0, keep_requests: bool = True,
+                 application_public_key: Optional[str] = None) -> None:
         self.api_key, self.api_secret, self.latency = api_key, api_secret, latency
+        self.application_public_key = application_public_key
         self.keep_requests = keep_requests  # off for long benchmarks (memory)
         self.messages: list[dict[str, Any]] = []
         self.requests: list[dict[str, Any]] = []
@@ -255,7 +258,7 @@ class FakeVonage:
                     parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True).items()}
         params = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
         params.update(form)
-        code, payload, accepted = self._answer(h.command, url.path, h.headers, params)
+        code, payload, accepted = self._answer(h.command, url.path, h.headers, params, raw)
         if accepted is not None:
             accepted["received_at"] = received_at
         with self._cond:
@@ -272,7 +275,7 @@ class FakeVonage:
                 self._cond.notify_all()
         self._reply(h, code, payload)
 
-    def _answer(self, method: str, path: str, headers: Any, p: dict[str, str]
+    def _answer(self, method: str, path: str, headers: Any, p: dict[str, str], raw: bytes = b""
                 ) -> tuple[int, Any, Optional[dict[str, Any]]]:
         """Return (http code, body, accepted message or None) for one request."""
         if method == "GET" and path == "/_fake/stats":  # for benchmarks in another process
@@ -282,7 +285,7 @@ class FakeVonage:
             with self._cond:
                 sent = [[m["client_ref"], m["received_at"]] for m in self.messages[since:]]
             return 200, {"since": since, "messages": sent}, None
-        if path != "/sms/json":
+        if path not in ("/sms/json", "/v1/messages"):
             return 404, {"type": "https://developer.vonage.com/api-errors#not-found",
                          "title": "Not Found", "detail": f"No resource at {path}"}, None
         with self._cond:
@@ -293,6 +296,8 @@ class FakeVonage:
                          "detail": "fake stopped"}, None
         if action[0] == "http":
             return action[1], action[2], None
+        if path == "/v1/messages":
+            return self._answer_messages(headers, raw)
         key, secret = self._credentials(headers, p)
         if "sig" in p and not secret:  # this fake does not verify signed requests
             return 200, self._error("14", p), None
@@ -310,6 +315,41 @@ class FakeVonage:
         if status != "0":
             return 200, self._error(status, p), None
         return self._accept(p)
+
+    def _answer_messages(self, headers: Any, raw: bytes) -> tuple[int, Any, Optional[dict[str, Any]]]:
+        """Messages API send: 202 {"message_uuid"}; 401 without a valid JWT; 422 for invalid params."""
+        import jwt  # PyJWT, which the vonage SDK depends on
+
+        scheme, _, token = headers.get("Authorization", "").partition(" ")
+        try:
+            if scheme.lower() != "bearer":
+                raise jwt.InvalidTokenError("no bearer token")
+            key = self.application_public_key
+            jwt.decode(token, key, algorithms=["RS256"]) if key else \
+                jwt.decode(token, options={"verify_signature": False})
+        except jwt.InvalidTokenError:
+            return 401, {"type": "https://developer.vonage.com/api-errors#unauthorized", "title": "Unauthorized",
+                         "detail": "You did not provide correct credentials.",
+                         "instance": "bf0ca0bf927b3b52e3cb03217e1a1ddf"}, None
+        try:
+            body = json.loads(raw or b"{}")
+        except ValueError:
+            body = None
+        required = ("to", "from", "channel", "message_type", "text")
+        missing = [f for f in required if not isinstance(body, dict) or not body.get(f)]
+        if missing or body.get("channel") != "sms" or body.get("message_type") != "text":
+            return 422, {"type": "https://developer.vonage.com/api-errors/messages#1150",
+                         "title": "Invalid params", "detail": "Your request body contains invalid parameters.",
+                         "instance": "bf0ca0bf927b3b52e3cb03217e1a1ddf",
+                         "invalid_parameters": [{"name": f, "reason": "Is required."} for f in missing]}, None
+        with self._cond:
+            self._ids += 1
+            message_uuid = f"aaaaaaaa-bbbb-4ccc-8ddd-{self._ids:012x}"
+        accepted = {"to": body["to"], "from": body["from"], "text": body["text"], "type": "text",
+                    "client_ref": body.get("client_ref"), "message_id": message_uuid,
+                    "message_ids": [message_uuid], "api": "messages",
+                    "parts": count_segments(body["text"], not is_gsm7(body["text"]))}
+        return 202, {"message_uuid": message_uuid}, accepted
 
     def _credentials(self, headers: Any, p: dict[str, str]) -> tuple[str, str]:
         auth = headers.get("Authorization", "")
