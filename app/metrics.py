@@ -83,7 +83,7 @@ def _record(store: Store, fields: dict[str, float], lateness: float | None = Non
     _ensure_flusher()
 
 
-def flush() -> None:
+def flush(at_exit: bool = False) -> None:
     """Write this process's counts now (the collector does before reading; the process does at exit)."""
     with _lock:
         batches = list(_pending.values())
@@ -92,7 +92,8 @@ def flush() -> None:
         try:
             pending.write()
         except redis.RedisError as err:
-            log.warning("metrics lost (%s): %s", type(err).__name__, dict(pending.totals))
+            log.log(logging.DEBUG if at_exit else logging.WARNING, "metrics lost (%s): %s", type(err).__name__,
+                    dict(pending.totals))
 
 
 def _ensure_flusher() -> None:
@@ -116,7 +117,7 @@ def _after_fork() -> None:
 
 
 os.register_at_fork(after_in_child=_after_fork)
-atexit.register(flush)
+atexit.register(flush, at_exit=True)
 
 
 def record_created(store: Store, count: int) -> None:
