@@ -85,10 +85,12 @@ def run(settings: Settings) -> None:
             except redis.RedisError as err:  # rq gives up on a Redis error: start it again once Redis is back
                 log.warning("rq worker stopped on a Redis error (%s); restarting", err)
             try:
-                if not scheduler.stopping.wait(1):
-                    worker = _fresh_worker(worker)
+                fresh = _fresh_worker(worker)
             except StopRequested:  # SIGTERM while between two runs of rq's loop
                 break
+            if fresh is None:
+                break
+            worker = fresh
     finally:
         scheduler.stopping.set()
         thread.join(timeout=5)
@@ -97,10 +99,19 @@ def run(settings: Settings) -> None:
         log.info("worker stopped")
 
 
-def _fresh_worker(old: DeliveryWorker) -> DeliveryWorker:
-    worker = DeliveryWorker(old.queues, connection=old.connection)
-    worker.stopping = old.stopping
-    return worker
+def _fresh_worker(old: DeliveryWorker) -> DeliveryWorker | None:
+    """A new rq worker once Redis answers again (rq's own start-up needs it), or None if asked to stop meanwhile."""
+    delay = 1.0
+    while not old.stopping.wait(delay):
+        try:
+            worker = DeliveryWorker(old.queues, connection=old.connection)
+        except redis.RedisError as err:
+            log.warning("Redis still unavailable (%s); retrying in %.0f s", err, delay)
+            delay = min(delay * 2, 5.0)
+            continue
+        worker.stopping = old.stopping
+        return worker
+    return None
 
 
 def main() -> None:

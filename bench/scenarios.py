@@ -204,3 +204,112 @@ def inbound(stack: Stack, rate: int, duration: int, threads: int = 2, connection
         result["raw"] = result["raw"][-1500:]
         out[label] = result
     return out
+
+
+# --- memory ---------------------------------------------------------------------------------------------------
+
+def _used(client) -> int:
+    return int(client.info("memory")["used_memory"])
+
+
+def memory(count: int, per_phone: int, rq_count: int) -> dict:
+    """Redis bytes per pending reminder (Store.add, 20-character text) and per rq job (Queue.enqueue_at)."""
+    from datetime import datetime, timedelta, timezone
+
+    from rq import Queue
+
+    from tests.support.redis_server import RedisServer
+
+    out: dict = {"count": count, "per_phone": per_phone}
+    with RedisServer() as server:
+        client = server.client()
+        store = Store(client)
+        schedule(store, [time.time() + 86400 * 30], first_phone=10**7)  # creates the keys themselves first
+        base = _used(client)
+        start = time.time() + 86400
+        schedule(store, [start + random.uniform(0, 86400 * 7) for _ in range(count)], per_phone=per_phone)
+        out["bytes_per_reminder"] = (_used(client) - base) / count
+        # where the bytes go: the shared structures, and a sample of the per-number index keys
+        out["breakdown"] = {name: int(client.memory_usage(f"rmd:{name}", samples=0) or 0) / count
+                            for name in ("due", "data")}
+        phones = [phone(i) for i in range(0, count // per_phone, max(1, count // per_phone // 500))]
+        sample = [int(client.memory_usage(f"rmd:p:{p}", samples=0) or 0) for p in phones]
+        out["breakdown"]["p:<phone> (per reminder)"] = statistics.mean(sample) / per_phone
+        out["encodings"] = {"due": client.object("encoding", "rmd:due"), "data": client.object("encoding", "rmd:data"),
+                            "p:<phone>": client.object("encoding", f"rmd:p:{phones[0]}")}
+        out["record_bytes"] = statistics.mean(len(client.hget("rmd:data", str(i)) or b"") for i in range(2, 200))
+    with RedisServer() as server:
+        client = server.client()
+        queue = Queue("reminders", connection=client)
+        when = datetime.now(timezone.utc) + timedelta(days=1)
+        queue.enqueue_at(when, "app.sending.send_sms", phone(0), MESSAGE)
+        base = _used(client)
+        for i in range(rq_count):
+            queue.enqueue_at(when + timedelta(seconds=i), "app.sending.send_sms", phone(i), MESSAGE)
+        out["rq_bytes_per_job"] = (_used(client) - base) / rq_count
+    out["rq_ratio"] = out["rq_bytes_per_job"] / out["bytes_per_reminder"]
+    return out
+
+
+# --- scale ----------------------------------------------------------------------------------------------------
+
+PRELOAD = """
+local first = tonumber(redis.call('GET', KEYS[3]) or '0')
+for i = 1, tonumber(ARGV[1]) do
+  local id = first + i
+  local score = tonumber(ARGV[2]) + (id % 604800)
+  redis.call('HSET', KEYS[2], id, ARGV[3])
+  redis.call('ZADD', KEYS[1], score, id)
+  redis.call('ZADD', ARGV[4] .. (10000000 + math.floor(id / 10)), score, id)
+end
+redis.call('SET', KEYS[3], first + tonumber(ARGV[1]))
+return first + tonumber(ARGV[1])
+"""
+
+
+def preload(client, count: int, chunk: int = 20000) -> float:
+    """`count` pending reminders a month or more ahead, written server-side in chunks; returns seconds taken."""
+    started = time.time()
+    record = Reminder(phone=phone(0), message=MESSAGE, due=time.time() + 86400 * 30, tz="UTC").record()
+    script = client.register_script(PRELOAD)
+    done = 0
+    while done < count:
+        n = min(chunk, count - done)
+        script(keys=["rmd:due", "rmd:data", "rmd:seq"], args=[n, time.time() + 86400 * 30, record, "rmd:p:"])
+        done += n
+    return time.time() - started
+
+
+def scale(stack: Stack, backlog: int, samples: int, spread: float, count: int) -> dict:
+    """Add and claim latency, and punctuality, with `backlog` pending reminders far ahead in Redis."""
+    client = stack.client()
+    store = Store(client)
+    stack.stop_workers()
+    client.flushall()
+    took = preload(client, backlog)
+    far = time.time() + 86400 * 10
+    adds = []
+    for i in range(samples):
+        item = [Reminder(phone=phone(5_000_000 + i), message=MESSAGE, due=far + i, tz="UTC")]
+        t = time.perf_counter()
+        store.add(item)
+        adds.append(time.perf_counter() - t)
+    claims = []
+    for _ in range(max(5, samples // 50)):
+        due = time.time() - 1
+        schedule(store, [due] * 50, first_phone=6_000_000)
+        token = uuid.uuid4().hex
+        t = time.perf_counter()
+        ids = store.claim(time.time(), time.time() + 60, 50, token)
+        claims.append(time.perf_counter() - t)
+        for rid in ids:
+            rem = store.begin(rid, token, time.time() + 60)
+            store.finish(rem, token, "cancelled")
+    stack.start_worker(SMS_RATE_LIMIT="0")
+    late = punctuality(stack, count, spread, workers=1)
+    stack.stop_workers()
+    return {"backlog": backlog, "pending": store.pending_count(), "preload_s": took,
+            "add_p50_us": pct(adds, 0.5) * 1e6, "add_p99_us": pct(adds, 0.99) * 1e6,
+            "claim50_p50_us": pct(claims, 0.5) * 1e6, "claim50_p99_us": pct(claims, 0.99) * 1e6,
+            "late_p50_ms": late["p50_ms"], "late_p99_ms": late["p99_ms"], "lost": late["lost"],
+            "duplicates": late["duplicates"], "used_memory_mb": _used(client) / 2**20}
