@@ -243,9 +243,13 @@ def _what_and_when(new: NewReminder, tz: str) -> tuple[str, datetime, str | None
         if getattr(new, field) is None:
             raise ApiError(422, "invalid", f"{field}: required (or give text instead)", field)
     assert new.message is not None and new.remind_when is not None
-    if new.remind_when <= datetime.now(timezone.utc):
+    return new.message, _future(new.remind_when), new.every
+
+
+def _future(when: datetime) -> datetime:
+    if when <= datetime.now(timezone.utc):
         raise ApiError(422, "invalid", "remind_when: must be in the future", "remind_when")
-    return new.message, new.remind_when, new.every
+    return when
 
 
 @bp.get("/reminders")
@@ -274,11 +278,7 @@ def change_reminder(rid: str) -> ResponseReturnValue:
     rem = _find(rid)
     if rem.status not in ("pending", "held"):
         raise ApiError(409, "not_pending", "only a reminder that has not been sent can be changed", "id")
-    due = rem.due
-    if change.remind_when is not None:
-        if change.remind_when <= datetime.now(timezone.utc):
-            raise ApiError(422, "invalid", "remind_when: must be in the future", "remind_when")
-        due = change.remind_when.timestamp()
+    due = rem.due if change.remind_when is None else _future(change.remind_when).timestamp()
     updated = replace(rem, message=change.message or rem.message, due=due)
     if rem.status == "held":  # the number opted out: store the change, keep everything held
         services().store.update(updated)
