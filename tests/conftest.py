@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import redis
 
-from app import create_app
+from app import create_app, metrics
 from tests.support.fake_vonage import FakeVonage
 from tests.support.redis_server import RedisServer
 
@@ -32,6 +32,7 @@ def redis_client(redis_server: RedisServer) -> Iterator[redis.Redis]:
     client = redis_server.client()
     client.flushall()  # our own server: each test starts empty
     yield client
+    metrics.flush()  # this test's counts land now, not in the next test's (or after the server stopped)
     client.close()
 
 
