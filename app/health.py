@@ -1,6 +1,7 @@
 """Endpoints for the platform and for monitoring: liveness, readiness and Prometheus metrics.
 
-/healthz says only that this process answers (a platform restarts it when not; restarting cannot fix Redis).
+/healthz says whether this web process can do its job: it answers, and Redis answers (503 when not, so a load
+balancer stops sending it webhooks it would have to refuse).
 /readyz says whether the service as a whole works: Redis answers and at least one worker's heartbeat is fresh.
 """
 from __future__ import annotations
@@ -17,6 +18,7 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
+    services().store.ping()  # a RedisError becomes a JSON 503 (errors.py)
     return jsonify({"status": "ok"})
 
 

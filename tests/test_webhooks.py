@@ -134,7 +134,9 @@ def test_redis_down_answers_503_so_vonage_retries(env):
     server.stop()
     response = client.post("/webhooks/inbound-sms", data=inbound("gym tomorrow 7am"))
     assert response.status_code == 503 and response.json["error"]["code"] == "unavailable"
-    assert client.get("/readyz").status_code == 503
+    assert client.get("/healthz").status_code == 503
+    ready = client.get("/readyz")
+    assert ready.status_code == 503 and ready.json["checks"]["redis"].startswith("unavailable")
 
 
 def test_recurring_text_is_stored_as_a_series_and_confirmed_in_words(client, app):
