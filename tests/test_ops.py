@@ -12,7 +12,6 @@ import pytest
 from app import checks, create_app, heartbeat, logs, metrics
 from app.store import Reminder, Store
 from tests.helpers import inbound
-from tests.support.redis_server import RedisServer
 
 
 @pytest.fixture()
