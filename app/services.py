@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
-import redis
+from redis import Redis
 from flask import Flask, current_app
 
 from .commands import Conversation
@@ -18,7 +18,7 @@ class Services:
         self.settings = settings
 
     @cached_property
-    def redis(self) -> redis.Redis:
+    def redis(self) -> Redis:
         return connect(self.settings)
 
     @cached_property

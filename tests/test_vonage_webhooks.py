@@ -11,7 +11,7 @@ import jwt
 import pytest
 
 from app import create_app
-from tests.helpers import SENDER, Phone, auth, inbound, signed
+from tests.helpers import SENDER, Phone, auth, signed
 
 SECRET = "sig-secret-123"
 
