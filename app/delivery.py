@@ -63,6 +63,9 @@ class Courier:
         rem = self._begins.call((rid, token))
         if rem is None:
             return "skipped"  # cancelled, already settled, or claimed again by another job
+        early = rem.due - time.time()  # claimed a little ahead (scheduler.LOOKAHEAD): never send before due
+        if early > 0:
+            time.sleep(early)
         self.throttle.wait()
         started = time.time()
         try:
