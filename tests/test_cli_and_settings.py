@@ -94,3 +94,32 @@ def test_embedded_redis_is_shared_by_a_second_process(tmp_path):
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "hello", out.stderr
     assert client.ping()  # the second process leaving does not stop the server
+
+
+def test_rediss_connects_to_a_tls_redis_with_a_self_signed_certificate(tmp_path):
+    """As Heroku Redis presents it: TLS with a certificate no public CA signed."""
+    import trustme
+
+    from tests.support.redis_server import RedisServer, free_port
+
+    ca = trustme.CA()  # a CA the client has never heard of: like a self-signed certificate
+    cert = ca.issue_cert("127.0.0.1")
+    cert.private_key_pem.write_to_path(tmp_path / "key.pem")
+    cert.cert_chain_pems[0].write_to_path(tmp_path / "cert.pem")
+    ca.cert_pem.write_to_path(tmp_path / "ca.pem")
+    tls_port = free_port()
+    server = RedisServer(extra_args=("--tls-port", str(tls_port), "--tls-cert-file", str(tmp_path / "cert.pem"),
+                                     "--tls-key-file", str(tmp_path / "key.pem"), "--tls-ca-cert-file",
+                                     str(tmp_path / "ca.pem"), "--tls-auth-clients", "no"))
+    try:
+        server.start()
+    except RuntimeError as err:
+        pytest.skip(f"this redis-server has no TLS support: {err}")
+    try:
+        client = connect(load_settings({"REDIS_URL": f"rediss://127.0.0.1:{tls_port}/0"}))
+        assert client.ping() and client.connection_pool.connection_class.__name__ == "SSLConnection"
+        strict = connect(load_settings({"REDIS_URL": f"rediss://127.0.0.1:{tls_port}/0?ssl_cert_reqs=required"}))
+        with pytest.raises(Exception, match="certificate verify failed"):
+            strict.ping()
+    finally:
+        server.stop()
