@@ -121,7 +121,7 @@ def retry(store: Store, rid: str) -> str:
         raise RetryError(f"{rid}: the number has opted out (texted STOP)")
     if not store.redis.zrem(store.key("dead"), rid):
         raise RetryError(f"{rid} was already retried")
-    again = replace(rem, due=time.time(), attempts=0, status="pending", detail=None, id="", created=time.time())
+    again = replace(rem, due=time.time(), attempts=0, status="pending", detail=None, id="")
     try:
         (new_id,) = Store.add(store, [again])  # Store's own add: a retry is not a newly created reminder
     except redis.RedisError:

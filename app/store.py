@@ -2,7 +2,9 @@
 
 Layout (every key under the configured prefix, `rmd:` by default):
 - `due`       ZSET id -> epoch seconds when the entry is next due (or when a worker's lease on it runs out)
-- `data`      HASH id -> compact JSON record (phone, message, due, zone, rule, kind, attempts)
+- `data:<n>`  HASHes id -> compact JSON record (phone, message, due, zone, rule, attempts), reminder ids n*100 to
+              n*100+99 in each: small hashes stay listpacks, about half the bytes of one big hash table.
+              Replies (ids `x<n>`, longer and short-lived) live in `data:x`, so they never bloat a bucket.
 - `claims`    HASH id -> token of the delivery job that holds it (only while in flight)
 - `p:<phone>` ZSET id -> due, each number's own reminders (LIST, the API)
 - `done:<id>` how an entry ended (sent, failed, cancelled), kept for a week; `dead` ZSET of failed ids
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -21,11 +23,14 @@ from zoneinfo import ZoneInfo
 
 import redis
 
+from .phones import number_zone
+
 Kind = Literal["reminder", "reply"]
 PENDING = ("pending", "sending", "held")  # not yet sent: may still be changed or cancelled
 DONE_TTL = 7 * 24 * 3600
 INBOUND_TTL = 2 * 24 * 3600
 _LUA = Path(__file__).with_name("lua")
+BUCKET = 100  # reminders per data hash: under Redis's 128-entry listpack limit
 
 
 @dataclass(frozen=True)
@@ -39,7 +44,6 @@ class Reminder:
     every: str | None = None  # RFC 5545 RRULE, for recurring reminders
     kind: Kind = "reminder"
     attempts: int = 0
-    created: float = field(default_factory=time.time)
     id: str = ""
     status: str = "pending"  # pending | sending | sent | failed | cancelled
     detail: str | None = None  # why it failed, for people and operators
@@ -49,27 +53,33 @@ class Reminder:
         return datetime.fromtimestamp(self.due, ZoneInfo(self.tz))
 
     def record(self) -> str:
-        """The compact stored form: short keys, defaults left out, to keep memory per reminder low."""
-        rec = {"p": self.phone, "m": self.message, "d": round(self.due, 3), "z": self.tz, "c": int(self.created)}
-        if self.every:
-            rec["e"] = self.every
-        if self.kind == "reply":
-            rec["k"] = "x"
-        if self.attempts:
-            rec["a"] = self.attempts
-        return json.dumps(rec, ensure_ascii=False, separators=(",", ":"))
+        """The stored form, as short as it can be (memory per pending reminder is a goal): a JSON list
+        [phone, message, due, zone, rule, attempts], trailing defaults left out; the zone only when the number does
+        not tell it."""
+        fields = [self.phone, self.message, round(self.due, 3), "" if self.tz == number_zone(self.phone) else self.tz,
+                  self.every or "", self.attempts]
+        while fields[-1] in ("", 0, None) and len(fields) > 3:
+            fields.pop()
+        return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_record(cls, rid: str, raw: str | bytes, status: str = "pending") -> "Reminder":
+        """Read a stored record, or a finished one ({"r": record, "s": status, "w": why})."""
         rec = json.loads(raw)
-        return cls(phone=rec["p"], message=rec["m"], due=rec["d"], tz=rec["z"], every=rec.get("e"),
-                   kind="reply" if rec.get("k") == "x" else "reminder", attempts=rec.get("a", 0),
-                   created=rec.get("c", 0), id=rid, status=rec.get("s", status), detail=rec.get("r"))
+        if isinstance(rec, dict):
+            status, detail, rec = rec["s"], rec.get("w"), rec["r"]
+        else:
+            detail = None
+        phone, message, due, tz, every, attempts = rec + ["", "", 0][len(rec) - 3:]
+        return cls(phone=phone, message=message, due=due, tz=tz or number_zone(phone) or "UTC", every=every or None,
+                    kind="reply" if rid.startswith("x") else "reminder", attempts=attempts, id=rid, status=status,
+                    detail=detail)
 
     def final_record(self, status: str, detail: str | None) -> str:
-        rec = json.loads(self.record())
-        rec.update({"s": status, "t": round(time.time(), 3)} | ({"r": detail} if detail else {}))
-        return json.dumps(rec, ensure_ascii=False, separators=(",", ":"))
+        final = {"r": json.loads(self.record()), "s": status, "t": round(time.time(), 3)}
+        if detail:
+            final["w"] = detail
+        return json.dumps(final, ensure_ascii=False, separators=(",", ":"))
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -112,6 +122,10 @@ class Store:
     def key(self, *parts: str) -> str:
         return self.prefix + ":".join(parts)
 
+    def data_key(self, rid: str) -> str:
+        """The hash holding an entry's record (add.lua computes the same)."""
+        return self.key("data", "x" if rid.startswith("x") else str(int(rid) // BUCKET))
+
     def ping(self) -> bool:
         return bool(self.redis.ping())
 
@@ -119,7 +133,7 @@ class Store:
 
     def add(self, items: list[Reminder], inbound_id: str | None = None) -> list[str] | None:
         """Schedule items atomically; with `inbound_id`, only the first delivery of that message does (None after)."""
-        keys = [self.key("due"), self.key("data"), self.key("seq"), self.key("wake"),
+        keys = [self.key("due"), self.key("data", ""), self.key("seq"), self.key("wake"),
                 self.key("in", inbound_id or "-")] + [self.key("p", item.phone) for item in items]
         args: list[str | float] = [str(INBOUND_TTL) if inbound_id else ""]
         for item in items:
@@ -129,23 +143,23 @@ class Store:
 
     def claim(self, now: float, lease_end: float, limit: int, token: str) -> list[str]:
         """Take up to `limit` due entries for one delivery job, leased until `lease_end`."""
-        ids = self._claim(keys=[self.key("due"), self.key("data"), self.key("claims")],
+        ids = self._claim(keys=[self.key("due"), self.key("claims")],
                           args=[repr(now), repr(lease_end), limit, token])
         return [_text(i) for i in ids]
 
     def begin(self, rid: str, token: str, lease_end: float) -> Reminder | None:
         """The entry, leased afresh, if `token` still holds its claim: the guard that keeps a stale or repeated
         job from sending."""
-        raw = self._begin(keys=[self.key("due"), self.key("data"), self.key("claims")],
+        raw = self._begin(keys=[self.key("due"), self.data_key(rid), self.key("claims")],
                           args=[rid, token, repr(lease_end)])
         return Reminder.from_record(rid, raw, status="sending") if raw else None
 
     def begin_many(self, claims: list[tuple[str, str]], lease_end: float) -> list[Reminder | None]:
         """`begin` for several (id, token) claims in one round trip (the courier's group commit)."""
-        keys = [self.key("due"), self.key("data"), self.key("claims")]
         pipe = self.redis.pipeline(transaction=False)
         for rid, token in claims:
-            self._begin(keys=keys, args=[rid, token, repr(lease_end)], client=pipe)
+            self._begin(keys=[self.key("due"), self.data_key(rid), self.key("claims")],
+                        args=[rid, token, repr(lease_end)], client=pipe)
         return [Reminder.from_record(rid, raw, status="sending") if raw else None
                 for (rid, _), raw in zip(claims, pipe.execute())]
 
@@ -179,7 +193,7 @@ class Store:
         return rem is not None and rem.status in PENDING and self.finish(rem, "", "cancelled")
 
     def _settle_call(self, rem: Reminder, token: str, mode: str, *args: str, sent: bool = False) -> bool:
-        keys = [self.key("due"), self.key("data"), self.key("claims"), self.key("p", rem.phone),
+        keys = [self.key("due"), self.data_key(rem.id), self.key("claims"), self.key("p", rem.phone),
                 self.key("done", rem.id), self.key("dead"), self.key("person", rem.phone),
                 self.key("h", rem.phone)]
         is_reminder = rem.kind == "reminder"
@@ -244,7 +258,7 @@ class Store:
         """Entries by id with their status: pending, sending (claimed), held (opted out), or how they ended."""
         pipe = self.redis.pipeline(transaction=False)
         for rid in ids:
-            pipe.hget(self.key("data"), rid)
+            pipe.hget(self.data_key(rid), rid)
             pipe.hexists(self.key("claims"), rid)
             pipe.zscore(self.key("due"), rid)
             pipe.get(self.key("done", rid))

@@ -132,7 +132,7 @@ def table(results: dict, args: argparse.Namespace) -> str:
         row("", "1 per number", f"{one['bytes_per_reminder']:.0f} B", "< 250 B", one["bytes_per_reminder"] < 250)
         b = ten["breakdown"]
         row("", "where (10 per number): due zset / data hash / p:<phone>",
-            f"{b['due']:.0f} / {b['data']:.0f} / {b['p:<phone> (per reminder)']:.0f} B (record {ten['record_bytes']:.0f} B)")
+            f"{b['due']:.0f} / {b['data:<bucket>']:.0f} / {b['p:<phone> (per reminder)']:.0f} B (record {ten['record_bytes']:.0f} B)")
         row("", "same reminder as an rq job (enqueue_at)", f"{ten['rq_bytes_per_job']:.0f} B = {ten['rq_ratio']:.1f}x")
     if "scale" in results:
         small, big = results["scale"]["small"], results["scale"]["big"]

@@ -230,14 +230,17 @@ def memory(count: int, per_phone: int, rq_count: int) -> dict:
         schedule(store, [start + random.uniform(0, 86400 * 7) for _ in range(count)], per_phone=per_phone)
         out["bytes_per_reminder"] = (_used(client) - base) / count
         # where the bytes go: the shared structures, and a sample of the per-number index keys
-        out["breakdown"] = {name: int(client.memory_usage(f"rmd:{name}", samples=0) or 0) / count
-                            for name in ("due", "data")}
+        buckets = [k.decode() for k in client.scan_iter("rmd:data:*", count=1000)]
+        out["breakdown"] = {"due": int(client.memory_usage("rmd:due", samples=0) or 0) / count,
+                            "data:<bucket>": sum(int(client.memory_usage(k, samples=0) or 0) for k in buckets) / count}
         phones = [phone(i) for i in range(0, count // per_phone, max(1, count // per_phone // 500))]
         sample = [int(client.memory_usage(f"rmd:p:{p}", samples=0) or 0) for p in phones]
         out["breakdown"]["p:<phone> (per reminder)"] = statistics.mean(sample) / per_phone
-        out["encodings"] = {"due": client.object("encoding", "rmd:due"), "data": client.object("encoding", "rmd:data"),
+        out["encodings"] = {"due": client.object("encoding", "rmd:due"),
+                            "data:<bucket>": client.object("encoding", buckets[len(buckets) // 2]),
                             "p:<phone>": client.object("encoding", f"rmd:p:{phones[0]}")}
-        out["record_bytes"] = statistics.mean(len(client.hget("rmd:data", str(i)) or b"") for i in range(2, 200))
+        out["record_bytes"] = statistics.mean(len(client.hget(store.data_key(str(i)), str(i)) or b"")
+                                              for i in range(2, 200))
     with RedisServer() as server:
         client = server.client()
         queue = Queue("reminders", connection=client)
@@ -258,7 +261,7 @@ local first = tonumber(redis.call('GET', KEYS[3]) or '0')
 for i = 1, tonumber(ARGV[1]) do
   local id = first + i
   local score = tonumber(ARGV[2]) + (id % 604800)
-  redis.call('HSET', KEYS[2], id, ARGV[3])
+  redis.call('HSET', KEYS[2] .. math.floor(id / 100), id, ARGV[3])
   redis.call('ZADD', KEYS[1], score, id)
   redis.call('ZADD', ARGV[4] .. (10000000 + math.floor(id / 10)), score, id)
 end
@@ -275,7 +278,7 @@ def preload(client, count: int, chunk: int = 20000) -> float:
     done = 0
     while done < count:
         n = min(chunk, count - done)
-        script(keys=["rmd:due", "rmd:data", "rmd:seq"], args=[n, time.time() + 86400 * 30, record, "rmd:p:"])
+        script(keys=["rmd:due", "rmd:data:", "rmd:seq"], args=[n, time.time() + 86400 * 30, record, "rmd:p:"])
         done += n
     return time.time() - started
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import pytest
 
@@ -112,3 +113,24 @@ def test_wait_returns_after_timeout(store):
 def test_unicode_survives_the_round_trip(store):
     (rid,) = store.add([Reminder(phone="14155550100", message="💊 Tabletten nehmen — ça va", due=time.time() + 60)])
     assert store.get(rid).message == "💊 Tabletten nehmen — ça va"
+
+
+@pytest.mark.parametrize("rem", [
+    Reminder(phone="14155550100", message="gym", due=1.5, tz="America/Los_Angeles"),  # zone left out: the number's
+    Reminder(phone="14155550100", message="gym", due=1.5, tz="UTC"),
+    Reminder(phone="15555550100", message="gym", due=1.5, tz="UTC", every="FREQ=DAILY"),
+    Reminder(phone="14155550100", message="gym", due=1.5, tz="UTC", attempts=3),
+    Reminder(phone="14155550100", message="gym", due=1.5, tz="America/Los_Angeles", every="FREQ=DAILY", attempts=2),
+])
+def test_records_round_trip(rem):
+    again = Reminder.from_record("7", rem.record())
+    assert again == replace(rem, id="7")
+    final = Reminder.from_record("7", rem.final_record("failed", "Number barred"))
+    assert final == replace(rem, id="7", status="failed", detail="Number barred")
+
+
+def test_a_typical_record_is_short_enough_for_a_compact_hash(store):
+    (rid,) = store.add([Reminder(phone="14155550100", message="take out the recycling", due=time.time() + 60,
+                                 tz="America/Los_Angeles")])
+    raw = store.redis.hget(store.data_key(rid), rid)
+    assert len(raw) <= 64 and store.redis.object("encoding", store.data_key(rid)) == b"listpack"

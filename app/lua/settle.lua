@@ -1,7 +1,7 @@
 -- Ends a claim: either reschedules the entry (a retry, or a recurring reminder's next occurrence) or finishes it
 -- (sent, failed, cancelled), leaving a short-lived record of how it ended. Only the claim's holder may settle it;
 -- an empty token settles whatever holds it (cancels).
--- KEYS[1] due, KEYS[2] data, KEYS[3] claims, KEYS[4] phone index, KEYS[5] done key, KEYS[6] dead-letter zset,
+-- KEYS[1] due, KEYS[2] the entry's data hash, KEYS[3] claims, KEYS[4] phone index, KEYS[5] done key, KEYS[6] dead-letter zset,
 -- KEYS[7] the person's hash, KEYS[8] the number's history (finished reminders, newest kept).
 -- ARGV[1] id, ARGV[2] token, ARGV[3] 'reschedule' | 'finish', ARGV[7] '<id>:<time>' when a reminder was just
 -- delivered (what SNOOZE repeats), else ''.
