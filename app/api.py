@@ -222,7 +222,7 @@ def create_reminder() -> ResponseReturnValue:
     message, due, every = _what_and_when(new, tz)
     if due - datetime.now(timezone.utc) > timedelta(days=settings.max_days_ahead):
         raise ApiError(422, "invalid", f"at most {settings.max_days_ahead} days ahead", "remind_when")
-    if len(store.for_phone(new.phone_number)) >= settings.max_pending:
+    if store.unsent_count(new.phone_number) >= settings.max_pending:
         raise ApiError(409, "too_many", f"this number has {settings.max_pending} pending reminders already",
                        "phone_number")
     rem = Reminder(phone=new.phone_number, message=message, due=due.timestamp(), tz=tz, every=every)

@@ -62,15 +62,15 @@ class Conversation:
 
     def receive(self, phone: str, text: str, message_id: str, now: datetime | None = None) -> bool:
         """Handle one inbound text; False when this message was already handled (a webhook retry)."""
-        if self.store.seen_inbound(message_id):
+        seen, person, texts = self.store.inbound(phone, message_id)
+        if seen:
             return False
         now = now or datetime.now(timezone.utc)
         text = printable(text)
-        person = self.store.person(phone)
         command, arg = command_of(text)
         if person.opted_out and command != "start":
             items: list[Reminder] = []  # opted out: nothing is ever sent until START
-        elif self.store.hit("texts", phone) > self.settings.texts_per_minute:
+        elif texts > self.settings.texts_per_minute:
             items = self._refusal(person, "You're texting faster than I can keep up. Please wait a minute.")
         else:
             items = getattr(self, f"_{command}")(person, text if command == "new" else arg, now)
@@ -109,7 +109,7 @@ class Conversation:
             return say(f"That's too far ahead: I can remind you up to {self.settings.max_days_ahead} days from now.")
         if self.store.hit("new", person.phone) > self.settings.reminders_per_minute:
             return self._refusal(person, "That's a lot of reminders at once. Please wait a minute and try again.")
-        if len(self.store.for_phone(person.phone)) >= self.settings.max_pending:
+        if self.store.unsent_count(person.phone) >= self.settings.max_pending:
             return self._refusal(person, f"You have {self.settings.max_pending} reminders already. "
                                          "Reply LIST, then CANCEL some to make room.")
         if ask:

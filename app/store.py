@@ -234,16 +234,30 @@ class Store:
         """Take a number's reminders off the schedule (opt-out); they stay stored, listed as held."""
         return int(self._hold(keys=[self.key("due"), self.key("claims"), self.key("p", phone)]))
 
-    def seen_inbound(self, message_id: str) -> bool:
-        return bool(self.redis.exists(self.key("in", message_id)))
+    def inbound(self, phone: str, message_id: str) -> tuple[bool, Person, int]:
+        """Everything a new inbound text needs first, in one round trip: whether this message was handled already,
+        the sender's record, and how many texts the number sent this minute (counting this one)."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.exists(self.key("in", message_id))
+        pipe.hgetall(self.key("person", phone))
+        self._count(pipe, "texts", phone, 60)
+        seen, person, texts, _ = pipe.execute()
+        return bool(seen), Person.from_hash(phone, person), int(texts)
 
     def hit(self, counter: str, phone: str, window: int = 60) -> int:
         """Count an event for a number in the current window (rate limits); returns the count so far."""
+        pipe = self.redis.pipeline(transaction=False)
+        self._count(pipe, counter, phone, window)
+        return int(pipe.execute()[0])
+
+    def _count(self, pipe: redis.client.Pipeline, counter: str, phone: str, window: int) -> None:
         key = self.key("rate", counter, phone, str(int(time.time() // window)))
-        pipe = self.redis.pipeline(transaction=True)
         pipe.incr(key)
         pipe.expire(key, window * 2)
-        return int(pipe.execute()[0])
+
+    def unsent_count(self, phone: str) -> int:
+        """How many reminders a number has that are not sent yet."""
+        return int(self.redis.zcard(self.key("p", phone)))
 
     def first_time(self, what: str, phone: str, seconds: int) -> bool:
         """True at most once per `seconds` for this number (e.g. one polite refusal a minute)."""
