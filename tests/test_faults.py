@@ -5,7 +5,6 @@ correctness check with generous time bounds (speed is measured in bench/, not as
 """
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 
