@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import json
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
@@ -220,9 +220,8 @@ def create_reminder() -> ResponseReturnValue:
                        "phone_number")
     tz = new.timezone or people.zone_of(person, settings.default_timezone)[0]
     message, due, every = _what_and_when(new, tz)
-    if due - datetime.now(timezone.utc) > timedelta(days=settings.max_days_ahead):
-        raise ApiError(422, "invalid", f"at most {settings.max_days_ahead} days ahead", "remind_when")
-    if store.unsent_count(new.phone_number) >= settings.max_pending:
+    _not_too_far(due)
+    if people.too_many(store, settings, new.phone_number):
         raise ApiError(409, "too_many", f"this number has {settings.max_pending} pending reminders already",
                        "phone_number")
     rem = Reminder(phone=new.phone_number, message=message, due=due.timestamp(), tz=tz, every=every)
@@ -249,6 +248,13 @@ def _what_and_when(new: NewReminder, tz: str) -> tuple[str, datetime, str | None
 def _future(when: datetime) -> datetime:
     if when <= datetime.now(timezone.utc):
         raise ApiError(422, "invalid", "remind_when: must be in the future", "remind_when")
+    return _not_too_far(when)
+
+
+def _not_too_far(when: datetime) -> datetime:
+    settings = services().settings
+    if people.too_far(settings, when, datetime.now(timezone.utc)):
+        raise ApiError(422, "invalid", f"remind_when: at most {settings.max_days_ahead} days ahead", "remind_when")
     return when
 
 
@@ -279,12 +285,8 @@ def change_reminder(rid: str) -> ResponseReturnValue:
     if rem.status not in ("pending", "held"):
         raise ApiError(409, "not_pending", "only a reminder that has not been sent can be changed", "id")
     due = rem.due if change.remind_when is None else _future(change.remind_when).timestamp()
-    updated = replace(rem, message=change.message or rem.message, due=due)
-    if rem.status == "held":  # the number opted out: store the change, keep everything held
-        services().store.update(updated)
-        services().store.hold(rem.phone)
-    elif not services().store.update(updated):
-        raise ApiError(409, "not_pending", "the reminder was sent or cancelled meanwhile", "id")
+    if not services().store.update(replace(rem, message=change.message or rem.message, due=due)):
+        raise ApiError(409, "not_pending", "the reminder is being sent, or was sent or cancelled, meanwhile", "id")
     return as_json(services().store.get(rid))
 
 
@@ -320,7 +322,7 @@ def change_person(phone: str) -> ResponseReturnValue:
 # --- helpers ------------------------------------------------------------------------------------------------
 
 def _find(rid: str) -> Reminder:
-    rem = services().store.get(rid) if rid.isdigit() and len(rid) < 20 else None
+    rem = services().store.get(rid) if rid.isascii() and rid.isdigit() and len(rid) < 20 else None
     if rem is None or rem.kind != "reminder":
         raise ApiError(404, "not_found", f"no reminder {rid}", "id")
     return rem

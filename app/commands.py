@@ -36,7 +36,7 @@ _COMMANDS = [
     ("stop", re.compile(r"(?:stop\s*all|stop|unsubscribe|cancel|end|quit)")),
     ("start", re.compile(r"(?:start|unstop)")),
 ]
-_SNOOZE = re.compile(r"(\d+(?:\.\d+)?)\s*(m|mins?|minutes?|h|hrs?|hours?)?")
+_SNOOZE = re.compile(r"(\d{1,4}(?:\.\d{1,2})?)\s*(m|mins?|minutes?|h|hrs?|hours?)?")
 
 
 def command_of(text: str) -> tuple[str, str | None]:
@@ -105,11 +105,11 @@ class Conversation:
             return say(str(err))
         if len(parsed.message) > MAX_MESSAGE:
             return say(f"That's too long for a reminder: please keep it under {MAX_MESSAGE:,} characters.")
-        if parsed.due - now > timedelta(days=self.settings.max_days_ahead):
+        if people.too_far(self.settings, parsed.due, now):
             return say(f"That's too far ahead: I can remind you up to {self.settings.max_days_ahead} days from now.")
         if self.store.hit("new", person.phone) > self.settings.reminders_per_minute:
             return self._refusal(person, "That's a lot of reminders at once. Please wait a minute and try again.")
-        if self.store.unsent_count(person.phone) >= self.settings.max_pending:
+        if people.too_many(self.store, self.settings, person.phone):
             return self._refusal(person, f"You have {self.settings.max_pending} reminders already. "
                                          "Reply LIST, then CANCEL some to make room.")
         if ask:
@@ -251,7 +251,8 @@ def fit(text: str) -> str:
     """Shorten a reply to one segment where possible, cutting inside the quoted part."""
     if fits_one_segment(text) or '"' not in text:
         return text
-    head, quoted, tail = text.split('"', 2)
+    head, rest = text.split('"', 1)
+    quoted, tail = rest.rsplit('"', 1) if '"' in rest else (rest, "")
     quoted = quoted[:160]
     while len(quoted) > 8 and not fits_one_segment(f'{head}"{quoted}..."{tail}'):
         quoted = quoted[:-4]

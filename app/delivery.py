@@ -66,7 +66,9 @@ class Courier:
         early = rem.due - time.time()  # claimed a little ahead (scheduler.LOOKAHEAD): never send before due
         if early > 0:
             time.sleep(early)
-        self.throttle.wait()
+            if not _persist(lambda: self.store.holds(rid, token)):
+                return "skipped"  # cancelled, or the number opted out, while it waited
+        _persist(self.throttle.wait)
         started = time.time()
         try:
             self.sender.send(rem.phone, rem.message, client_ref=f"{rem.id}-{int(rem.due)}")
@@ -111,8 +113,14 @@ class Courier:
             metrics.record_retry(self.store, rem)
             return "retrying"
         log.error("send of %s failed for good after %d tries: %s", rem.id, attempts, err)
-        _persist(lambda: self.store.finish(rem, token, "failed", str(err)))
         metrics.record_failed(self.store, rem)
+        following = self.next_occurrence(rem.every, rem.due_local) if rem.every else None
+        if following is not None:  # one lost occurrence must not end a series the person set up
+            _persist(lambda: self.store.record_delivery(rem.id, "failed", err.code, f"send:{rem.id}:{rem.due}"))
+            _persist(lambda: self.store.reschedule(rem, token, following.timestamp(), next_occurrence=True,
+                                                   delivered=False))
+        else:
+            _persist(lambda: self.store.finish(rem, token, "failed", str(err)))
         return "failed"
 
 

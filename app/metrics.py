@@ -24,7 +24,7 @@ from prometheus_client.utils import floatToGoString
 from rq import Queue
 
 from . import heartbeat
-from .store import Reminder, Store
+from .store import Reminder, Store, as_text
 
 log = logging.getLogger(__name__)
 LATENESS_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0)  # seconds
@@ -144,7 +144,7 @@ def record_failed(store: Store, rem: Reminder) -> None:
 # --- reading -------------------------------------------------------------------------------------------------
 
 def totals(store: Store) -> dict[str, float]:
-    return {_text(k): float(v) for k, v in store.redis.hgetall(store.key("m", "total")).items()}
+    return {as_text(k): float(v) for k, v in store.redis.hgetall(store.key("m", "total")).items()}
 
 
 def since(store: Store, start: float, now: float | None = None) -> dict[str, float]:
@@ -157,7 +157,7 @@ def since(store: Store, start: float, now: float | None = None) -> dict[str, flo
     out: dict[str, float] = dict.fromkeys(HOURLY, 0.0)
     for bucket in pipe.execute():
         for k, v in bucket.items():
-            out[_text(k)] = out.get(_text(k), 0) + float(v)
+            out[as_text(k)] = out.get(as_text(k), 0) + float(v)
     return out
 
 
@@ -242,6 +242,3 @@ def exposition(store: Store) -> tuple[bytes, str]:
     registry.register(RedisCollector(store))  # type: ignore[arg-type]
     return generate_latest(registry), CONTENT_TYPE_LATEST
 
-
-def _text(value: str | bytes) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)

@@ -15,7 +15,7 @@ from rq import Queue, Worker
 from rq.registry import FailedJobRegistry, StartedJobRegistry
 
 from . import heartbeat, metrics
-from .store import Reminder, Store
+from .store import Reminder, Store, as_text
 
 HOUR = 3600
 SCAN_LIMIT = 20_000  # person keys looked at when listing opted-out numbers (a dashboard must stay fast)
@@ -96,14 +96,14 @@ def upcoming(store: Store, limit: int = 50, phone: str | None = None) -> list[Re
     if phone:
         return store.for_phone(phone)[:limit]
     ids = store.redis.zrange(store.key("due"), 0, limit - 1)
-    found = (store.get(_text(rid)) for rid in ids)
+    found = (store.get(as_text(rid)) for rid in ids)
     return [rem for rem in found if rem is not None]
 
 
 def dead_letters(store: Store, limit: int = 50) -> list[tuple[Reminder, float | None]]:
     """Failed messages, most recent first, each with when it failed."""
     entries = store.redis.zrevrange(store.key("dead"), 0, limit - 1, withscores=True)
-    found = [(store.get(_text(rid)), at) for rid, at in entries]
+    found = [(store.get(as_text(rid)), at) for rid, at in entries]
     return [(rem, at) for rem, at in found if rem is not None]
 
 
@@ -112,7 +112,7 @@ class RetryError(Exception):
 
 
 def retry(store: Store, rid: str) -> str:
-    """Schedule a failed message again, now, as a new entry (with its series' rule); returns the new id.
+    """Schedule a failed message again, now, as a new one-off entry; returns the new id.
     Taking it off the dead-letter list first makes a double click (or two operators) retry it once."""
     rem = store.get(rid)
     if rem is None or rem.status != "failed":
@@ -121,7 +121,8 @@ def retry(store: Store, rid: str) -> str:
         raise RetryError(f"{rid}: the number has opted out (texted STOP)")
     if not store.redis.zrem(store.key("dead"), rid):
         raise RetryError(f"{rid} was already retried")
-    again = replace(rem, due=time.time(), attempts=0, status="pending", detail=None, id="")
+    # a one-off copy: a dead-lettered series has ended (a failed occurrence of a live one does not end it)
+    again = replace(rem, due=time.time(), attempts=0, status="pending", detail=None, id="", every=None)
     try:
         (new_id,) = Store.add(store, [again])  # Store's own add: a retry is not a newly created reminder
     except redis.RedisError:
@@ -141,9 +142,6 @@ def opted_out(store: Store, limit: int = 1000) -> list[tuple[str, float]]:
     for key in keys:
         pipe.hget(key, "out")
     prefix = len(store.key("person", ""))
-    found = [(_text(key)[prefix:], float(out)) for key, out in zip(keys, pipe.execute()) if out is not None]
+    found = [(as_text(key)[prefix:], float(out)) for key, out in zip(keys, pipe.execute()) if out is not None]
     return sorted(found, key=lambda item: -item[1])[:limit]
 
-
-def _text(value: str | bytes) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)

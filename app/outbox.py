@@ -10,6 +10,8 @@ from typing import Literal
 
 import redis
 
+from .store import as_text
+
 Direction = Literal["in", "out", "note"]  # note: something the simulator says
 KEEP = 200  # messages per number
 TTL = 7 * 24 * 3600  # seconds a quiet conversation is kept
@@ -39,9 +41,6 @@ class Outbox:
 
 
 def _message(entry_id: str | bytes, fields: dict) -> dict:
-    get = lambda k: _text(fields.get(k.encode(), fields.get(k, b"")))  # noqa: E731
-    return {"id": _text(entry_id), "dir": get("dir"), "text": get("text"), "at": float(get("at") or 0)}
+    get = lambda k: as_text(fields.get(k.encode(), fields.get(k, b"")))  # noqa: E731
+    return {"id": as_text(entry_id), "dir": get("dir"), "text": get("text"), "at": float(get("at") or 0)}
 
-
-def _text(value: str | bytes) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)

@@ -2,12 +2,23 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from . import parsing
 from .phones import number_zone
+from .settings import Settings
 from .store import Person, Reminder, Store
+
+
+def too_far(settings: Settings, due: datetime, now: datetime) -> bool:
+    """Beyond MAX_DAYS_AHEAD: refused, by SMS and by the API alike."""
+    return due - now > timedelta(days=settings.max_days_ahead)
+
+
+def too_many(store: Store, settings: Settings, phone: str) -> bool:
+    """At MAX_PENDING_PER_NUMBER unsent reminders already."""
+    return store.unsent_count(phone) >= settings.max_pending
 
 
 def zone_of(person: Person, default: str) -> tuple[str, bool]:
@@ -32,14 +43,12 @@ def set_zone(store: Store, phone: str, zone: str, now: datetime) -> int:
 
 def opt_out(store: Store, phone: str, now: datetime) -> int:
     """Nothing more is sent to the number; its reminders are held. Returns how many were held."""
-    held = store.hold(phone)
-    store.remember(phone, out=str(int(now.timestamp())))
-    return held
+    return store.hold(phone, now.timestamp())
 
 
 def opt_in(store: Store, phone: str, now: datetime) -> int:
     """Undo an opt-out: held reminders still ahead resume (a series at its next occurrence); returns how many."""
-    store.remember(phone, out=None)
+    store.remember(phone, out=None, outseq=None)
     return sum(_resume(store, rem, now) for rem in store.for_phone(phone) if rem.status == "held")
 
 

@@ -12,7 +12,7 @@ import time
 import uuid
 
 import redis
-from rq import Queue, Retry
+from rq import Queue
 
 from .delivery import deliver_job
 from .store import Store
@@ -52,7 +52,9 @@ class Scheduler:
         token = uuid.uuid4().hex
         ids = self.store.claim(now + LOOKAHEAD, now + self.lease, self.batch_size, token)
         if ids:
-            self.queue.enqueue(deliver_job, token, ids, job_id=f"deliver-{token}", retry=Retry(max=2),
+            # No rq retry: a rerun would hold the same token while the first run's sends may still be in flight;
+            # if a job dies, its leases run out and the entries are claimed again under a new token.
+            self.queue.enqueue(deliver_job, token, ids, job_id=f"deliver-{token}",
                                result_ttl=3600, failure_ttl=7 * 24 * 3600, job_timeout=max(60, int(self.lease)))
             return len(ids)
         following = self.store.next_due()

@@ -99,7 +99,7 @@ class Person:
 
     @classmethod
     def from_hash(cls, phone: str, raw: dict) -> "Person":
-        h = {_text(k): _text(v) for k, v in raw.items()}
+        h = {as_text(k): as_text(v) for k, v in raw.items()}
         sent_id, _, sent_at = h.get("sent", "").partition(":")
         return cls(phone=phone, tz=h.get("tz"), asked_tz=h.get("asked") == "1", opted_out="out" in h,
                    listed=tuple(filter(None, h.get("list", "").split(","))), last_created=h.get("last"),
@@ -138,20 +138,20 @@ class Store:
         args: list[str | float] = [str(INBOUND_TTL) if inbound_id else ""]
         for item in items:
             args += [item.record(), repr(item.due), "1" if item.kind == "reminder" else "0"]
-        result = [_text(x) for x in self._add(keys=keys, args=args)]
+        result = [as_text(x) for x in self._add(keys=keys, args=args)]
         return None if result and result[0] == "duplicate" else result
 
     def claim(self, now: float, lease_end: float, limit: int, token: str) -> list[str]:
         """Take up to `limit` due entries for one delivery job, leased until `lease_end`."""
         ids = self._claim(keys=[self.key("due"), self.key("claims")],
                           args=[repr(now), repr(lease_end), limit, token])
-        return [_text(i) for i in ids]
+        return [as_text(i) for i in ids]
 
     def begin(self, rid: str, token: str, lease_end: float) -> Reminder | None:
         """The entry, leased afresh, if `token` still holds its claim: the guard that keeps a stale or repeated
         job from sending."""
         raw = self._begin(keys=[self.key("due"), self.data_key(rid), self.key("claims")],
-                          args=[rid, token, repr(lease_end)])
+                          args=[rid, token, repr(lease_end), self.key("person", "")])
         return Reminder.from_record(rid, raw, status="sending") if raw else None
 
     def begin_many(self, claims: list[tuple[str, str]], lease_end: float) -> list[Reminder | None]:
@@ -159,19 +159,22 @@ class Store:
         pipe = self.redis.pipeline(transaction=False)
         for rid, token in claims:
             self._begin(keys=[self.key("due"), self.data_key(rid), self.key("claims")],
-                        args=[rid, token, repr(lease_end)], client=pipe)
+                        args=[rid, token, repr(lease_end), self.key("person", "")], client=pipe)
         return [Reminder.from_record(rid, raw, status="sending") if raw else None
                 for (rid, _), raw in zip(claims, pipe.execute())]
 
-    def reschedule(self, rem: Reminder, token: str, at: float, *, next_occurrence: bool = False) -> bool:
-        """Put a claimed entry back on the schedule: a retry (same occurrence) or a series' next occurrence."""
+    def reschedule(self, rem: Reminder, token: str, at: float, *, next_occurrence: bool = False,
+                   delivered: bool = True) -> bool:
+        """Put a claimed entry back on the schedule: a retry (same occurrence) or a series' next occurrence
+        (after this one was delivered, or failed for good)."""
         updated = replace(rem, due=at, attempts=0) if next_occurrence else rem
         index = repr(at) if (rem.kind == "reminder" and next_occurrence) else ""
         return self._settle_call(rem, token, "reschedule", repr(at), updated.record(), index,
-                                 sent=next_occurrence)
+                                 sent=next_occurrence and delivered)
 
     def update(self, rem: Reminder) -> bool:
-        """Store a changed pending reminder (new time, zone or text) and put it on the schedule at `rem.due`."""
+        """Store a changed reminder (new time, zone or text) and schedule it at `rem.due` (a held one stays held).
+        False when it is gone or a worker is sending it right now."""
         return self._settle_call(rem, "", "reschedule", repr(rem.due), rem.record(), repr(rem.due))
 
     def finish(self, rem: Reminder, token: str, status: str, detail: str | None = None) -> bool:
@@ -205,7 +208,7 @@ class Store:
         """Keep one part of a long inbound SMS. Returns ('first' | 'wait', '', []) until every part is in, then
         ('complete', the give-up reply's id or '', parts as (message id, text))."""
         key = self.key("concat", phone, ref)
-        state, *rest = [_text(x) for x in self._concat(keys=[key], args=[part, json.dumps([message_id, text]),
+        state, *rest = [as_text(x) for x in self._concat(keys=[key], args=[part, json.dumps([message_id, text]),
                                                                           total, ttl])]
         if state != "complete":
             return state, "", []
@@ -230,9 +233,15 @@ class Store:
             pipe.hdel(key, *drop)
         pipe.execute()
 
-    def hold(self, phone: str) -> int:
-        """Take a number's reminders off the schedule (opt-out); they stay stored, listed as held."""
+    def hold(self, phone: str, since: float) -> int:
+        """Opt a number out: mark it (with the id sequence's value, so begin.lua can tell the opt-out's own
+        confirmation from older replies) and take its reminders off the schedule; they stay stored, listed as held."""
+        self.remember(phone, out=str(int(since)), outseq=str(int(self.redis.get(self.key("seq")) or 0)))
         return int(self._hold(keys=[self.key("due"), self.key("claims"), self.key("p", phone)]))
+
+    def holds(self, rid: str, token: str) -> bool:
+        """Whether `token` still holds the claim on `rid` (cancels and opt-outs take claims away)."""
+        return as_text(self.redis.hget(self.key("claims"), rid) or b"") == token
 
     def inbound(self, phone: str, message_id: str) -> tuple[bool, Person, int]:
         """Everything a new inbound text needs first, in one round trip: whether this message was handled already,
@@ -289,7 +298,7 @@ class Store:
 
     def for_phone(self, phone: str) -> list[Reminder]:
         """A number's unsent reminders (pending, sending, or held while it opted out), soonest first."""
-        ids = [_text(i) for i in self.redis.zrange(self.key("p", phone), 0, -1)]
+        ids = [as_text(i) for i in self.redis.zrange(self.key("p", phone), 0, -1)]
         return [rem for rem in self.get_many(ids) if rem is not None]
 
     def page(self, phone: str, statuses: set[str], limit: int, after: tuple[float, str] | None
@@ -301,7 +310,7 @@ class Store:
         if unsent and statuses - {"pending", "sending", "held"}:
             raise ValueError("list unsent and finished reminders separately")
         members = self.redis.zrange(self.key("p" if unsent else "h", phone), 0, -1, withscores=True)
-        ordered = sorted(((score, _text(m)) for m, score in members), reverse=not unsent)
+        ordered = sorted(((score, as_text(m)) for m, score in members), reverse=not unsent)
         if after is not None:
             ordered = [x for x in ordered if (x > after if unsent else x < after)]
         wanted = [(key, rem) for key, rem in zip(ordered, self.get_many([rid for _, rid in ordered]))
@@ -333,7 +342,7 @@ class Store:
         return int(self.redis.zcard(self.key("due")))
 
     def dead_letters(self, limit: int = 100) -> list[str]:
-        return [_text(i) for i in self.redis.zrevrange(self.key("dead"), 0, limit - 1)]
+        return [as_text(i) for i in self.redis.zrevrange(self.key("dead"), 0, limit - 1)]
 
     def wait_for_work(self, timeout: float) -> None:
         """Sleep until `timeout` passes or something is scheduled sooner than what was known (see add.lua)."""
@@ -343,5 +352,6 @@ class Store:
             time.sleep(timeout)  # BLPOP reads a timeout under a millisecond as 0, which blocks forever
 
 
-def _text(value: str | bytes) -> str:
+def as_text(value: str | bytes) -> str:
+    """Redis answers bytes; keys and ids are text."""
     return value.decode() if isinstance(value, bytes) else str(value)

@@ -244,3 +244,15 @@ def test_openapi_document_is_generated_from_the_code(client):
     create_op = doc["paths"]["/api/reminders"]["post"]
     assert {"201", "401", "422", "429"} <= set(create_op["responses"])
     assert client.get("/docs/redoc/").status_code == 200
+
+
+@pytest.mark.parametrize("when", ["2300-01-01T00:00:00+00:00", "9999-12-31T23:00:00-12:00"])
+def test_update_cannot_move_a_reminder_beyond_the_limit(client, when):
+    rid = create(client).json["id"]
+    response = client.patch(f"/api/reminders/{rid}", headers=auth(), json={"remind_when": when})
+    assert response.status_code == 422 and response.json["error"]["field"] == "remind_when"
+    assert client.get(f"/api/reminders/{rid}", headers=auth()).status_code == 200
+
+
+def test_ids_that_only_look_like_digits_are_404(client):
+    assert client.get("/api/reminders/²", headers=auth()).status_code == 404

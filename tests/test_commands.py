@@ -248,3 +248,37 @@ def test_only_the_sender_is_ever_texted(phone, fake_vonage):
     phone.text("text +447700900999 saying hi at 5pm")
     phone.text("LIST")
     assert {m["to"] for m in fake_vonage.messages} == {phone.number}
+
+
+def test_a_reply_waiting_to_be_retried_is_not_sent_after_stop(phone, fake_vonage):
+    fake_vonage.queue_status("1")  # Vonage throttles the HELP reply: it waits for a retry
+    assert phone.text("HELP") == []
+    (confirmation,) = phone.text("STOP")
+    assert "unsubscribed" in confirmation
+    time.sleep(0.3)
+    assert phone.deliver() == []  # the throttled HELP reply never follows the opt-out's confirmation
+
+
+def test_a_failed_occurrence_does_not_end_the_series(phone, fake_vonage):
+    phone.text("every 2 seconds blink")
+    (series,) = phone.store.for_phone(phone.number)
+    fake_vonage.status_for_number(phone.number, "7")  # Number barred: fails for good
+    time.sleep(max(0, series.due - time.time()) + 0.1)
+    assert phone.deliver() == []
+    again = phone.store.get(series.id)
+    assert again.status == "pending" and again.due > series.due
+    assert phone.store.delivery(series.id)["state"] == "failed"
+    fake_vonage.status_for_number(phone.number, "0")
+    assert "(last one failed)" in phone.ask("LIST")
+
+
+def test_absurd_snooze_gets_a_reply_not_an_error(phone):
+    phone.text("stretch in 1 second")
+    time.sleep(1.1)
+    phone.deliver()
+    assert "how long" in phone.ask("SNOOZE 99999999999999999999 h")
+
+
+def test_confirmation_with_quotes_still_fits_one_segment(phone):
+    answer = phone.ask('tomorrow 9am read "' + "the long title of a book " * 8 + '" and take notes')
+    assert one_segment(answer) and answer.startswith('Got it: "read "the long title') and '..."' in answer

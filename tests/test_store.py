@@ -134,3 +134,21 @@ def test_a_typical_record_is_short_enough_for_a_compact_hash(store):
                                  tz="America/Los_Angeles")])
     raw = store.redis.hget(store.data_key(rid), rid)
     assert len(raw) <= 64 and store.redis.object("encoding", store.data_key(rid)) == b"listpack"
+
+
+def test_a_change_never_takes_an_entry_from_the_job_sending_it(store):
+    now = time.time()
+    (rid,) = store.add([reminder(now - 1)])
+    store.claim(now, now + 60, 10, "job")
+    rem = store.begin(rid, "job", now + 60)
+    assert not store.update(replace(rem, message="changed"))
+    assert store.finish(rem, "job", "sent")  # the sending job's acknowledgement still counts
+
+
+def test_dead_letters_are_kept_as_long_as_their_records(store):
+    store.redis.zadd(store.key("dead"), {"1": time.time() - 8 * 24 * 3600})
+    now = time.time()
+    (rid,) = store.add([reminder(now - 1)])
+    store.claim(now, now + 60, 10, "job")
+    store.finish(store.begin(rid, "job", now + 60), "job", "failed", "Number barred")
+    assert store.dead_letters() == [rid]

@@ -13,19 +13,25 @@ if ARGV[2] ~= '' then
   if redis.call('HGET', KEYS[3], id) ~= ARGV[2] then return 0 end
 elseif redis.call('HEXISTS', KEYS[2], id) == 0 then
   return 0
+elseif ARGV[3] == 'reschedule' and redis.call('HEXISTS', KEYS[3], id) == 1 then
+  return 0  -- a change must not take an entry from the job sending it (that job's acknowledgement would fail)
 end
 redis.call('HDEL', KEYS[3], id)
 if ARGV[7] ~= '' then redis.call('HSET', KEYS[7], 'sent', ARGV[7]) end
 if ARGV[3] == 'reschedule' then
   redis.call('HSET', KEYS[2], id, ARGV[5])
-  redis.call('ZADD', KEYS[1], ARGV[4], id)
+  -- a number that opted out keeps its reminders held: stored, listed, not scheduled
+  if redis.call('HEXISTS', KEYS[7], 'out') == 0 then redis.call('ZADD', KEYS[1], ARGV[4], id) end
   if ARGV[6] ~= '' then redis.call('ZADD', KEYS[4], ARGV[6], id) end
 else
   redis.call('ZREM', KEYS[1], id)
   redis.call('HDEL', KEYS[2], id)
   redis.call('ZREM', KEYS[4], id)
   redis.call('SET', KEYS[5], ARGV[4], 'EX', ARGV[5])
-  if ARGV[6] ~= '' then redis.call('ZADD', KEYS[6], ARGV[6], id) end
+  if ARGV[6] ~= '' then  -- dead letters: kept as long as their final record
+    redis.call('ZADD', KEYS[6], ARGV[6], id)
+    redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', tonumber(ARGV[6]) - tonumber(ARGV[5]))
+  end
   if ARGV[8] == '1' then
     local t = redis.call('TIME')
     redis.call('ZADD', KEYS[8], t[1] + t[2] / 1000000, id)
