@@ -142,9 +142,9 @@ class Conversation:
         self.store.remember(person.phone, list=",".join(r.id for r in reminders))
         if not reminders:
             return [reply(person.phone, 'No reminders yet. Text e.g. "gym tomorrow 7am" to make one.', tz)]
-        failed = {r.id for r in reminders if (self.store.delivery(r.id) or {}).get("state") in ("failed", "rejected")}
-        lines = [f"{i}. {line(r)}" + (" (last one failed)" if r.id in failed else "")
-                 for i, r in enumerate(reminders, 1)]
+        receipts = self.store.deliveries([r.id for r in reminders])
+        lines = [f"{i}. {line(r)}" + (" (last one failed)" if (got or {}).get("state") in ("failed", "rejected")
+                                      else "") for i, (r, got) in enumerate(zip(reminders, receipts), 1)]
         return [reply(person.phone, listing(lines), tz)]
 
     def _cancel(self, person: Person, which: str, _now: datetime) -> list[Reminder]:

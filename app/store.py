@@ -331,8 +331,12 @@ class Store:
         return True
 
     def delivery(self, rid: str) -> dict | None:
-        raw = self.redis.get(self.key("dlr", rid))
-        return json.loads(raw) if raw else None
+        return self.deliveries([rid])[0]
+
+    def deliveries(self, ids: list[str]) -> list[dict | None]:
+        """What the latest delivery receipt said for each id (None: no receipt), in one round trip."""
+        raws = self.redis.mget([self.key("dlr", rid) for rid in ids]) if ids else []
+        return [json.loads(raw) if raw else None for raw in raws]
 
     def next_due(self) -> float | None:
         first = self.redis.zrange(self.key("due"), 0, 0, withscores=True)
