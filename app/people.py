@@ -30,13 +30,13 @@ def zone_of(person: Person, default: str) -> tuple[str, bool]:
 
 
 def set_zone(store: Store, phone: str, zone: str, now: datetime) -> int:
-    """Store the zone and keep each pending reminder's wall-clock time in it ('7am' meant the person's 7am);
-    returns how many moved."""
+    """Store the zone and keep each unsent reminder's wall-clock time in it ('7am' meant the person's 7am; held
+    ones stay held); returns how many moved."""
     store.remember(phone, tz=zone, asked="1")
     moved = 0
     for rem in store.for_phone(phone):
         due = rem.due_local.replace(tzinfo=ZoneInfo(zone))
-        if rem.status == "pending" and rem.tz != zone and due > now:
+        if rem.status in ("pending", "held") and rem.tz != zone and due > now:
             moved += store.update(replace(rem, due=due.timestamp(), tz=zone))
     return moved
 

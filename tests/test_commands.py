@@ -7,7 +7,7 @@ import time
 import pytest
 
 from app import create_app
-from tests.helpers import Phone, inbound
+from tests.helpers import Phone, auth, inbound
 from tests.support.fake_vonage import count_segments, is_gsm7
 
 AMBIGUOUS = "15555550100"  # a US number whose area code has no single zone
@@ -282,3 +282,14 @@ def test_absurd_snooze_gets_a_reply_not_an_error(phone):
 def test_confirmation_with_quotes_still_fits_one_segment(phone):
     answer = phone.ask('tomorrow 9am read "' + "the long title of a book " * 8 + '" and take notes')
     assert one_segment(answer) and answer.startswith('Got it: "read "the long title') and '..."' in answer
+
+
+def test_held_reminders_move_with_a_new_zone_and_stay_held(client, app, fake_vonage):
+    phone = Phone(client, app, fake_vonage, number=AMBIGUOUS)
+    phone.text("gym tomorrow 7am")
+    phone.ask("STOP")
+    # a number that opted out cannot text TZ; the API can set its zone
+    assert client.patch(f"/api/people/+{AMBIGUOUS}", headers=auth(), json={"timezone": "Asia/Tokyo"}).status_code == 200
+    (gym,) = phone.store.for_phone(AMBIGUOUS)
+    assert gym.status == "held" and gym.tz == "Asia/Tokyo" and gym.due_local.hour == 7
+    assert phone.store.next_due() is None  # not back on the schedule
