@@ -221,7 +221,7 @@ def create_reminder() -> ResponseReturnValue:
     tz = new.timezone or people.zone_of(person, settings.default_timezone)[0]
     message, due, every = _what_and_when(new, tz)
     _not_too_far(due)
-    if people.too_many(store, settings, new.phone_number):
+    if people.too_many(settings, store.unsent_count(new.phone_number)):
         raise ApiError(409, "too_many", f"this number has {settings.max_pending} pending reminders already",
                        "phone_number")
     rem = Reminder(phone=new.phone_number, message=message, due=due.timestamp(), tz=tz, every=every)

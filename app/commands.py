@@ -74,10 +74,7 @@ class Conversation:
             items = self._refusal(person, "You're texting faster than I can keep up. Please wait a minute.")
         else:
             items = getattr(self, f"_{command}")(person, text if command == "new" else arg, now)
-        ids = self.store.add(items, inbound_id=message_id)
-        if ids and items and items[0].kind == "reminder":
-            self.store.remember(phone, last=ids[0])
-        return ids is not None
+        return self.store.add(items, inbound_id=message_id, sender=phone) is not None
 
     def receive_part(self, phone: str, ref: str, part: int, total: int, text: str, message_id: str) -> bool:
         """A part of a long message: act once all parts are in; say so if the rest never comes."""
@@ -107,9 +104,10 @@ class Conversation:
             return say(f"That's too long for a reminder: please keep it under {MAX_MESSAGE:,} characters.")
         if people.too_far(self.settings, parsed.due, now):
             return say(f"That's too far ahead: I can remind you up to {self.settings.max_days_ahead} days from now.")
-        if self.store.hit("new", person.phone) > self.settings.reminders_per_minute:
+        made, unsent = self.store.reminder_load(person.phone)
+        if made > self.settings.reminders_per_minute:
             return self._refusal(person, "That's a lot of reminders at once. Please wait a minute and try again.")
-        if people.too_many(self.store, self.settings, person.phone):
+        if people.too_many(self.settings, unsent):
             return self._refusal(person, f"You have {self.settings.max_pending} reminders already. "
                                          "Reply LIST, then CANCEL some to make room.")
         if ask:

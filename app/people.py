@@ -16,9 +16,9 @@ def too_far(settings: Settings, due: datetime, now: datetime) -> bool:
     return due - now > timedelta(days=settings.max_days_ahead)
 
 
-def too_many(store: Store, settings: Settings, phone: str) -> bool:
+def too_many(settings: Settings, unsent: int) -> bool:
     """At MAX_PENDING_PER_NUMBER unsent reminders already."""
-    return store.unsent_count(phone) >= settings.max_pending
+    return unsent >= settings.max_pending
 
 
 def zone_of(person: Person, default: str) -> tuple[str, bool]:

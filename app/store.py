@@ -131,11 +131,14 @@ class Store:
 
     # --- writing -------------------------------------------------------------------------------------------
 
-    def add(self, items: list[Reminder], inbound_id: str | None = None) -> list[str] | None:
-        """Schedule items atomically; with `inbound_id`, only the first delivery of that message does (None after)."""
+    def add(self, items: list[Reminder], inbound_id: str | None = None, sender: str | None = None
+            ) -> list[str] | None:
+        """Schedule items atomically; with `inbound_id`, only the first delivery of that message does (None after);
+        with `sender`, the first reminder becomes that number's last made (what UNDO cancels)."""
         keys = [self.key("due"), self.key("data", ""), self.key("seq"), self.key("wake"),
-                self.key("in", inbound_id or "-")] + [self.key("p", item.phone) for item in items]
-        args: list[str | float] = [str(INBOUND_TTL) if inbound_id else ""]
+                self.key("in", inbound_id or "-")] + [self.key("p", item.phone) for item in items] + \
+            [self.key("person", sender or "-")]
+        args: list[str | float] = [str(INBOUND_TTL) if inbound_id else "", "1" if sender else "0"]
         for item in items:
             args += [item.record(), repr(item.due), "1" if item.kind == "reminder" else "0"]
         result = [as_text(x) for x in self._add(keys=keys, args=args)]
@@ -253,12 +256,6 @@ class Store:
         seen, person, texts, _ = pipe.execute()
         return bool(seen), Person.from_hash(phone, person), int(texts)
 
-    def hit(self, counter: str, phone: str, window: int = 60) -> int:
-        """Count an event for a number in the current window (rate limits); returns the count so far."""
-        pipe = self.redis.pipeline(transaction=False)
-        self._count(pipe, counter, phone, window)
-        return int(pipe.execute()[0])
-
     def _count(self, pipe: redis.client.Pipeline, counter: str, phone: str, window: int) -> None:
         key = self.key("rate", counter, phone, str(int(time.time() // window)))
         pipe.incr(key)
@@ -267,6 +264,15 @@ class Store:
     def unsent_count(self, phone: str) -> int:
         """How many reminders a number has that are not sent yet."""
         return int(self.redis.zcard(self.key("p", phone)))
+
+    def reminder_load(self, phone: str) -> tuple[int, int]:
+        """For a new reminder, in one round trip: reminders the number made this minute (counting this one), and
+        how many it has not been sent yet."""
+        pipe = self.redis.pipeline(transaction=False)
+        self._count(pipe, "new", phone, 60)
+        pipe.zcard(self.key("p", phone))
+        made, _, unsent = pipe.execute()
+        return int(made), int(unsent)
 
     def first_time(self, what: str, phone: str, seconds: int) -> bool:
         """True at most once per `seconds` for this number (e.g. one polite refusal a minute)."""

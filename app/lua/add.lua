@@ -1,8 +1,10 @@
 -- Adds reminders and replies in one step, once per inbound message.
 -- KEYS[1] due zset, KEYS[2] the data hashes' common prefix, KEYS[3] id sequence, KEYS[4] wake list,
--- KEYS[5] inbound dedupe key, KEYS[5+i] phone index of item i (a reply's is never written).
--- ARGV[1] dedupe ttl seconds ('' = no dedupe), then per item: record json, score, '1' for a reminder (indexed,
--- id n, stored in bucket data:<n/100>) or '0' for a reply (id x<n>, stored in data:x).
+-- KEYS[5] inbound dedupe key, KEYS[5+i] phone index of item i (a reply's is never written), and last the sender's
+-- person hash.
+-- ARGV[1] dedupe ttl seconds ('' = no dedupe), ARGV[2] '1' to record the first reminder as the sender's last (UNDO),
+-- then per item: record json, score, '1' for a reminder (indexed, id n, stored in bucket data:<n/100>) or '0' for a
+-- reply (id x<n>, stored in data:x).
 -- Returns the new ids, or {'duplicate', ids...} when the dedupe key was already set.
 if ARGV[1] ~= '' then
   local seen = redis.call('GET', KEYS[5])
@@ -11,15 +13,18 @@ end
 local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 local earliest = first[2] and tonumber(first[2]) or math.huge
 local ids = {}
-local n = (#ARGV - 1) / 3
-for i = 1, n do
-  local rec, score, indexed = ARGV[3 * i - 1], ARGV[3 * i], ARGV[3 * i + 1]
+local last = nil
+for i = 1, (#ARGV - 2) / 3 do
+  local rec, score, indexed = ARGV[3 * i], ARGV[3 * i + 1], ARGV[3 * i + 2]
   local n = redis.call('INCR', KEYS[3])
   local id, data = 'x' .. n, KEYS[2] .. 'x'
   if indexed == '1' then id, data = tostring(n), KEYS[2] .. math.floor(n / 100) end
   redis.call('HSET', data, id, rec)
   redis.call('ZADD', KEYS[1], score, id)
-  if indexed == '1' then redis.call('ZADD', KEYS[5 + i], score, id) end
+  if indexed == '1' then
+    redis.call('ZADD', KEYS[5 + i], score, id)
+    last = last or id
+  end
   if tonumber(score) < earliest then earliest = -1 end
   ids[i] = id
 end
@@ -29,4 +34,5 @@ if earliest == -1 then
   redis.call('LTRIM', KEYS[4], 0, 0)
 end
 if ARGV[1] ~= '' then redis.call('SET', KEYS[5], table.concat(ids, ','), 'EX', ARGV[1]) end
+if ARGV[2] == '1' and last then redis.call('HSET', KEYS[#KEYS], 'last', last) end
 return ids
