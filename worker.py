@@ -27,7 +27,6 @@ from app.store import Store
 from app.throttle import Throttle
 
 log = logging.getLogger("worker")
-QUEUE = "deliveries"
 
 
 class DeliveryWorker(SimpleWorker):
@@ -47,7 +46,7 @@ def build(settings: Settings) -> tuple[Scheduler, DeliveryWorker, Courier]:
                       parsing.next_occurrence, lease=settings.lease_seconds, concurrency=settings.send_concurrency,
                       max_attempts=settings.max_send_attempts, retry_base=settings.retry_base_seconds)
     jobs_redis = connect(settings, socket_timeout=None)
-    queue = Queue(settings.key_prefix + QUEUE, connection=jobs_redis)
+    queue = Queue(store.delivery_queue, connection=jobs_redis)
     scheduler = Scheduler(store, queue, lease=settings.lease_seconds,
                           batch_size=batch_size_for(settings.sms_rate_limit))
     worker = DeliveryWorker([queue], connection=jobs_redis)

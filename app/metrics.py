@@ -31,7 +31,6 @@ LATENESS_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.
 KINDS = ("reminder", "reply")
 HOUR_TTL = 8 * 24 * 3600  # hourly buckets: a week of "today"s in any zone, plus a margin
 RECENT_LATENESS = 500  # reminders whose lateness the dashboard summarises
-DELIVERY_QUEUE = "deliveries"  # worker.py's rq queue name, after the key prefix
 HOURLY = ("created", "sent", "failed", "retried")
 FLUSH_EVERY = 1.0  # seconds
 
@@ -212,7 +211,7 @@ class RedisCollector:
         pipe.zcount(store.key("due"), "-inf", now - 5)
         pipe.zcard(store.key("dead"))
         scheduled, overdue, dead = pipe.execute()
-        jobs = Queue(store.prefix + DELIVERY_QUEUE, connection=store.redis).count
+        jobs = Queue(store.delivery_queue, connection=store.redis).count
         for name, doc, value in (
                 ("scheduled", "Entries on the schedule (reminders and replies not yet sent).", scheduled),
                 ("overdue", "Entries more than 5 s past due and not yet taken by a worker.", overdue),

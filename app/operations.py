@@ -77,7 +77,7 @@ def stats(store: Store, zone: str, now: float | None = None) -> Stats:
 
 
 def delivery_queue(store: Store) -> Queue:
-    return Queue(store.prefix + metrics.DELIVERY_QUEUE, connection=store.redis)
+    return Queue(store.delivery_queue, connection=store.redis)
 
 
 def rq_workers(store: Store) -> list[dict]:

@@ -122,6 +122,11 @@ class Store:
     def key(self, *parts: str) -> str:
         return self.prefix + ":".join(parts)
 
+    @property
+    def delivery_queue(self) -> str:
+        """The rq queue the scheduler fills and the worker's rq loop drains (its keys are rq's own)."""
+        return self.prefix + "deliveries"
+
     def data_key(self, rid: str) -> str:
         """The hash holding an entry's record (add.lua computes the same)."""
         return self.key("data", "x" if rid.startswith("x") else str(int(rid) // BUCKET))
