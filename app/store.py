@@ -158,9 +158,7 @@ class Store:
     def begin(self, rid: str, token: str, lease_end: float) -> Reminder | None:
         """The entry, leased afresh, if `token` still holds its claim: the guard that keeps a stale or repeated
         job from sending."""
-        raw = self._begin(keys=[self.key("due"), self.data_key(rid), self.key("claims")],
-                          args=[rid, token, repr(lease_end), self.key("person", "")])
-        return Reminder.from_record(rid, raw, status="sending") if raw else None
+        return self.begin_many([(rid, token)], lease_end)[0]
 
     def begin_many(self, claims: list[tuple[str, str]], lease_end: float) -> list[Reminder | None]:
         """`begin` for several (id, token) claims in one round trip (the courier's group commit)."""
