@@ -12,7 +12,9 @@ from werkzeug.wrappers import Response
 
 from .outbox import Outbox
 from .phones import normalise
+from .errors import ApiError
 from .services import services
+from .webhooks import inbound_params
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")
 DEFAULT_NUMBER = "14155550100"  # San Francisco: replies come in America/Los_Angeles time
@@ -64,10 +66,10 @@ def _record_inbound() -> None:
     """Before the webhook runs (so the text is shown before its reply): the sender's side of the conversation."""
     if request.endpoint != WEBHOOK or not enabled():
         return
-    params = {**request.values.to_dict()}
-    body = request.get_json(silent=True) if request.is_json else None
-    if isinstance(body, dict):
-        params.update({k: str(v) for k, v in body.items()})
+    try:
+        params = inbound_params()
+    except ApiError:
+        return  # the webhook itself answers it with the error
     phone, text = normalise(params.get("msisdn", "")), params.get("text")
     if phone and text is not None:
         outbox().record(phone, "in", text)

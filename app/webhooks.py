@@ -34,7 +34,7 @@ MESSAGES_STATES = {"submitted": "submitted", "delivered": "delivered", "read": "
 
 @bp.route("/inbound-sms", methods=["GET", "POST"])
 def inbound_sms() -> ResponseReturnValue:
-    params = _params()
+    params = inbound_params()
     _verify_signature(params)
     missing = [f for f in ("msisdn", "messageId") if not params.get(f)] + ([] if "text" in params else ["text"])
     if missing:
@@ -69,7 +69,7 @@ def inbound_message() -> ResponseReturnValue:
 @bp.route("/delivery-receipt", methods=["GET", "POST"])
 def delivery_receipt() -> ResponseReturnValue:
     """The SMS API's delivery receipt for one part of a message we sent."""
-    params = _params()
+    params = inbound_params()
     _verify_signature(params)
     for field in ("messageId", "status"):
         if not params.get(field):
@@ -131,7 +131,7 @@ def _verify_jwt(secret: str) -> None:
         raise ApiError(401, "stale_signature", "the JWT was issued too long ago (a replay?)", "iat")
 
 
-def _params() -> dict[str, str]:
+def inbound_params() -> dict[str, str]:
     """Vonage sends GET query parameters, a POST form, or a POST JSON body, depending on the account's setting."""
     params = {k: v for k, v in request.args.items()}
     params.update(request.form.items())
