@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import hmac
 import json
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -202,7 +201,7 @@ def _require_token() -> None:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if not tokens:
         raise ApiError(401, "unauthorized", "the API is disabled: set API_TOKEN to enable it")
-    if scheme.lower() != "bearer" or not any(hmac.compare_digest(token.encode(), t.encode()) for t in tokens):
+    if scheme.lower() != "bearer" or not services().settings.knows_token(token):
         raise ApiError(401, "unauthorized", "send Authorization: Bearer <API_TOKEN>")
 
 

@@ -6,7 +6,6 @@ not people's reminders.
 """
 from __future__ import annotations
 
-import hmac
 from datetime import datetime
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -28,7 +27,7 @@ def _require_token() -> ResponseReturnValue | None:
     given = request.authorization.password if request.authorization else None
     if not tokens:
         return Response("The dashboard is disabled: set API_TOKEN to enable it.\n", 403, mimetype="text/plain")
-    if not given or not any(hmac.compare_digest(given.encode(), t.encode()) for t in tokens):
+    if not services().settings.knows_token(given):
         return Response("Log in with any user name and an API_TOKEN as the password.\n", 401,
                         {"WWW-Authenticate": REALM}, mimetype="text/plain")
     if request.method == "POST" and not _same_origin():

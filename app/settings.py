@@ -5,6 +5,7 @@ start-up with a clear message instead of at the first text.
 """
 from __future__ import annotations
 
+import hmac
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -59,6 +60,10 @@ class Settings:
         if self.vonage_send_api == "messages":
             return bool(self.vonage_application_id and self.vonage_private_key)
         return bool(self.vonage_api_key and self.vonage_api_secret)
+
+    def knows_token(self, given: str | None) -> bool:
+        """Whether `given` is one of API_TOKEN's tokens (the API's bearer token, the dashboard's password)."""
+        return bool(given) and any(hmac.compare_digest(given.encode(), t.encode()) for t in self.api_tokens)
 
     @property
     def signatures_required(self) -> bool:
