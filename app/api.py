@@ -213,7 +213,7 @@ def create_reminder() -> ResponseReturnValue:
     """Schedule a reminder."""
     new: NewReminder = request.context.json
     store, settings = services().store, services().settings
-    person = store.person(new.phone_number)
+    person = services().people.person(new.phone_number)
     if person.opted_out:
         raise ApiError(409, "opted_out", "this number has opted out (texted STOP); it must text START first",
                        "phone_number")
@@ -312,9 +312,9 @@ def change_person(phone: str) -> ResponseReturnValue:
     change: PersonChange = request.context.json
     number, store, now = _number(phone), services().store, datetime.now(timezone.utc)
     if change.timezone is not None:
-        people.set_zone(store, number, change.timezone, now)
-    if change.opted_out is not None and change.opted_out != store.person(number).opted_out:
-        (people.opt_out if change.opted_out else people.opt_in)(store, number, now)
+        people.set_zone(store, services().people, number, change.timezone, now)
+    if change.opted_out is not None and change.opted_out != services().people.person(number).opted_out:
+        (people.opt_out if change.opted_out else people.opt_in)(store, services().people, number, now)
     return _person_json(number)
 
 
@@ -335,7 +335,7 @@ def _number(raw: str) -> str:
 
 
 def _person_json(phone: str) -> dict:
-    person = services().store.person(phone)
+    person = services().people.person(phone)
     tz, guessed = people.zone_of(person, services().settings.default_timezone)
     pending = sum(r.status != "held" for r in services().store.for_phone(phone))
     return {"phone_number": "+" + phone, "timezone": tz, "timezone_guessed": guessed,
@@ -357,7 +357,7 @@ def _encode_cursor(last: tuple[float, str] | None) -> str | None:
 
 
 def as_json(rem: Reminder) -> dict:
-    delivery = services().store.delivery(rem.id)
+    delivery = services().receipts.of(rem.id)
     if delivery:
         delivery = {**delivery, "at": datetime.fromtimestamp(delivery["at"], timezone.utc).isoformat()}
     elif rem.status == "sent":  # Vonage took it; no receipt (yet)

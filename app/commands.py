@@ -13,9 +13,13 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from . import parsing, people, zones
+from .parts import Parts
+from .people import People, Person
+from .quotas import Quotas
+from .receipts import Receipts
 from .sending import fits_one_segment
 from .settings import Settings
-from .store import Person, Reminder, Store
+from .store import Reminder, Store
 
 HELP = ('Text what and when, e.g. "gym tomorrow 7am" or "every weekday 8:15 pills". '
         "LIST shows yours, CANCEL 2 cancels one, UNDO, SNOOZE 10, TZ London. STOP to stop.")
@@ -57,12 +61,14 @@ def printable(text: str) -> str:
 class Conversation:
     """One number's texts in, entries to schedule out."""
 
-    def __init__(self, store: Store, settings: Settings) -> None:
-        self.store, self.settings = store, settings
+    def __init__(self, store: Store, people: People, quotas: Quotas, parts: Parts, receipts: Receipts,
+                 settings: Settings) -> None:
+        self.store, self.people, self.quotas, self.parts, self.receipts = store, people, quotas, parts, receipts
+        self.settings = settings
 
     def receive(self, phone: str, text: str, message_id: str, now: datetime | None = None) -> bool:
         """Handle one inbound text; False when this message was already handled (a webhook retry)."""
-        seen, person, texts = self.store.inbound(phone, message_id)
+        seen, person, texts = self.quotas.arrival(phone, message_id)
         if seen:
             return False
         now = now or datetime.now(timezone.utc)
@@ -78,12 +84,12 @@ class Conversation:
 
     def receive_part(self, phone: str, ref: str, part: int, total: int, text: str, message_id: str) -> bool:
         """A part of a long message: act once all parts are in; say so if the rest never comes."""
-        state, timer, parts = self.store.collect_part(phone, ref, part, total, text, message_id,
+        state, timer, parts = self.parts.collect(phone, ref, part, total, text, message_id,
                                                       ttl=self.settings.concat_timeout * 2)
         if state == "first":
             give_up = reply(phone, GIVE_UP, "UTC", due=time.time() + self.settings.concat_timeout)
             (timer_id,) = self.store.add([give_up])
-            if not self.store.arm_part_timer(phone, ref, timer_id):
+            if not self.parts.arm_timer(phone, ref, timer_id):
                 self.store.discard(timer_id)  # the message completed while the timer was being set
         if state != "complete":
             return True
@@ -104,14 +110,14 @@ class Conversation:
             return say(f"That's too long for a reminder: please keep it under {MAX_MESSAGE:,} characters.")
         if people.too_far(self.settings, parsed.due, now):
             return say(f"That's too far ahead: I can remind you up to {self.settings.max_days_ahead} days from now.")
-        made, unsent = self.store.reminder_load(person.phone)
+        made, unsent = self.quotas.reminder_load(person.phone)
         if made > self.settings.reminders_per_minute:
             return self._refusal(person, "That's a lot of reminders at once. Please wait a minute and try again.")
         if people.too_many(self.settings, unsent):
             return self._refusal(person, f"You have {self.settings.max_pending} reminders already. "
                                          "Reply LIST, then CANCEL some to make room.")
         if ask:
-            self.store.remember(person.phone, asked="1")
+            self.people.remember(person.phone, asked="1")
         reminder = Reminder(phone=person.phone, message=parsed.message, due=parsed.due.timestamp(), tz=tz,
                             every=parsed.every)
         words = confirmation(parsed.message, parsing.describe_when(parsed.due, parsed.every),
@@ -125,7 +131,7 @@ class Conversation:
 
     def _refusal(self, person: Person, words: str) -> list[Reminder]:
         """A polite no, sent at most once a minute per number: never a reply storm."""
-        if not self.store.first_time("refusal", person.phone, 60):
+        if not self.quotas.first_time("refusal", person.phone, 60):
             return []
         return [reply(person.phone, words, self.zone(person)[0])]
 
@@ -137,10 +143,10 @@ class Conversation:
     def _list(self, person: Person, _arg: str | None, _now: datetime) -> list[Reminder]:
         tz = self.zone(person)[0]
         reminders = self.store.for_phone(person.phone)
-        self.store.remember(person.phone, list=",".join(r.id for r in reminders))
+        self.people.remember(person.phone, list=",".join(r.id for r in reminders))
         if not reminders:
             return [reply(person.phone, 'No reminders yet. Text e.g. "gym tomorrow 7am" to make one.', tz)]
-        receipts = self.store.deliveries([r.id for r in reminders])
+        receipts = self.receipts.of_many([r.id for r in reminders])
         lines = [f"{i}. {line(r)}" + (" (last one failed)" if (got or {}).get("state") in ("failed", "rejected")
                                       else "") for i, (r, got) in enumerate(zip(reminders, receipts), 1)]
         return [reply(person.phone, listing(lines), tz)]
@@ -186,12 +192,12 @@ class Conversation:
         if zone is None:
             return [reply(person.phone, fit(f'I don\'t know the time zone "{arg}". Try TZ London, TZ New York '
                                             "or TZ Europe/Paris."), current)]
-        moved = people.set_zone(self.store, person.phone, zone, now)
+        moved = people.set_zone(self.store, self.people, person.phone, zone, now)
         extra = f" {moved} reminder{'s' * (moved != 1)} moved to your local time." if moved else ""
         return [reply(person.phone, f"Time zone set to {zone}; it's {clock(now, zone)} there.{extra}", zone)]
 
     def _stop(self, person: Person, _arg: str | None, now: datetime) -> list[Reminder]:
-        held = people.opt_out(self.store, person.phone, now)
+        held = people.opt_out(self.store, self.people, person.phone, now)
         kept = f" Your {held} reminder{'s' * (held != 1)} are on hold." if held else ""
         return [reply(person.phone, f"You're unsubscribed and won't get any more messages.{kept} "
                                     "Reply START to come back.", self.zone(person)[0])]
@@ -200,7 +206,7 @@ class Conversation:
         tz = self.zone(person)[0]
         if not person.opted_out:
             return [reply(person.phone, "You're subscribed already. Reply HELP for help.", tz)]
-        resumed = people.opt_in(self.store, person.phone, now)
+        resumed = people.opt_in(self.store, self.people, person.phone, now)
         return [reply(person.phone, f"Welcome back! {resumed} reminder{'s' * (resumed != 1)} resumed. "
                                     "Reply HELP for help.", tz)]
 

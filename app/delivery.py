@@ -22,6 +22,7 @@ from typing import TypeVar
 import redis
 
 from . import metrics
+from .receipts import Receipts
 from .sending import Sender, SendError
 from .store import Reminder, Store
 from .throttle import Throttle
@@ -41,6 +42,7 @@ class Courier:
                  *, lease: float = 60.0, concurrency: int = 32, max_attempts: int = 6,
                  retry_base: float = 2.0) -> None:
         self.store, self.sender, self.throttle = store, sender, throttle
+        self.receipts = Receipts(store.redis, store.prefix)
         self.next_occurrence = next_occurrence
         self.lease, self.max_attempts, self.retry_base = lease, max_attempts, retry_base
         self.pool = ThreadPoolExecutor(concurrency, thread_name_prefix="send")
@@ -116,7 +118,7 @@ class Courier:
         metrics.record_failed(self.store, rem)
         following = self.next_occurrence(rem.every, rem.due_local) if rem.every else None
         if following is not None:  # one lost occurrence must not end a series the person set up
-            _persist(lambda: self.store.record_delivery(rem.id, "failed", err.code, f"send:{rem.id}:{rem.due}"))
+            _persist(lambda: self.receipts.record(rem.id, "failed", err.code, f"send:{rem.id}:{rem.due}"))
             _persist(lambda: self.store.reschedule(rem, token, following.timestamp(), next_occurrence=True,
                                                    delivered=False))
         else:

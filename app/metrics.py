@@ -24,7 +24,8 @@ from prometheus_client.utils import floatToGoString
 from rq import Queue
 
 from . import heartbeat
-from .store import Reminder, Store, as_text
+from .state import as_text
+from .store import Reminder, Store
 
 log = logging.getLogger(__name__)
 LATENESS_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0)  # seconds

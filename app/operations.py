@@ -15,7 +15,9 @@ from rq import Queue, Worker
 from rq.registry import FailedJobRegistry, StartedJobRegistry
 
 from . import heartbeat, metrics
-from .store import Reminder, Store, as_text
+from .state import as_text
+from .people import People
+from .store import Reminder, Store
 
 HOUR = 3600
 SCAN_LIMIT = 20_000  # person keys looked at when listing opted-out numbers (a dashboard must stay fast)
@@ -117,7 +119,7 @@ def retry(store: Store, rid: str) -> str:
     rem = store.get(rid)
     if rem is None or rem.status != "failed":
         raise RetryError(f"{rid} is not a failed message (it may have expired after a week)")
-    if store.person(rem.phone).opted_out:
+    if People(store.redis, store.prefix).person(rem.phone).opted_out:
         raise RetryError(f"{rid}: the number has opted out (texted STOP)")
     if not store.redis.zrem(store.key("dead"), rid):
         raise RetryError(f"{rid} was already retried")

@@ -10,7 +10,7 @@ from typing import Literal
 
 import redis
 
-from .store import as_text
+from .state import as_text
 
 Direction = Literal["in", "out", "note"]  # note: something the simulator says
 KEEP = 200  # messages per number

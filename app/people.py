@@ -1,14 +1,55 @@
-"""A number's settings — zone and opt-out — changed the same way by SMS commands and by the REST API."""
+"""People: what the service remembers about a number (its zone, whether it opted out, its recent context), and the
+changes to it that SMS commands and the REST API make the same way."""
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from . import parsing
 from .phones import number_zone
 from .settings import Settings
-from .store import Person, Reminder, Store
+from .state import State, as_text
+from .store import Reminder, Store
+
+
+@dataclass(frozen=True)
+class Person:
+    """What the service remembers about a number: its zone, whether it opted out, and its recent context."""
+
+    phone: str
+    tz: str | None = None
+    asked_tz: bool = False  # we asked once for a zone it could not tell from the number
+    opted_out: bool = False
+    listed: tuple[str, ...] = ()  # ids in the order the last LIST showed them (CANCEL n)
+    last_created: str | None = None  # UNDO
+    last_sent: tuple[str, float] | None = None  # (id, when) of the last reminder delivered (SNOOZE)
+
+    @classmethod
+    def from_hash(cls, phone: str, raw: dict) -> "Person":
+        h = {as_text(k): as_text(v) for k, v in raw.items()}
+        sent_id, _, sent_at = h.get("sent", "").partition(":")
+        return cls(phone=phone, tz=h.get("tz"), asked_tz=h.get("asked") == "1", opted_out="out" in h,
+                   listed=tuple(filter(None, h.get("list", "").split(","))), last_created=h.get("last"),
+                   last_sent=(sent_id, float(sent_at)) if sent_at else None)
+
+
+class People(State):
+    """Each number's hash `person:<phone>`: tz, asked, out (opted out since), outseq (the id sequence then: see
+    begin.lua), list (LIST's order), last (UNDO), sent (SNOOZE; written by add.lua and settle.lua)."""
+
+    def person(self, phone: str) -> Person:
+        return Person.from_hash(phone, self.redis.hgetall(self.key("person", phone)))
+
+    def remember(self, phone: str, **fields: str | None) -> None:
+        """Set (or, with None, forget) a number's fields."""
+        key = self.key("person", phone)
+        pipe = self.redis.pipeline(transaction=True)
+        if keep := {k: v for k, v in fields.items() if v is not None}:
+            pipe.hset(key, mapping=keep)
+        if drop := [k for k, v in fields.items() if v is None]:
+            pipe.hdel(key, *drop)
+        pipe.execute()
 
 
 def too_far(settings: Settings, due: datetime, now: datetime) -> bool:
@@ -29,10 +70,10 @@ def zone_of(person: Person, default: str) -> tuple[str, bool]:
     return (known, False) if known else (default, True)
 
 
-def set_zone(store: Store, phone: str, zone: str, now: datetime) -> int:
+def set_zone(store: Store, people: People, phone: str, zone: str, now: datetime) -> int:
     """Store the zone and keep each unsent reminder's wall-clock time in it ('7am' meant the person's 7am; held
     ones stay held); returns how many moved."""
-    store.remember(phone, tz=zone, asked="1")
+    people.remember(phone, tz=zone, asked="1")
     moved = 0
     for rem in store.for_phone(phone):
         due = rem.due_local.replace(tzinfo=ZoneInfo(zone))
@@ -41,14 +82,16 @@ def set_zone(store: Store, phone: str, zone: str, now: datetime) -> int:
     return moved
 
 
-def opt_out(store: Store, phone: str, now: datetime) -> int:
-    """Nothing more is sent to the number; its reminders are held. Returns how many were held."""
-    return store.hold(phone, now.timestamp())
+def opt_out(store: Store, people: People, phone: str, now: datetime) -> int:
+    """Nothing more is sent to the number; its reminders are held. Returns how many were held. The mark carries the
+    id sequence's value, so begin.lua can tell the opt-out's own confirmation from older replies."""
+    people.remember(phone, out=str(int(now.timestamp())), outseq=str(store.last_id()))
+    return store.hold(phone)
 
 
-def opt_in(store: Store, phone: str, now: datetime) -> int:
+def opt_in(store: Store, people: People, phone: str, now: datetime) -> int:
     """Undo an opt-out: held reminders still ahead resume (a series at its next occurrence); returns how many."""
-    store.remember(phone, out=None, outseq=None)
+    people.remember(phone, out=None, outseq=None)
     return sum(_resume(store, rem, now) for rem in store.for_phone(phone) if rem.status == "held")
 
 

@@ -9,6 +9,10 @@ from flask import Flask, current_app
 from .commands import Conversation
 from .connection import connect
 from .metrics import CountingStore
+from .parts import Parts
+from .people import People
+from .quotas import Quotas
+from .receipts import Receipts
 from .settings import Settings
 from .store import Store
 
@@ -26,8 +30,18 @@ class Services:
         return CountingStore(self.redis, self.settings.key_prefix)  # counts reminders created, for /metrics
 
     @cached_property
+    def people(self) -> People:
+        return People(self.redis, self.settings.key_prefix)
+
+    @cached_property
+    def receipts(self) -> Receipts:
+        return Receipts(self.redis, self.settings.key_prefix)
+
+    @cached_property
     def conversation(self) -> Conversation:
-        return Conversation(self.store, self.settings)
+        prefix = self.settings.key_prefix
+        return Conversation(self.store, self.people, Quotas(self.redis, prefix), Parts(self.redis, prefix),
+                            self.receipts, self.settings)
 
 
 def init_app(app: Flask, settings: Settings) -> None:

@@ -8,8 +8,10 @@ Layout (every key under the configured prefix, `rmd:` by default):
 - `claims`    HASH id -> token of the delivery job that holds it (only while in flight)
 - `p:<phone>` ZSET id -> due, each number's own reminders (LIST, the API)
 - `done:<id>` how an entry ended (sent, failed, cancelled), kept for a week; `dead` ZSET of failed ids
-- `in:<messageId>` inbound messages already handled (Vonage retries webhooks)
-Multi-key changes run as Lua scripts (in `lua/`) so that every step is atomic.
+- `h:<phone>` ZSET of a number's finished reminders (newest kept)
+- `in:<messageId>` inbound messages already handled (Vonage retries webhooks): written here, with the entries
+Multi-key changes run as Lua scripts (in `lua/`) so that every step is atomic. People, receipts, long-message parts
+and per-number counts are their own classes over the same connection (see state.py).
 """
 from __future__ import annotations
 
@@ -17,19 +19,18 @@ import json
 import time
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
-from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 import redis
 
 from .phones import number_zone
+from .state import State, as_text
 
 Kind = Literal["reminder", "reply"]
 PENDING = ("pending", "sending", "held")  # not yet sent: may still be changed or cancelled
 DONE_TTL = 7 * 24 * 3600
 INBOUND_TTL = 2 * 24 * 3600
-_LUA = Path(__file__).with_name("lua")
 BUCKET = 100  # reminders per data hash: under Redis's 128-entry listpack limit
 
 
@@ -85,42 +86,16 @@ class Reminder:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class Person:
-    """What the service remembers about a number: its zone, whether it opted out, and its recent context."""
-
-    phone: str
-    tz: str | None = None
-    asked_tz: bool = False  # we asked once for a zone it could not tell from the number
-    opted_out: bool = False
-    listed: tuple[str, ...] = ()  # ids in the order the last LIST showed them (CANCEL n)
-    last_created: str | None = None  # UNDO
-    last_sent: tuple[str, float] | None = None  # (id, when) of the last reminder delivered (SNOOZE)
-
-    @classmethod
-    def from_hash(cls, phone: str, raw: dict) -> "Person":
-        h = {as_text(k): as_text(v) for k, v in raw.items()}
-        sent_id, _, sent_at = h.get("sent", "").partition(":")
-        return cls(phone=phone, tz=h.get("tz"), asked_tz=h.get("asked") == "1", opted_out="out" in h,
-                   listed=tuple(filter(None, h.get("list", "").split(","))), last_created=h.get("last"),
-                   last_sent=(sent_id, float(sent_at)) if sent_at else None)
-
-
-class Store:
-    """All reads and writes of reminders; nothing else in the app knows the key layout."""
+class Store(State):
+    """The schedule: every read and write of reminders and replies; nothing else knows its key layout."""
 
     def __init__(self, client: redis.Redis, prefix: str = "rmd:") -> None:
-        self.redis = client
-        self.prefix = prefix
-        self._add = client.register_script((_LUA / "add.lua").read_text())
-        self._claim = client.register_script((_LUA / "claim.lua").read_text())
-        self._begin = client.register_script((_LUA / "begin.lua").read_text())
-        self._concat = client.register_script((_LUA / "concat.lua").read_text())
-        self._hold = client.register_script((_LUA / "hold.lua").read_text())
-        self._settle = client.register_script((_LUA / "settle.lua").read_text())
-
-    def key(self, *parts: str) -> str:
-        return self.prefix + ":".join(parts)
+        super().__init__(client, prefix)
+        self._add = self.script("add")
+        self._claim = self.script("claim")
+        self._begin = self.script("begin")
+        self._hold = self.script("hold")
+        self._settle = self.script("settle")
 
     @property
     def delivery_queue(self) -> str:
@@ -189,17 +164,18 @@ class Store:
         return self._settle_call(rem, token, "finish", rem.final_record(status, detail), str(DONE_TTL), dead,
                                  sent=status == "sent")
 
-    def cancel(self, rid: str, detail: str | None = None) -> Reminder | None:
-        """Cancel a pending reminder (a whole series if recurring); None if there is none by that id."""
+    def cancel(self, rid: str, detail: str | None = None, kinds: tuple[Kind, ...] = ("reminder",)
+               ) -> Reminder | None:
+        """Cancel an unsent entry of one of `kinds` (a reminder's whole series if recurring); None if there is none
+        by that id."""
         rem = self.get(rid)
-        if rem is None or rem.status not in PENDING or rem.kind != "reminder":
+        if rem is None or rem.status not in PENDING or rem.kind not in kinds:
             return None
         return rem if self.finish(rem, "", "cancelled", detail) else None
 
     def discard(self, rid: str) -> bool:
         """Drop any unsent entry (a reply that is no longer wanted)."""
-        rem = self.get(rid)
-        return rem is not None and rem.status in PENDING and self.finish(rem, "", "cancelled")
+        return self.cancel(rid, kinds=("reminder", "reply")) is not None
 
     def _settle_call(self, rem: Reminder, token: str, mode: str, *args: str, sent: bool = False) -> bool:
         keys = [self.key("due"), self.data_key(rem.id), self.key("claims"), self.key("p", rem.phone),
@@ -209,77 +185,21 @@ class Store:
         marker = f"{rem.id}:{time.time():.0f}" if sent and is_reminder else ""
         return bool(self._settle(keys=keys, args=[rem.id, token, mode, *args, marker, "1" if is_reminder else "0"]))
 
-    def collect_part(self, phone: str, ref: str, part: int, total: int, text: str, message_id: str,
-                     ttl: int = 600) -> tuple[str, str, list[tuple[str, str]]]:
-        """Keep one part of a long inbound SMS. Returns ('first' | 'wait', '', []) until every part is in, then
-        ('complete', the give-up reply's id or '', parts as (message id, text))."""
-        key = self.key("concat", phone, ref)
-        state, *rest = [as_text(x) for x in self._concat(keys=[key], args=[part, json.dumps([message_id, text]),
-                                                                          total, ttl])]
-        if state != "complete":
-            return state, "", []
-        return state, rest[0], [tuple(json.loads(p)) for p in rest[1:]]
-
-    def arm_part_timer(self, phone: str, ref: str, timer_id: str) -> bool:
-        """Record the give-up reply of a long message; False if the message completed meanwhile."""
-        return bool(self.redis.hsetnx(self.key("concat", phone, ref), "timer", timer_id))
-
-    # --- people --------------------------------------------------------------------------------------------
-
-    def person(self, phone: str) -> Person:
-        return Person.from_hash(phone, self.redis.hgetall(self.key("person", phone)))
-
-    def remember(self, phone: str, **fields: str | None) -> None:
-        """Set (or, with None, forget) a number's fields: tz, asked, out, list, last."""
-        key = self.key("person", phone)
-        pipe = self.redis.pipeline(transaction=True)
-        if keep := {k: v for k, v in fields.items() if v is not None}:
-            pipe.hset(key, mapping=keep)
-        if drop := [k for k, v in fields.items() if v is None]:
-            pipe.hdel(key, *drop)
-        pipe.execute()
-
-    def hold(self, phone: str, since: float) -> int:
-        """Opt a number out: mark it (with the id sequence's value, so begin.lua can tell the opt-out's own
-        confirmation from older replies) and take its reminders off the schedule; they stay stored, listed as held."""
-        self.remember(phone, out=str(int(since)), outseq=str(int(self.redis.get(self.key("seq")) or 0)))
+    def hold(self, phone: str) -> int:
+        """Take a number's reminders off the schedule (it opted out): they stay stored and listed, as held."""
         return int(self._hold(keys=[self.key("due"), self.key("claims"), self.key("p", phone)]))
+
+    def last_id(self) -> int:
+        """The id sequence's current value: every entry made so far has an id up to it."""
+        return int(self.redis.get(self.key("seq")) or 0)
 
     def holds(self, rid: str, token: str) -> bool:
         """Whether `token` still holds the claim on `rid` (cancels and opt-outs take claims away)."""
         return as_text(self.redis.hget(self.key("claims"), rid) or b"") == token
 
-    def inbound(self, phone: str, message_id: str) -> tuple[bool, Person, int]:
-        """Everything a new inbound text needs first, in one round trip: whether this message was handled already,
-        the sender's record, and how many texts the number sent this minute (counting this one)."""
-        pipe = self.redis.pipeline(transaction=False)
-        pipe.exists(self.key("in", message_id))
-        pipe.hgetall(self.key("person", phone))
-        self._count(pipe, "texts", phone, 60)
-        seen, person, texts, _ = pipe.execute()
-        return bool(seen), Person.from_hash(phone, person), int(texts)
-
-    def _count(self, pipe: redis.client.Pipeline, counter: str, phone: str, window: int) -> None:
-        key = self.key("rate", counter, phone, str(int(time.time() // window)))
-        pipe.incr(key)
-        pipe.expire(key, window * 2)
-
     def unsent_count(self, phone: str) -> int:
         """How many reminders a number has that are not sent yet."""
         return int(self.redis.zcard(self.key("p", phone)))
-
-    def reminder_load(self, phone: str) -> tuple[int, int]:
-        """For a new reminder, in one round trip: reminders the number made this minute (counting this one), and
-        how many it has not been sent yet."""
-        pipe = self.redis.pipeline(transaction=False)
-        self._count(pipe, "new", phone, 60)
-        pipe.zcard(self.key("p", phone))
-        made, _, unsent = pipe.execute()
-        return int(made), int(unsent)
-
-    def first_time(self, what: str, phone: str, seconds: int) -> bool:
-        """True at most once per `seconds` for this number (e.g. one polite refusal a minute)."""
-        return bool(self.redis.set(self.key("once", what, phone), "1", nx=True, ex=seconds))
 
     # --- reading -------------------------------------------------------------------------------------------
 
@@ -327,26 +247,6 @@ class Store:
         page = wanted[:limit]
         return [rem for _, rem in page], (page[-1][0] if len(wanted) > limit else None)
 
-    def record_delivery(self, rid: str, state: str, code: str | None, replay_key: str) -> bool:
-        """Keep a delivery receipt's verdict on a message; a receipt seen before, or a late 'submitted' after a
-        verdict, changes nothing."""
-        if not self.redis.set(self.key("dlr-seen", replay_key), "1", nx=True, ex=DONE_TTL):
-            return False
-        known = self.delivery(rid)
-        if state == "submitted" and known and known["state"] != "submitted":
-            return False
-        value = json.dumps({"state": state, "code": code, "at": round(time.time(), 3)})
-        self.redis.set(self.key("dlr", rid), value, ex=DONE_TTL)
-        return True
-
-    def delivery(self, rid: str) -> dict | None:
-        return self.deliveries([rid])[0]
-
-    def deliveries(self, ids: list[str]) -> list[dict | None]:
-        """What the latest delivery receipt said for each id (None: no receipt), in one round trip."""
-        raws = self.redis.mget([self.key("dlr", rid) for rid in ids]) if ids else []
-        return [json.loads(raw) if raw else None for raw in raws]
-
     def next_due(self) -> float | None:
         first = self.redis.zrange(self.key("due"), 0, 0, withscores=True)
         return first[0][1] if first else None
@@ -363,8 +263,3 @@ class Store:
             self.redis.blpop([self.key("wake")], timeout=round(timeout, 3))
         elif timeout > 0:
             time.sleep(timeout)  # BLPOP reads a timeout under a millisecond as 0, which blocks forever
-
-
-def as_text(value: str | bytes) -> str:
-    """Redis answers bytes; keys and ids are text."""
-    return value.decode() if isinstance(value, bytes) else str(value)

@@ -100,7 +100,7 @@ def _record_receipt(client_ref: str, state: str, code: str | None, replay_key: s
     if not rid.isdigit():
         log.info("delivery receipt without a reminder reference (%s): ignored", state)
         return
-    if services().store.record_delivery(rid, state, code, replay_key) and state in ("failed", "rejected"):
+    if services().receipts.record(rid, state, code, replay_key) and state in ("failed", "rejected"):
         log.warning("delivery of %s failed: %s (Vonage code %s)", rid, state, code or "none")
 
 

@@ -267,7 +267,7 @@ def test_a_failed_occurrence_does_not_end_the_series(phone, fake_vonage):
     assert phone.deliver() == []
     again = phone.store.get(series.id)
     assert again.status == "pending" and again.due > series.due
-    assert phone.store.delivery(series.id)["state"] == "failed"
+    assert phone.courier.receipts.of(series.id)["state"] == "failed"
     fake_vonage.status_for_number(phone.number, "0")
     assert "(last one failed)" in phone.ask("LIST")
 

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from app import checks, create_app, heartbeat, logs, metrics
+from app.people import People
 from app.store import Reminder, Store
 from tests.helpers import inbound
 
@@ -140,7 +141,7 @@ def test_dashboard_shows_figures_masks_numbers_and_retries_a_dead_letter(client,
 
 
 def test_dashboard_lists_opted_out_numbers(client, store):
-    store.remember("14155550123", out=str(int(time.time())))
+    People(store.redis, store.prefix).remember("14155550123", out=str(int(time.time())))
     page = client.get("/dashboard", headers=basic()).get_data(as_text=True)
     assert "…0123" in page and client.get("/dashboard/api/stats", headers=basic()).json["opted_out"] == 1
 

@@ -1,0 +1,32 @@
+"""What every piece of the service's Redis state shares: one connection, one key prefix, Lua kept beside the code.
+
+The schedule (`store.Store`), people (`people.People`), delivery receipts (`receipts.Receipts`), long-message parts
+(`parts.Parts`) and per-number counts (`quotas.Quotas`) are each a small class over the same client and prefix,
+so each concept's keys and scripts live with the code that uses them.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import redis
+from redis.commands.core import Script
+
+LUA = Path(__file__).with_name("lua")
+
+
+class State:
+    def __init__(self, client: redis.Redis, prefix: str = "rmd:") -> None:
+        self.redis = client
+        self.prefix = prefix
+
+    def key(self, *parts: str) -> str:
+        return self.prefix + ":".join(parts)
+
+    def script(self, name: str) -> Script:
+        """A Lua script from `app/lua/<name>.lua`, registered on this connection (EVALSHA, loaded on first use)."""
+        return self.redis.register_script((LUA / f"{name}.lua").read_text())
+
+
+def as_text(value: str | bytes) -> str:
+    """Redis answers bytes; keys and ids are text."""
+    return value.decode() if isinstance(value, bytes) else str(value)
