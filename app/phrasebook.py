@@ -1,0 +1,44 @@
+"""What the service says by text and the command words it knows, per language, kept as data in
+`app/phrasebooks/<code>.toml` (replies are str.format templates; command words are whole-text patterns)."""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+BOOKS = Path(__file__).with_name("phrasebooks")
+
+
+@dataclass(frozen=True)
+class Phrasebook:
+    code: str
+    commands: tuple[tuple[str, re.Pattern], ...]
+    nouns: dict[str, list[str]]
+    replies: dict[str, str]
+
+    def command(self, text: str) -> tuple[str, str | None]:
+        """('list', None), ('cancel', '2'), … or ('new', None) when the text is not a command."""
+        clean = re.sub(r"\s+", " ", text.lower()).strip(" .!,;:'\"")
+        clean = clean if clean.strip("?") else "?"
+        for name, pattern in self.commands:
+            if match := pattern.fullmatch(clean):
+                return name, match.group(1) if match.groups() else None
+        return "new", None
+
+    def say(self, key: str, **fields: object) -> str:
+        return self.replies[key].format(**fields)
+
+    def count(self, n: int, noun: str) -> str:
+        """'1 reminder', '3 reminders'."""
+        singular, plural = self.nouns[noun]
+        return f"{n} {singular if n == 1 else plural}"
+
+
+@lru_cache(maxsize=None)
+def phrasebook(code: str = "en") -> Phrasebook:
+    with open(BOOKS / f"{code}.toml", "rb") as book:
+        data = tomllib.load(book)
+    return Phrasebook(code, tuple((name, re.compile(p)) for name, p in data["commands"].items()),
+                      data["nouns"], data["replies"])
