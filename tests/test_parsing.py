@@ -11,7 +11,7 @@ import pytest
 
 from app.parsing import ParseError, Parsed, describe_when, next_occurrence, parse, warm_up
 
-CORPUS = Path(__file__).with_name("parser_corpus.jsonl")
+CORPUS = Path(__file__).with_name("corpus") / "original.jsonl"
 MIN_ACCURACY = 0.97
 
 
