@@ -70,12 +70,12 @@ def make_date(y: int | None, mo: int, d: int, frag: str, today: date) -> tuple[d
     raise fail("impossible", frag)
 
 
-def _day(f: Found, sc: Scanner, m: re.Match, day: date | None) -> None:
+def _day(f: Found, sc: Scanner, m: re.Match, day: date | None, by_weekday: bool = False) -> None:
     """Claim a day-naming match and remember the day it names (two different days are a conflict)."""
     sc.take(m.start(), m.end())
     f.date_end = max(f.date_end, m.end())
     if day is not None:
-        f.days.append((day, (m.start(), m.end())))
+        f.days.append((day, (m.start(), m.end()), by_weekday))
 
 
 def _set_date(f: Found, sc: Scanner, m: re.Match, d: date, year_given: bool) -> None:
@@ -93,7 +93,7 @@ def extract(sc: Scanner, f: Found, today: date, mfirst: bool) -> None:
     _extract_weekdays(sc, f, today)
     if f.next_month and f.dom is not None:  # 'next month on the 15th'
         f.date, f.dom, f.date_choices = add_months(today, 1, f.dom), None, []
-        f.days = [(f.date, f.days[-1][1])]
+        f.days = [(f.date, f.days[-1][1], False)]
 
 
 def _extract_nth_weekdays(sc: Scanner, f: Found, today: date) -> None:
@@ -171,7 +171,7 @@ def _extract_calendar_dates(sc: Scanner, f: Found, today: date, mfirst: bool) ->
             continue  # '10.30' is a time and '9-5' a range; dotted/dashed dates need a year
         if sc.text(m).strip() in ("24/7", "on 24/7") or a > 31 or b > 31 or a == 0 or b == 0:
             continue
-        if not m["y"] and sc.word_before(m.start()) in V.data["place_before_number"] or _is_fraction(sc, m):
+        if not m["y"] and sc.word_before(m.start()) in V.data["place_before_number"]:
             continue
         mo, d = (a, b) if mfirst else (b, a)
         dt, given = make_date(int(m["y"]) if m["y"] else None, mo, d, sc.text(m), today)
@@ -186,11 +186,6 @@ def _extract_calendar_dates(sc: Scanner, f: Found, today: date, mfirst: bool) ->
             if f.dom is None:
                 f.dom = day
             _day(f, sc, m, next_dom(today, day))
-
-
-def _is_fraction(sc: Scanner, m: re.Match) -> bool:
-    """'1/2 cup', '3/4 tsp': a small fraction followed by a measure is a quantity, not a date."""
-    return int(m["a"]) < int(m["b"]) <= 8 and bool(re.match(r"\s+[a-z]", sc.low[m.end():]))
 
 
 def _extract_daywords(sc: Scanner, f: Found, today: date) -> None:
@@ -217,4 +212,4 @@ def _extract_weekdays(sc: Scanner, f: Found, today: date) -> None:
         wd = V.weekday(word)
         if f.weekday is None:
             f.weekday = wd
-        _day(f, sc, m, next_weekday(today, wd))
+        _day(f, sc, m, next_weekday(today, wd), by_weekday=True)

@@ -22,7 +22,7 @@ def extract(sc: Scanner, f: Found, now: datetime, mfirst: bool) -> None:
         if start < 0 or not sc.free(start, start + len(frag)):
             continue
         f.date, f.year_given = dt.date(), bool(re.search(r"\d{4}", frag))
-        f.days.append((dt.date(), (start, start + len(frag))))
+        f.days.append((dt.date(), (start, start + len(frag)), False))
         if (dt.hour, dt.minute) != (0, 0) or re.search(r"\d[:.]\d\d|\d\s*[ap]\.?m", frag, g.FLAGS):
             add_clock(f, dt.hour, dt.minute, "exact", frag, (start, start + len(frag)))
         sc.take(start, start + len(frag))

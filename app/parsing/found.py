@@ -55,7 +55,7 @@ class Found:
     daypart_said: bool = False              # a day part in words ('in the evening'), not implied by 'tonight'
     default_time: tuple[int, int] | None = None  # 'eod' 17:00, 'next week' 09:00
     date_end: int = -1                      # end of the last date span (a bare hour may follow it)
-    days: list[tuple[date, tuple[int, int]]] = field(default_factory=list)  # each day named, for conflicts
+    days: list[tuple[date, tuple[int, int], bool]] = field(default_factory=list)  # (day, span, by weekday name)
     conflicts: list[tuple[int, int]] = field(default_factory=list)         # spans saying something else
 
     @property

@@ -83,7 +83,7 @@ BOUND_UNTIL = rx(rf"\b{alternation(V.data['bounds']['until'])}\s+(?:(?P<d2>\d{{1
                  rf"|(?P<mon>{MON})\.?(?:\s+(?P<d>\d{{1,2}})(?:{ORD})?\b)?|(?:{NEXT}\s+)?(?P<wd>{WD_ANY}))\b")
 
 # --- relative offsets -------------------------------------------------------------------------------------------
-AGO = rx(rf"\b(?:{CHAIN})\s+{V.alt('ago')}\b|\b{YESTERDAY}\b|\b{LAST}\s+(?:night|{V.alt('week')}|{WD_ANY}|{MON})\b")
+AGO = rx(rf"\b(?:{CHAIN})\s+{V.alt('ago')}\b|\b{YESTERDAY}\b|\b{LAST}\s+(?:night|{V.alt('week')}|{WD_ANY}|{MON})\b(?!\s+{OF}\b)")
 RELATIVE = rx(rf"\b{V.alt('in')}\s+(?P<body>{CHAIN})(?:\s+{V.alt('from_now')})?"
               rf"|\b(?P<body2>{CHAIN})\s+(?:{V.alt('from_now_only')}|{V.alt('later')})\b")
 TERM_RX = rx(rf"(?P<qty>{QTY})(?P<unit>{UNIT})(?![a-z])(?P<half>\s+{HALF})?|(?P<tail>\d{{1,2}})")
@@ -100,7 +100,7 @@ DATE_NUM = rx(r"(?<![\w/.:-])(?:on\s+)?(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2}
               r"(?:(?P=sep)(?P<y>\d{4}|\d{2}))?(?![\w/]|[.:-]\d)")
 NOT_DATE_NOUN = alternation(V.data["not_a_date_after_ordinal"])
 DOM = rx(rf"\b(?:(?P<on>{V.alt('on_date')})\s+(?:{THE}\s+)?|{THE}\s+)(?P<d>\d{{1,2}})(?P<ord>{ORD})?\b"
-         rf"(?:\s+{OF}\s+(?:{THE}|{THIS})\s+{V.alt('month')})?(?![\s/:.-]*\d|\s*(?:{OF}\s+)?{MON}\b)"
+         rf"(?:\s+{OF}\s+(?:{THE}|{THIS})\s+{V.alt('month')})?(?(ord)|(?![\s/:.-]*\d))(?!\s*(?:{OF}\s+)?{MON}\b)"
          rf"(?!\s+{NOT_DATE_NOUN}\b)")
 BARE_ORDINAL = rx(rf"(?:^|(?<=\s))(?P<d>\d{{1,2}}){ORD}\b(?=\s+(?:{PREP}|\d|{TOMORROW}|{DAYPART}|{V.alt('noon')}))")
 NTH_WEEKDAY = rx(rf"\b(?:{PREP})?(?:{THE}\s+)?(?P<n>{NTH})\s+(?P<wd>{WD_ANY})\s+(?:{OF}|in)\s+"
@@ -121,11 +121,11 @@ TIME_COLON = rx(rf"(?<![\w:.$£€#/-])(?:{PREP})?(?P<h>\d{{1,2}})(?P<sep>[:.])(
                 rf"(?![\d]|[:.]\d)(?:\s*{V.alt('hours_suffix')}\b)?")
 CLOCK_IDIOM = rx(rf"\b(?:{PREP})?(?:(?:{AN}\s+)?(?P<frac>{V.alt('half')}|{V.alt('quarter')})|(?P<n>\d{{1,2}})"
                  rf"(?:\s*(?P<unitw>{V.alt('minutes_word')}))?)\s+(?P<dir>{V.alt('past')}|{V.alt('to')})\s+"
-                 rf"(?P<h>\d{{1,2}}|{V.alt('noon')}|{V.alt('midnight')})\b(?![:.]\d)(?P<ap>{AMPM})?")
+                 rf"(?P<h>\d{{1,2}}(?!\d)|{V.alt('noon')}\b|{V.alt('midnight')}\b)(?![:.]\d)(?P<ap>{AMPM})?")
 HALF_HOUR = rx(rf"\b(?:{PREP})?{V.alt('half')}\s+(?P<h>\d{{1,2}})\b" + NOT_TIME_AFTER.replace(f"|{AMPM}", ""))
 OCLOCK = rx(rf"\b(?:{PREP})?(?P<h>\d{{1,2}})\s*{V.alt('oclock')}(?![a-z])")
-MILITARY = rx(rf"(?<![\w#$£€₹.:/-])(?:(?P<at>{AT_CLOCK}\s*|@\s*))?(?P<h>[01]\d|2[0-3])(?P<m>[0-5]\d)\b"
-              rf"(?P<suffix>\s*{V.alt('hours_suffix')}\b)?(?![-/%]|\s*(?:{ORD}|{UNIT})\b)")
+MILITARY = rx(rf"(?<![\w#$£€₹.:/-])(?:(?P<at>{AT_CLOCK}\s*|@\s*))?(?P<h>[01]\d|2[0-3])(?P<m>[0-5]\d)(?!\d)"
+              rf"(?P<suffix>\s*{V.alt('hours_suffix')}(?![a-z]))?(?![a-z])(?![-/%]|\s*(?:{ORD}|{UNIT})\b)")
 AT_HOUR = rx(rf"(?:\b{AT_CLOCK}|@)\s*(?P<h>\d{{1,2}})(?P<m>[0-5]\d)?\b" + NOT_TIME_AFTER)
 NOON = rx(rf"\b(?:{PREP})?(?:12\s*)?(?P<w>{V.alt('noon')}|{V.alt('midnight')})\b")
 HOUR_BEFORE_DAYPART = rx(rf"(?<![\w#$£€₹.:/-])(?:{PREP})?(?P<h>\d{{1,2}})(?:[:.]?(?P<m>[0-5]\d))?"

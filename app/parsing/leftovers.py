@@ -28,9 +28,11 @@ def check(f: Found, sc: Scanner, text: str, due: datetime, message: str, series_
 
 def _conflict(f: Found, series_hours: int) -> tuple[int, int] | None:
     """Two different days, or more times than the series uses, or a time outside the day part said with it."""
+    named = {day.weekday() for day, _, by_weekday in f.days if not by_weekday}
     days = {}
-    for day, span in f.days:
-        days.setdefault(day, span)
+    for day, span, by_weekday in f.days:
+        if not (by_weekday and day.weekday() in named):  # 'Friday, Dec 4' names one day twice
+            days.setdefault(day, span)
     if len(days) > 1:
         return list(days.values())[1]
     clocks = distinct_clocks(f)
@@ -61,7 +63,7 @@ def _timelike_leftover(sc: Scanner) -> tuple[int, int] | None:
     for rx in g.LEFTOVER:
         for m in rx.finditer(rest):
             word = sc.word_before(m.start())
-            if word in _PLACE_BEFORE or m.groupdict().get("full") and word in V.words("the"):
+            if word in _PLACE_BEFORE and rx is not g.TIME_AMPM or m.groupdict().get("full") and word in V.words("the"):
                 continue
             if m.groupdict().get("abbr") and not (m["q2"] or g.ABBR_OK_AFTER.match(rest, m.end())):
                 continue

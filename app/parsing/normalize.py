@@ -173,7 +173,10 @@ def _spelling(word: str, vocab: Vocabulary) -> str:
         return fixed
     if len(word) < vocab.data["fuzzy_min_length"] or not word.isalpha() or word in _known(id(vocab), vocab):
         return word
-    for target in _targets(id(vocab), vocab):
+    targets = _targets(id(vocab), vocab)
+    if word in targets:
+        return word
+    for target in targets:
         if abs(len(target) - len(word)) <= 1 and target[0] == word[0] and _one_typo(word, target):
             return target
     return word

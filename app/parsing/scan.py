@@ -11,6 +11,8 @@ from .normalize import normalize
 # URLs, e-mail addresses and phone numbers hold digits that are never times: the grammar does not see them.
 _NOISE = re.compile(r"\b(?:https?://|www\.)\S+|\S+@\S+\.\w+|(?<![\w:.])\+?\d[\d ().-]{7,}\d(?![\w:])")
 _ISO_LIKE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}")
+# '1/2 cup', '3/4 tsp': a small fraction before a word that is not a time word is a quantity, not a date.
+_FRACTION = re.compile(r"(?<![\w/])(?P<a>[1-7])/(?P<b>[2-8])(?![\w/])(?=\s+(?!(?:at|@|on|by|for)\b)[a-z])")
 
 
 def _mask_noise(text: str) -> str:
@@ -19,7 +21,8 @@ def _mask_noise(text: str) -> str:
         if _ISO_LIKE.match(s.lstrip("+")) or sum(ch.isdigit() for ch in s) < 9 and not s[:1].isalpha():
             return s
         return "_" * len(s)
-    return _NOISE.sub(blank, text)
+    text = _NOISE.sub(blank, text)
+    return _FRACTION.sub(lambda m: "_" * 3 if int(m["a"]) < int(m["b"]) else m.group(0), text)
 
 
 def scan(text: str, now: datetime, mfirst: bool) -> tuple[Found, Scanner]:

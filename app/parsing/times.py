@@ -41,16 +41,19 @@ def _claim(sc: Scanner, f: Found, m: re.Match, h: int, mi: int, kind: str) -> No
 
 
 def extract(sc: Scanner, f: Found) -> None:
+    _extract_idioms(sc, f)
+    for m in sc.matches(g.HALF_HOUR):
+        h = int(m["h"])
+        if 1 <= h <= 12:
+            _claim(sc, f, m, h, 30, "bare")
     for m in sc.matches(g.NOON):
         if m["w"] in V.words("midnight"):
             f.midnight = True
             _claim(sc, f, m, 0, 0, "exact")
         else:
             _claim(sc, f, m, 12, 0, "exact")
-    _extract_idioms(sc, f)
     for m in sc.matches(g.TIME_AMPM):
-        if not _after_place(sc, m):
-            _claim(sc, f, m, ampm_hour(int(m["h"]), m["ap"], sc.text(m)), int(m["m"] or 0), "exact")
+        _claim(sc, f, m, ampm_hour(int(m["h"]), m["ap"], sc.text(m)), int(m["m"] or 0), "exact")
     for m in sc.matches(g.TIME_COLON):
         h, mi = int(m["h"]), int(m["m"])
         if m["sep"] == "." and (h > 23 or mi > 59) or _after_place(sc, m):
@@ -64,7 +67,7 @@ def extract(sc: Scanner, f: Found) -> None:
     for m in sc.matches(g.MILITARY):
         h, mi = int(m["h"]), int(m["m"])
         standalone = not (m["at"] or m["suffix"] or m["h"].startswith("0"))
-        if _after_place(sc, m) or standalone and (h >= 20 and 20 <= mi <= 39 or f.clocks):
+        if _after_place(sc, m) and not m["h"].startswith("0") or standalone and (h == 20 and 20 <= mi <= 39 or f.clocks):
             continue  # 'room 1530', a year such as 2027
         _claim(sc, f, m, h, mi, "exact")
     for m in sc.matches(g.AT_HOUR):
@@ -77,10 +80,6 @@ def extract(sc: Scanner, f: Found) -> None:
         h = int(m["h"])
         if 1 <= h <= 12 and not _after_place(sc, m):
             _claim(sc, f, m, h, int(m["m"] or 0), "bare")
-    for m in sc.matches(g.HALF_HOUR):
-        h = int(m["h"])
-        if 1 <= h <= 12:
-            _claim(sc, f, m, h, 30, "bare")
 
 
 def _extract_idioms(sc: Scanner, f: Found) -> None:

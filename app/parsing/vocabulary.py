@@ -71,11 +71,20 @@ class Vocabulary:
         return self.unit_of[word.lower()]
 
     def known(self) -> set[str]:
-        """Every single word the vocabulary names (the fuzzy speller leaves these alone)."""
-        words = set(self.weekday_of) | set(self.month_of) | set(self.unit_of) | set(self.numbers) | set(self.tens)
-        words |= set(self.ordinals) | set(self.data["spellings"].values())
-        for values in self.data["words"].values():
-            words |= {w for v in values for w in v.split()}
+        """Every single word the vocabulary names, anywhere (the fuzzy speller leaves these alone)."""
+        words: set[str] = set()
+
+        def walk(node) -> None:
+            if isinstance(node, dict):
+                for key, value in node.items():
+                    walk(key)
+                    walk(value)
+            elif isinstance(node, list):
+                for item in node:
+                    walk(item)
+            elif isinstance(node, str):
+                words.update(node.lower().split())
+        walk({k: v for k, v in self.data.items() if k not in ("replies", "describe", "_about")})
         return words
 
     def fuzzy_targets(self) -> list[str]:
