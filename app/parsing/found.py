@@ -38,6 +38,7 @@ class Found:
     rec: Rec | None = None
     bound_for: relativedelta | None = None  # 'for 30 days'
     until: date | None = None               # 'until dec 31' (inclusive)
+    until_clock: tuple[int, int, bool] | None = None  # 'every 2 hours until 6pm': hour, minute, bare
     past: bool = False
     cal: relativedelta | None = None        # calendar part of 'in N days/weeks/months' (keeps wall-clock time)
     exact: timedelta | None = None          # exact part of 'in N hours/minutes'

@@ -74,11 +74,14 @@ RECURRENCE = [
     (rx(rf"\b(?:{EVERY}\s*{W('day')[0]}|{alternation(V.data['recurrence_words'])})\b"), "word"),
     (rx(rf"\b(?:on\s+)?(?P<days>{WD_PLURAL}(?:\s*{LIST_JOIN}\s*(?:{AND}\s+)?{WD_PLURAL})*)\b"), "days"),
     (rx(rf"\b(?:on\s+)?(?P<unit>{PLURAL_SERIES})\b"), "unit"),
+    (rx(rf"\b(?:on\s+)?(?P<days>{WD_FULL})\s+(?P<dp>{DAYPART}){V.data['plural_suffix']}\b"), "days"),
     (rx(rf"\b(?:from\s+)?(?P<a>{WD_ANY})\s*{RANGE_JOIN}\s*(?P<b>{WD_ANY})\b"), "day_range"),
     (rx(rf"\b(?:on\s+)?(?P<days>{WD_ANY}(?:(?:\s*{LIST_JOIN}\s*|\s+)(?:{AND}\s+)?{WD_ANY}){{1,6}})\b(?!\s*{V.alt('or')})"),
      "day_list"),
 ]
 BOUND_FOR = rx(rf"\b{alternation(V.data['bounds']['for'])}\s+(?P<qty>\d+|{AN})\s*(?P<unit>{UNIT})\b")
+BOUND_UNTIL_TIME = rx(rf"\b{alternation(V.data['bounds']['until'])}\s+(?P<h>\d{{1,2}})(?:[:.](?P<m>\d{{2}}))?"
+                      rf"(?P<ap>{AMPM})?(?![\d:])")
 BOUND_UNTIL = rx(rf"\b{alternation(V.data['bounds']['until'])}\s+(?:(?P<d2>\d{{1,2}}){ORD}?\s+(?:{OF}\s+)?(?P<mon2>{MON})"
                  rf"|(?P<mon>{MON})\.?(?:\s+(?P<d>\d{{1,2}})(?:{ORD})?\b)?|(?:{NEXT}\s+)?(?P<wd>{WD_ANY}))\b")
 
@@ -117,6 +120,8 @@ ABBR_OK_AFTER = rx(rf"\s*(?:@|{AT_CLOCK}\b|\d|{DAYPART}|{V.alt('noon')}|{V.alt('
 
 # --- times ------------------------------------------------------------------------------------------------------
 TIME_AMPM = rx(rf"(?<![\w:.$£€#/])(?:{PREP})?(?P<h>\d{{1,2}})(?:[:.]?(?P<m>\d{{2}}))?(?P<ap>{AMPM})")
+TIME_RANGE = rx(rf"(?<![\w:.$£€#/])(?:{PREP})?(?P<h>\d{{1,2}})(?:[:.](?P<m>\d{{2}}))?(?P<ap1>{AMPM})?\s*"
+                rf"{alternation(V.data['time_ranges'])}\s*(?P<h2>\d{{1,2}})(?:[:.](?P<m2>\d{{2}}))?(?P<ap>{AMPM})")
 TIME_COLON = rx(rf"(?<![\w:.$£€#/-])(?:{PREP})?(?P<h>\d{{1,2}})(?P<sep>[:.])(?P<m>\d{{2}})"
                 rf"(?![\d]|[:.]\d)(?:\s*{V.alt('hours_suffix')}\b)?")
 CLOCK_IDIOM = rx(rf"\b(?:{PREP})?(?:(?:{AN}\s+)?(?P<frac>{V.alt('half')}|{V.alt('quarter')})|(?P<n>\d{{1,2}})"

@@ -14,6 +14,7 @@ from .resolve import distinct_clocks
 from .vocabulary import EN as V, alternation
 
 _UNSURE_BEFORE = re.compile(rf"(?:^|\W){alternation(V.data['unsure_words'])}\W*$", re.IGNORECASE)
+_UNSURE_NUMBER = re.compile(rf"\s*({alternation(V.data['unsure_words'])}\s+\d{{1,2}})(?:[:.]\d\d)?\b", re.IGNORECASE)
 _PLACE_BEFORE = frozenset(V.data["place_before_number"])
 
 
@@ -51,6 +52,10 @@ def _hedged(sc: Scanner) -> tuple[int, int] | None:
     for (_, end), (a, b) in zip(spans, spans[1:]):
         if _UNSURE_BEFORE.search(sc.low[end:a]):
             return a, b
+    for _, end in spans:  # 'at 4 or 5'
+        m = _UNSURE_NUMBER.match(sc.low, end)
+        if m:
+            return m.start(1), m.end()
     return None
 
 

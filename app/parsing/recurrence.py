@@ -12,6 +12,7 @@ from dateutil.rrule import rrulestr
 from . import grammar as g
 from .clock import later, localize
 from .errors import fail
+from .times import ampm_hour
 from .found import Found, Rec, Scanner
 from .vocabulary import EN as V
 
@@ -72,7 +73,8 @@ def _from_match(m: re.Match, kind: str) -> Rec | None:
     if kind == "yearly_date":
         return Rec("YEARLY")
     if kind == "days":
-        return Rec("WEEKLY", byday=sorted({V.weekday(w) for w in _RE_WD.findall(g_["days"])}))
+        return Rec("WEEKLY", byday=sorted({V.weekday(w) for w in _RE_WD.findall(g_["days"])}),
+                   daypart=V.daypart_of.get(g_.get("dp") or ""))
     if kind == "day_range":
         a, b = V.weekday(g_["a"]), V.weekday(g_["b"])
         return Rec("WEEKLY", byday=[d % 7 for d in range(a, b + 1 if b >= a else b + 8)])
@@ -118,6 +120,12 @@ def _extract_bounds(sc: Scanner, f: Found, today: date) -> None:
         f.bound_for = relativedelta(**{unit: qty})
         sc.take(m.start(), m.end())
         break
+    for m in sc.matches(g.BOUND_UNTIL_TIME):
+        if f.rec and f.rec.freq in SUB_DAILY:  # 'every 2 hours until 6pm'
+            h = int(m["h"])
+            f.until_clock = (ampm_hour(h, m["ap"], m.group(0)) if m["ap"] else h, int(m["m"] or 0), not m["ap"])
+            sc.take(m.start(), m.end())
+            break
     for m in sc.matches(g.BOUND_UNTIL):
         f.until = _until_date(m, today)
         sc.take(m.start(), m.end())
@@ -175,10 +183,17 @@ def first_occurrence(rule: str, start: date, h: int, mi: int, now: datetime, zon
 def until_stamp(rule: str, first: datetime, f: Found, zone: ZoneInfo) -> str | None:
     """RRULE UNTIL for a bounded series: the UTC instant of its last occurrence ('for 30 days' counts from the first
     occurrence; 'until <day>' includes that day)."""
-    if f.bound_for is None and f.until is None:
+    if f.bound_for is None and f.until is None and f.until_clock is None:
         return None
     start = first.replace(tzinfo=None)
-    if f.bound_for is not None:
+    if f.until_clock is not None:
+        h, mi, bare = f.until_clock
+        end = datetime.combine(start.date(), time(h % 24, mi))
+        if bare and end <= start and h < 12:
+            end += timedelta(hours=12)  # 'until 6' after 10am is 6pm
+        if end <= start:
+            end += timedelta(days=1)
+    elif f.bound_for is not None:
         end = start + f.bound_for - timedelta(seconds=1)
     else:
         end = datetime.combine(f.until, time(23, 59, 59))

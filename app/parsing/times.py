@@ -52,6 +52,14 @@ def extract(sc: Scanner, f: Found) -> None:
             _claim(sc, f, m, 0, 0, "exact")
         else:
             _claim(sc, f, m, 12, 0, "exact")
+    for m in sc.matches(g.TIME_RANGE):  # '3-4pm', '7 to 9pm': the start of the range
+        end = ampm_hour(int(m["h2"]), m["ap"], sc.text(m))
+        if m["ap1"]:
+            start = ampm_hour(int(m["h"]), m["ap1"], sc.text(m))
+        else:
+            start = ampm_hour(int(m["h"]), m["ap"], sc.text(m))
+            start = start - 12 if start > end else start
+        _claim(sc, f, m, start, int(m["m"] or 0), "exact")
     for m in sc.matches(g.TIME_AMPM):
         _claim(sc, f, m, ampm_hour(int(m["h"]), m["ap"], sc.text(m)), int(m["m"] or 0), "exact")
     for m in sc.matches(g.TIME_COLON):
