@@ -60,6 +60,7 @@ RANGE_JOIN = alternation(V.data["weekday_ranges"])
 
 RECURRENCE = [
     (rx(rf"\b{EVERY}\s+(?:{THE}\s+)?(?P<n>{NTH})\s+(?P<wd>{WD_ANY})(?:\s+{OF_THE_MONTH})?\b"), "nth_weekday"),
+    (rx(rf"\b(?:on\s+)?(?:{THE}\s+)?(?P<n>{NTH})\s+(?P<wd>{WD_ANY})\s+{OF_EVERY_MONTH}\b"), "nth_weekday"),
     (rx(rf"\b{EVERY}\s+{V.alt('other')}\s+(?P<unit>{CALENDAR_UNIT}|{WD_ANY})s?\b"), "other"),
     (rx(rf"\b{EVERY}\s+(?P<qty>\d+(?:\.\d+)?)\s*(?P<unit>{UNIT})\b"), "interval"),
     (rx(rf"\b(?:on\s+)?(?:{THE}\s+)?{DOMS}\s+(?:{W('day')[0]}\s+)?{OF_EVERY_MONTH}\b"), "dom_month"),
@@ -88,7 +89,7 @@ BOUND_UNTIL = rx(rf"\b{alternation(V.data['bounds']['until'])}\s+(?:(?P<d2>\d{{1
 # --- relative offsets -------------------------------------------------------------------------------------------
 AGO = rx(rf"\b(?:{CHAIN})\s+{V.alt('ago')}\b|\b{YESTERDAY}\b|\b{LAST}\s+(?:night|{V.alt('week')}|{WD_ANY}|{MON})\b(?!\s+{OF}\b)")
 RELATIVE = rx(rf"\b{V.alt('in')}\s+(?P<body>{CHAIN})(?:\s+{V.alt('from_now')})?"
-              rf"|\b(?P<body2>{CHAIN})\s+(?:{V.alt('from_now_only')}|{V.alt('later')})\b")
+              rf"|\b(?P<body2>{CHAIN})\s+(?:{V.alt('from_now_only')}|{V.alt('later')}|(?P<tom>{V.alt('from_tomorrow')}))\b")
 TERM_RX = rx(rf"(?P<qty>{QTY})(?P<unit>{UNIT})(?![a-z])(?P<half>\s+{HALF})?|(?P<tail>\d{{1,2}})")
 
 # --- dates ------------------------------------------------------------------------------------------------------
@@ -109,7 +110,7 @@ BARE_ORDINAL = rx(rf"(?:^|(?<=\s))(?P<d>\d{{1,2}}){ORD}\b(?=\s+(?:{PREP}|\d|{TOM
 NTH_WEEKDAY = rx(rf"\b(?:{PREP})?(?:{THE}\s+)?(?P<n>{NTH})\s+(?P<wd>{WD_ANY})\s+(?:{OF}|in)\s+"
                  rf"(?:(?P<this>{THE}\s+{V.alt('month')}|{THIS}\s+{V.alt('month')})|(?P<next>{NEXT_MONTH})"
                  rf"|(?P<year>{V.alt('the_year')})|(?P<mon>{MON})(?:\s+(?P<y>\d{{4}}))?)\b")
-PERIOD = rx(rf"\b(?:{PREP})?(?P<p>{alternation(V.period_of)})\b")
+PERIOD = rx(rf"\b(?:{PREP})?(?:{THE}\s+)?(?P<p>{alternation(V.period_of)})\b")
 PERIOD_DAY = rx(rf"\b(?:(?P<wd>{WD_ANY})\s+(?P<p1>{NEXT}\s+{V.alt('week')})|(?P<p2>{NEXT}\s+{V.alt('week')})\s+"
                 rf"(?:on\s+)?(?P<wd2>{WD_ANY}))\b")
 DAYWORD = rx(rf"\b(?:{PREP})?(?:(?P<dat>{V.alt('day_after_tomorrow')})|(?P<tom>{TOMORROW})|(?P<tod>{TODAY})"
@@ -150,4 +151,5 @@ LEFTOVER = [
     rx(rf"\b(?:in\s+{THE}|{THIS}|{TOMORROW}|{TODAY})\s+{DAYPART}\b"),
     rx(rf"\b(?:{THIS}|{NEXT}|{THE}|that)\s+(?:{V.alt('week')}|{V.alt('month')}|{V.alt('weekend')})\b"),
     rx(rf"\b(?:{V.alt('on_date')}|{V.alt('in')}|{NEXT}|{THIS})\s+{MON}\b"),
+    rx(rf"\b(?:{AN}|\d+)\s+{CALENDAR_UNIT}s?\s+(?:from|after|before|{V.alt('later')})\b"),
 ]

@@ -11,7 +11,8 @@ _SEP = r"[\s:,\-–—]*"
 _LEAD = re.compile(rf"^\s*(?:{alternation(V.data['wrappers_before'])}[\s,!]+)*"
                    rf"{alternation(V.data['wrappers'])}(?![\w']){_SEP}", re.IGNORECASE)
 _LEAD_JOINER = re.compile(rf"^{alternation(V.data['wrapper_joiners'])}\s+", re.IGNORECASE)
-_TRAIL = re.compile(rf"[\s,;:.!?\-–—]*\b{alternation(V.data['wrappers_after'])}[\s.!?]*$", re.IGNORECASE)
+_TRAIL = re.compile(rf"[\s,;:.!?\-–—]*\b{alternation(V.data['wrappers_after'])}[\s.!?]*(?:[:;]-?[)(D]|<3)?[\s.!?]*$",
+                   re.IGNORECASE)
 _PAIRS = [(re.compile(rf"^{alternation([a])}\s+(?P<task>.+?)\s+{alternation([b])}$", re.IGNORECASE))
           for a, b in V.data["wrapper_pairs"]]
 _DANGLING_END = re.compile(rf"(?:\s+|^){alternation(V.data['dangling'])}\s*$", re.IGNORECASE)

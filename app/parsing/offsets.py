@@ -27,6 +27,8 @@ def extract(sc: Scanner, f: Found) -> None:
             ok = True
             cal, exact = add_quantity(cal, exact, qty, last_unit)
         if ok:
+            if m.group("tom"):  # 'a week from tomorrow'
+                cal += relativedelta(days=1)
             f.cal = (f.cal or relativedelta()) + cal
             f.exact = (f.exact or timedelta()) + exact
             sc.take(m.start(), m.end())
