@@ -53,11 +53,10 @@ class Found:
     clocks: list[Clock] = field(default_factory=list)
     midnight: bool = False
     daypart: str | None = None
-    daypart_said: bool = False              # a day part in words ('in the evening'), not implied by 'tonight'
+    daypart_said: tuple[int, int] | None = None  # where a day part is said in words ('in the evening')
     default_time: tuple[int, int] | None = None  # 'eod' 17:00, 'next week' 09:00
     date_end: int = -1                      # end of the last date span (a bare hour may follow it)
     days: list[tuple[date, tuple[int, int], bool]] = field(default_factory=list)  # (day, span, by weekday name)
-    conflicts: list[tuple[int, int]] = field(default_factory=list)         # spans saying something else
 
     @property
     def hour(self) -> int | None:

@@ -24,7 +24,7 @@ def check(f: Found, sc: Scanner, text: str, due: datetime, message: str, series_
     if span is None:
         return
     a, b = sc.norm.original(*span)
-    raise unsure(f"{day_label(due)} {clock(due)}", text[a:b], _example(due, message))
+    raise unsure(f"{day_label(due)} {clock(due)}", text[a:b], _example(due, _UNSURE_BEFORE.sub("", message)))
 
 
 def _conflict(f: Found, series_hours: int) -> tuple[int, int] | None:
@@ -42,7 +42,7 @@ def _conflict(f: Found, series_hours: int) -> tuple[int, int] | None:
     if f.daypart_said and f.daypart and clocks and clocks[0].kind == "exact":
         low, high = V.data["dayparts"][f.daypart]["hours"]
         if not low <= clocks[0].hour <= high:
-            return clocks[0].span
+            return max(clocks[0].span, f.daypart_said)
     return None
 
 

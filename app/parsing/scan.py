@@ -40,5 +40,6 @@ def scan(text: str, now: datetime, mfirst: bool) -> tuple[Found, Scanner]:
         f.daypart = f.rec.daypart
     if not (f.cal or f.exact or f.has_date or f.past):
         fallback.extract(sc, f, now, mfirst)
+    f.clocks.sort(key=lambda c: c.span)  # the first time written is the one understood; a later one disagrees
     f.spans = sorted(sc.spans)
     return f, sc

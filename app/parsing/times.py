@@ -143,8 +143,8 @@ def extract_dayparts(sc: Scanner, f: Found) -> None:
             f.today_only = True
         if f.daypart is None or f.daypart == "night" and dp != "night" and not f.today_only:
             f.daypart = dp
-        f.daypart_said = True
-        sc.take(m.start() if q else dp_start, m.end())
+        f.daypart_said = (m.start() if q else dp_start, m.end())
+        sc.take(*f.daypart_said)
         f.date_end = max(f.date_end, m.end())
 
 
