@@ -12,11 +12,11 @@ from .times import add_clock
 def extract(sc: Scanner, f: Found, now: datetime, mfirst: bool) -> None:
     """Accept only a hit that names a month or a numeric date and that dateparser itself says is precise to a day,
     so 'sat down', 'may i' and 'December 2026' never become dates."""
-    if not g.FALLBACK_HINT.search(sc.low):
+    if not g.fallback_hint(sc.low):
         return
     masked = "".join(" " if not sc.free(i, i + 1) else ch for i, ch in enumerate(sc.low))
     for frag, dt in search(masked, now, mfirst):
-        if not g.FALLBACK_HINT.search(frag) or period(frag, now, mfirst) not in ("day", "time"):
+        if not g.fallback_hint(frag) or period(frag, now, mfirst) not in ("day", "time"):
             continue
         start = masked.lower().find(frag.lower())
         if start < 0 or not sc.free(start, start + len(frag)):

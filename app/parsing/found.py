@@ -88,9 +88,10 @@ class Scanner:
         self.norm = norm
         self.low = masked
         self.spans: list[tuple[int, int]] = []
+        self._taken = bytearray(len(masked))  # one flag a character keeps free() linear in the text's length
 
     def free(self, a: int, b: int) -> bool:
-        return all(b <= s or a >= e for s, e in self.spans)
+        return self._taken.find(1, a, b) == -1
 
     def matches(self, rx: re.Pattern):
         for m in rx.finditer(self.low):
@@ -99,6 +100,7 @@ class Scanner:
 
     def take(self, a: int, b: int) -> None:
         self.spans.append((a, b))
+        self._taken[a:b] = b"\x01" * (b - a)
 
     def text(self, m: re.Match) -> str:
         return self.low[m.start():m.end()]

@@ -141,7 +141,12 @@ FIRST_THING = rx(rf"\b{alternation(V.data['first_thing'])}\b")
 MARK = rx(rf"\b(?:{PREP})?(?P<w>{alternation(V.mark_of)})\b")
 BARE_AFTER = rx(r"[ \t]*,?[ \t]*(?:(?:at|@|around|by)\s*)?(?P<h>\d{1,2})(?:(?P<sep>[:.]?)(?P<m>[0-5]\d))?\b"
                 + NOT_TIME_AFTER.replace(f"|{AMPM}", "").replace(r"|[:.]\d", ""))
-FALLBACK_HINT = rx(rf"\b{MON}\b.*\d|\d.*\b{MON}\b|\d[/-]\d")
+_MONTH_WORD, _DIGIT, _NUMERIC_DATE = rx(rf"\b{MON}\b"), re.compile(r"\d"), re.compile(r"\d[/-]\d")
+
+
+def fallback_hint(text: str) -> bool:
+    """A month name and a digit, or a numeric date: worth asking dateparser (three linear searches, no backtracking)."""
+    return bool(_NUMERIC_DATE.search(text) or _DIGIT.search(text) and _MONTH_WORD.search(text))
 
 # --- leftovers that still read as a time or a date (the "am I sure" check) --------------------------------------
 LEFTOVER = [

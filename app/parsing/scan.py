@@ -9,7 +9,8 @@ from .found import Found, Scanner
 from .normalize import normalize
 
 # URLs, e-mail addresses and phone numbers hold digits that are never times: the grammar does not see them.
-_NOISE = re.compile(r"\b(?:https?://|www\.)\S+|\S+@\S+\.\w+|(?<![\w:.])\+?\d[\d ().-]{7,}\d(?![\w:])")
+_NOISE = re.compile(r"\b(?:https?://|www\.)\S+|[\w.+-]{1,64}@[\w-]{1,63}\.[\w.]{1,63}"
+                    r"|(?<![\w:.])\+?\d[\d ().-]{7,18}\d(?![\w:])")
 _ISO_LIKE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}")
 # '1/2 cup', '3/4 tsp': a small fraction before a word that is not a time word is a quantity, not a date.
 _FRACTION = re.compile(r"(?<![\w/])(?P<a>[1-7])/(?P<b>[2-8])(?![\w/])(?=\s+(?!(?:at|@|on|by|for)\b)[a-z])")
