@@ -9,7 +9,7 @@ from . import grammar as g
 from .describe import clock, day_label
 from .errors import unsure
 from .found import Found, Scanner
-from .message import merge
+from .message import DEFAULT_MESSAGE, merge
 from .resolve import distinct_clocks
 from .vocabulary import EN as V, alternation
 
@@ -80,4 +80,5 @@ def _example(due: datetime, message: str) -> str:
     """How to say it in one go: 'Tuesday 4pm dentist'."""
     minute = f":{due.minute:02d}" if due.minute else ""
     ampm = V.describe["am"] if due.hour < 12 else V.describe["pm"]
-    return f"{V.describe['weekday_names'][due.weekday()]} {due.hour % 12 or 12}{minute}{ampm.lower()} {message}"
+    task = "" if message == DEFAULT_MESSAGE else f" {message}"
+    return f"{V.describe['weekday_names'][due.weekday()]} {due.hour % 12 or 12}{minute}{ampm.lower()}{task}"

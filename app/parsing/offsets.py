@@ -37,9 +37,9 @@ def extract(sc: Scanner, f: Found) -> None:
 def quantity(text: str) -> float:
     """'2', '1.5', 'an', '2 and a half' (number words were made digits by the normaliser)."""
     w = " ".join(text.lower().replace("-", " ").split())
-    half = V.words("and_a_half")[0]
-    if w.endswith(" " + half):
-        return quantity(w[: -len(half) - 1]) + 0.5
+    for half in V.words("and_a_half"):
+        if w.endswith(" " + half):
+            return quantity(w[: -len(half) - 1]) + 0.5
     return 1.0 if w in V.words("an") else float(w)
 
 

@@ -56,13 +56,13 @@ def default_time(f: Found) -> tuple[int, int]:
 
 
 def base_day(f: Found, today: date) -> date | None:
-    """The named day, if any: explicit date, weekday (first after today), '15th', or today/tomorrow offset."""
+    """The named day, if any: explicit date, '15th', weekday (first after today), or today/tomorrow offset."""
     if f.date is not None:
         return f.date
-    if f.weekday is not None:
-        return next_weekday(today, f.weekday)
     if f.dom is not None:
         return next_dom(today, f.dom)
+    if f.weekday is not None:
+        return next_weekday(today, f.weekday)
     if f.offset is not None:
         return today + timedelta(days=f.offset)
     return None
