@@ -31,6 +31,7 @@ HALF = V.alt("and_a_half")
 NEXT, THIS, THE, OF, LAST = V.alt("next"), V.alt("this"), V.alt("the"), V.alt("of"), V.alt("last")
 TOMORROW, TODAY, TONIGHT, YESTERDAY = V.alt("tomorrow"), V.alt("today"), V.alt("tonight"), V.alt("yesterday")
 PREP = rf"(?:{V.alt('at')}\s*)"
+ON = V.alt("on_word")
 AT_CLOCK = V.alt("at_clock")
 NOT_TIME_WORDS = alternation(V.data["not_a_time_after"])
 PLACE_AFTER = alternation(V.data["place_words_after_number"])
@@ -60,24 +61,24 @@ RANGE_JOIN = alternation(V.data["weekday_ranges"])
 
 RECURRENCE = [
     (rx(rf"\b{EVERY}\s+(?:{THE}\s+)?(?P<n>{NTH})\s+(?P<wd>{WD_ANY})(?:\s+{OF_THE_MONTH})?\b"), "nth_weekday"),
-    (rx(rf"\b(?:on\s+)?(?:{THE}\s+)?(?P<n>{NTH})\s+(?P<wd>{WD_ANY})\s+{OF_EVERY_MONTH}\b"), "nth_weekday"),
+    (rx(rf"\b(?:{ON}\s+)?(?:{THE}\s+)?(?P<n>{NTH})\s+(?P<wd>{WD_ANY})\s+{OF_EVERY_MONTH}\b"), "nth_weekday"),
     (rx(rf"\b{EVERY}\s+{V.alt('other')}\s+(?P<unit>{CALENDAR_UNIT}|{WD_ANY})s?\b"), "other"),
     (rx(rf"\b{EVERY}\s+(?P<qty>\d+(?:\.\d+)?)\s*(?P<unit>{UNIT})\b"), "interval"),
-    (rx(rf"\b(?:on\s+)?(?:{THE}\s+)?{DOMS}\s+(?:{W('day')[0]}\s+)?{OF_EVERY_MONTH}\b"), "dom_month"),
+    (rx(rf"\b(?:{ON}\s+)?(?:{THE}\s+)?{DOMS}\s+(?:{W('day')[0]}\s+)?{OF_EVERY_MONTH}\b"), "dom_month"),
     (rx(rf"\b{EVERY}\s+(?:{V.alt('month')}\s+on\s+)?(?:{THE}\s+)?(?P<dom>\d{{1,2}}){ORD}"
         rf"(?:\s+(?:{W('day')[0]}\s+)?{OF_THE_MONTH})?\b(?!\s*(?:{OF}\s+)?{MON}\b)"), "dom_month"),
     (rx(rf"\b{EVERY}\s+(?:{THE}\s+)?{LAST}\s+{W('day')[0]}(?:\s+{OF_THE_MONTH})?\b"
-        rf"|\b(?:on\s+)?{THE}\s+{LAST}\s+{W('day')[0]}\s+{OF_EVERY_MONTH}\b"), "last_dom"),
+        rf"|\b(?:{ON}\s+)?{THE}\s+{LAST}\s+{W('day')[0]}\s+{OF_EVERY_MONTH}\b"), "last_dom"),
     (rx(rf"\b{EVERY}\s+(?=(?:{THE}\s+)?(?:{MON}\.?\s*\d|\d{{1,2}}{ORD}?\s+(?:{OF}\s+)?{MON}\b))"), "yearly_date"),
     (rx(rf"\b{EVERY}\s+(?:{V.alt('single')}\s+)?(?P<unit>{EVERY_UNIT})s?\b"), "unit"),
     (rx(rf"\b{EVERY}\s+(?P<days>{WD_ANY}s?(?:\s*(?:{LIST_JOIN}|{V.alt('or')})\s*(?:{AND}\s+)?{WD_ANY}s?)*)\b"),
      "days"),
     (rx(rf"\b(?:{EVERY}\s*{W('day')[0]}|{alternation(V.data['recurrence_words'])})\b"), "word"),
-    (rx(rf"\b(?:on\s+)?(?P<days>{WD_PLURAL}(?:\s*{LIST_JOIN}\s*(?:{AND}\s+)?{WD_PLURAL})*)\b"), "days"),
-    (rx(rf"\b(?:on\s+)?(?P<unit>{PLURAL_SERIES})\b"), "unit"),
-    (rx(rf"\b(?:on\s+)?(?P<days>{WD_FULL})\s+(?P<dp>{DAYPART}){V.data['plural_suffix']}\b"), "days"),
-    (rx(rf"\b(?:from\s+)?(?P<a>{WD_ANY})\s*{RANGE_JOIN}\s*(?P<b>{WD_ANY})\b"), "day_range"),
-    (rx(rf"\b(?:on\s+)?(?P<days>{WD_ANY}(?:(?:\s*{LIST_JOIN}\s*|\s+)(?:{AND}\s+)?{WD_ANY}){{1,6}})\b(?!\s*{V.alt('or')})"),
+    (rx(rf"\b(?:{ON}\s+)?(?P<days>{WD_PLURAL}(?:\s*{LIST_JOIN}\s*(?:{AND}\s+)?{WD_PLURAL})*)\b"), "days"),
+    (rx(rf"\b(?:{ON}\s+)?(?P<unit>{PLURAL_SERIES})\b"), "unit"),
+    (rx(rf"\b(?:{ON}\s+)?(?P<days>{WD_FULL})\s+(?P<dp>{DAYPART}){V.data['plural_suffix']}\b"), "days"),
+    (rx(rf"\b(?:{V.alt('from')}\s+)?(?P<a>{WD_ANY})\s*{RANGE_JOIN}\s*(?P<b>{WD_ANY})\b"), "day_range"),
+    (rx(rf"\b(?:{ON}\s+)?(?P<days>{WD_ANY}(?:(?:\s*{LIST_JOIN}\s*|\s+)(?:{AND}\s+)?{WD_ANY}){{1,6}})\b(?!\s*{V.alt('or')})"),
      "day_list"),
 ]
 BOUND_FOR = rx(rf"\b{alternation(V.data['bounds']['for'])}\s+(?P<qty>\d+|{AN})\s*(?P<unit>{UNIT})\b")
@@ -93,26 +94,26 @@ RELATIVE = rx(rf"\b{V.alt('in')}\s+(?P<body>{CHAIN})(?:\s+{V.alt('from_now')})?"
 TERM_RX = rx(rf"(?P<qty>{QTY})(?P<unit>{UNIT})(?![a-z])(?P<half>\s+{HALF})?|(?P<tail>\d{{1,2}})")
 
 # --- dates ------------------------------------------------------------------------------------------------------
-ISO = rx(r"(?<![\w/.-])(?:on\s+)?(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})"
+ISO = rx(rf"(?<![\w/.-])(?:{ON}\s+)?(?P<y>\d{{4}})(?P<sep>[-/.])(?P<m>\d{{1,2}})(?P=sep)(?P<d>\d{{1,2}})"
          r"(?:[T\s](?P<H>\d{1,2}):(?P<M>\d{2})(?::\d{2})?)?(?![\w/])")
 NEXT_MONTH = rf"{NEXT}\s+{V.alt('month')}"
 DATE_DM = rx(rf"\b{PREP}?(?:{THE}\s+)?(?P<d>\d{{1,2}}){ORD}?(?:\s+{OF}\s+|\s*-\s*|\s*)(?:(?P<mon>{MON})\.?\b"
              rf"|(?P<nm>{NEXT_MONTH})\b)(?:-|,?\s*)?(?P<y>(?<![\d:])\d{{4}}(?![:.]?\d|\s*{AMPM}))?")
 DATE_MD = rx(rf"\b{PREP}?(?P<mon>{MON})\.?\s*(?:{THE}\s+)?(?P<d>\d{{1,2}})(?:{ORD})?\b"
-             rf"(?!\s*(?:{AMPM}|[:.]\d|%|h\b|{V.alt('oclock')}))(?:,?\s*(?P<y>\d{{4}})(?![:.]?\d|\s*{AMPM}))?")
-DATE_NUM = rx(r"(?<![\w/.:-])(?:on\s+)?(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})"
+             rf"(?!\s*(?:{AMPM}|[:.]\d|%|{V.alt('hours_suffix')}\b|{V.alt('oclock')}))(?:,?\s*(?P<y>\d{{4}})(?![:.]?\d|\s*{AMPM}))?")
+DATE_NUM = rx(rf"(?<![\w/.:-])(?:{ON}\s+)?(?P<a>\d{{1,2}})(?P<sep>[/.-])(?P<b>\d{{1,2}})"
               r"(?:(?P=sep)(?P<y>\d{4}|\d{2}))?(?![\w/]|[.:-]\d)")
 NOT_DATE_NOUN = alternation(V.data["not_a_date_after_ordinal"])
 DOM = rx(rf"\b(?:(?P<on>{V.alt('on_date')})\s+(?:{THE}\s+)?|{THE}\s+)(?P<d>\d{{1,2}})(?P<ord>{ORD})?\b"
          rf"(?:\s+{OF}\s+(?:{THE}|{THIS})\s+{V.alt('month')})?(?(ord)|(?![\s/:.-]*\d))(?!\s*(?:{OF}\s+)?{MON}\b)"
          rf"(?!\s+{NOT_DATE_NOUN}\b)")
 BARE_ORDINAL = rx(rf"(?:^|(?<=\s))(?P<d>\d{{1,2}}){ORD}\b(?=\s+(?:{PREP}|\d|{TOMORROW}|{DAYPART}|{V.alt('noon')}))")
-NTH_WEEKDAY = rx(rf"\b(?:{PREP})?(?:{THE}\s+)?(?P<n>{NTH})\s+(?P<wd>{WD_ANY})\s+(?:{OF}|in)\s+"
+NTH_WEEKDAY = rx(rf"\b(?:{PREP})?(?:{THE}\s+)?(?P<n>{NTH})\s+(?P<wd>{WD_ANY})\s+{OF}\s+"
                  rf"(?:(?P<this>{THE}\s+{V.alt('month')}|{THIS}\s+{V.alt('month')})|(?P<next>{NEXT_MONTH})"
                  rf"|(?P<year>{V.alt('the_year')})|(?P<mon>{MON})(?:\s+(?P<y>\d{{4}}))?)\b")
 PERIOD = rx(rf"\b(?:{PREP})?(?:{THE}\s+)?(?P<p>{alternation(V.period_of)})\b")
 PERIOD_DAY = rx(rf"\b(?:(?P<wd>{WD_ANY})\s+(?P<p1>{NEXT}\s+{V.alt('week')})|(?P<p2>{NEXT}\s+{V.alt('week')})\s+"
-                rf"(?:on\s+)?(?P<wd2>{WD_ANY}))\b")
+                rf"(?:{ON}\s+)?(?P<wd2>{WD_ANY}))\b")
 DAYWORD = rx(rf"\b(?:{PREP})?(?:(?P<dat>{V.alt('day_after_tomorrow')})|(?P<tom>{TOMORROW})|(?P<tod>{TODAY})"
              rf"|(?P<ton>{TONIGHT}))\b")
 WEEKDAY = rx(rf"\b(?P<q>(?:{V.alt('on')})\s+(?:{THIS}\s+|{NEXT}\s+)?)?(?P<full>{WD_FULL})(?:'s)?\b"
@@ -139,7 +140,7 @@ HOUR_BEFORE_DAYPART = rx(rf"(?<![\w#$£€₹.:/-])(?:{PREP})?(?P<h>\d{{1,2}})(?
 DAYPART_RX = rx(rf"\b(?P<q>{alternation(V.data['daypart_qualifiers'])})?\s*(?P<dp>{DAYPART})\b")
 FIRST_THING = rx(rf"\b{alternation(V.data['first_thing'])}\b")
 MARK = rx(rf"\b(?:{PREP})?(?P<w>{alternation(V.mark_of)})\b")
-BARE_AFTER = rx(r"[ \t]*,?[ \t]*(?:(?:at|@|around|by)\s*)?(?P<h>\d{1,2})(?:(?P<sep>[:.]?)(?P<m>[0-5]\d))?\b"
+BARE_AFTER = rx(rf"[ \t]*,?[ \t]*(?:{AT_CLOCK}\s*)?(?P<h>\d{{1,2}})(?:(?P<sep>[:.]?)(?P<m>[0-5]\d))?\b"
                 + NOT_TIME_AFTER.replace(f"|{AMPM}", "").replace(r"|[:.]\d", ""))
 _MONTH_WORD, _DIGIT, _NUMERIC_DATE = rx(rf"\b{MON}\b"), re.compile(r"\d"), re.compile(r"\d[/-]\d")
 
@@ -154,7 +155,7 @@ LEFTOVER = [
     WEEKDAY, DATE_DM, DATE_MD, NTH_WEEKDAY, PERIOD, PERIOD_DAY, MARK,
     rx(rf"\b\d{{1,2}}{ORD}\b(?!\s+{NOT_DATE_NOUN}\b)"),
     rx(rf"\b(?:in\s+{THE}|{THIS}|{TOMORROW}|{TODAY})\s+{DAYPART}\b"),
-    rx(rf"\b(?:{THIS}|{NEXT}|{THE}|that)\s+(?:{V.alt('week')}|{V.alt('month')}|{V.alt('weekend')})\b"),
+    rx(rf"\b(?:{THIS}|{NEXT}|{THE}|{V.alt('that')})\s+(?:{V.alt('week')}|{V.alt('month')}|{V.alt('weekend')})\b"),
     rx(rf"\b(?:{V.alt('on_date')}|{V.alt('in')}|{NEXT}|{THIS})\s+{MON}\b"),
     rx(rf"\b(?:{AN}|\d+)\s+{CALENDAR_UNIT}s?\s+(?:from|after|before|{V.alt('later')})\b"),
 ]

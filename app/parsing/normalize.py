@@ -157,7 +157,7 @@ def _number_at(low, tokens, words, i: int, vocab: Vocabulary) -> tuple[str, int]
 
 def _clock_minute(words, low, tokens, j: int, vocab: Vocabulary) -> tuple[int, int] | None:
     """Minutes after an hour word: 'fifteen', 'forty five', 'oh five' (not 'seven twenty minutes')."""
-    if words[j] in ("o", "oh") and j + 1 < len(words) and 1 <= vocab.numbers.get(words[j + 1], 0) <= 9:
+    if words[j] in vocab.data["clock_minute_prefix"] and j + 1 < len(words) and 1 <= vocab.numbers.get(words[j + 1], 0) <= 9:
         value, k = vocab.numbers[words[j + 1]], j + 2
     else:
         card = _cardinal(words, low, tokens, j, vocab)

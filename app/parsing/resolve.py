@@ -36,11 +36,11 @@ def hour_choices(f: Found, c: Clock | None, named_day: bool) -> list[int]:
     h = c.hour
     if c.kind != "bare":
         return [h]
-    dp = f.daypart
-    if dp in ("afternoon", "evening", "night"):
-        return [24 if (h == 12 and dp == "night") else h % 12 + 12]
-    if dp == "morning":
-        return [h % 12]
+    part = V.data["dayparts"].get(f.daypart or "")
+    if part and f.daypart != "noon":
+        if part["meridiem"] == "am":
+            return [h % 12]
+        return [24 if h == 12 and part["hours"][1] == 24 else h % 12 + 12]  # 'tonight at 12' is midnight
     if named_day:
         return [h if 7 <= h <= 11 else (12 if h == 12 else h + 12)]
     return [h % 12, h % 12 + 12]

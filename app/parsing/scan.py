@@ -6,6 +6,7 @@ from datetime import datetime
 
 from . import dates, fallback, offsets, recurrence, times
 from .found import Found, Scanner
+from .grammar import PREP
 from .normalize import normalize
 
 # URLs, e-mail addresses and phone numbers hold digits that are never times: the grammar does not see them.
@@ -13,7 +14,7 @@ _NOISE = re.compile(r"\b(?:https?://|www\.)\S+|[\w.+-]{1,64}@[\w-]{1,63}\.[\w.]{
                     r"|(?<![\w:.])\+?\d[\d ().-]{7,18}\d(?![\w:])")
 _ISO_LIKE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}")
 # '1/2 cup', '3/4 tsp': a small fraction before a word that is not a time word is a quantity, not a date.
-_FRACTION = re.compile(r"(?<![\w/])(?P<a>[1-7])/(?P<b>[2-8])(?![\w/])(?=\s+(?!(?:at|@|on|by|for)\b)[a-z])")
+_FRACTION = re.compile(rf"(?<![\w/])(?P<a>[1-7])/(?P<b>[2-8])(?![\w/])(?=\s+(?!{PREP})[a-z])")
 
 
 def _mask_noise(text: str) -> str:

@@ -125,7 +125,7 @@ def extract_dayparts(sc: Scanner, f: Found) -> None:
     'first thing', and marks with their own time: 'eod' 17:00, 'after work' 18:00, 'lunchtime' 12:00."""
     for m in sc.matches(g.FIRST_THING):
         sc.take(m.start(), m.end())
-        f.daypart = f.daypart or "morning"
+        f.daypart = f.daypart or V.data["first_thing_daypart"]
     for m in sc.matches(g.MARK):
         mark = V.data["marks"][V.mark_of[re.sub(r"\s+", " ", m["w"])]]
         f.default_time = (mark["hour"], mark["minute"])
