@@ -36,7 +36,7 @@ AT_CLOCK = V.alt("at_clock")
 NOT_TIME_WORDS = alternation(V.data["not_a_time_after"])
 PLACE_AFTER = alternation(V.data["place_words_after_number"])
 # After a number, these say it is a quantity, an ordinal, a date part or a place, not an hour.
-NOT_TIME_AFTER = (rf"(?!\s*(?:{ORD}\b|%|/|-\d|{UNIT}\b|{NOT_TIME_WORDS}\b|{V.alt('oclock')}|{AMPM}|[:.]\d)"
+NOT_TIME_AFTER = (rf"(?!\s+\d{{2,}}|\s*(?:{ORD}\b|%|/|-\d|{UNIT}\b|{NOT_TIME_WORDS}\b|{V.alt('oclock')}|{AMPM}|[:.]\d)"
                   rf"|\s+(?:[a-z0-9']+\s+){{0,2}}{PLACE_AFTER}\b)")
 
 QTY = rf"(?:\d+(?:\.\d+)?(?:\s+{HALF})?\s*-?\s*|{AN}\s+)"
@@ -123,7 +123,7 @@ ABBR_OK_AFTER = rx(rf"\s*(?:@|{AT_CLOCK}\b|\d|{DAYPART}|{V.alt('noon')}|{V.alt('
 # --- times ------------------------------------------------------------------------------------------------------
 TIME_AMPM = rx(rf"(?<![\w:.$£€#/])(?:{PREP})?(?P<h>\d{{1,2}})(?:[:.]?(?P<m>\d{{2}}))?(?P<ap>{AMPM})")
 TIME_RANGE = rx(rf"(?<![\w:.$£€#/])(?:{PREP})?(?P<h>\d{{1,2}})(?:[:.](?P<m>\d{{2}}))?(?P<ap1>{AMPM})?\s*"
-                rf"{alternation(V.data['time_ranges'])}\s*(?P<h2>\d{{1,2}})(?:[:.](?P<m2>\d{{2}}))?(?P<ap>{AMPM})")
+                rf"{alternation(V.data['time_ranges'])}\s*(?P<h2>\d{{1,2}})(?:[:.](?P<m2>\d{{2}}))?(?:(?P<ap>{AMPM})|(?<=\d\d)(?!\d))")
 TIME_COLON = rx(rf"(?<![\w:.$£€#/-])(?:{PREP})?(?P<h>\d{{1,2}})(?P<sep>[:.])(?P<m>\d{{2}})"
                 rf"(?![\d]|[:.]\d)(?:\s*{V.alt('hours_suffix')}\b)?")
 CLOCK_IDIOM = rx(rf"\b(?:{PREP})?(?:(?:{AN}\s+)?(?P<frac>{V.alt('half')}|{V.alt('quarter')})|(?P<n>\d{{1,2}})"
@@ -131,7 +131,7 @@ CLOCK_IDIOM = rx(rf"\b(?:{PREP})?(?:(?:{AN}\s+)?(?P<frac>{V.alt('half')}|{V.alt(
                  rf"(?P<h>\d{{1,2}}(?!\d)|{V.alt('noon')}\b|{V.alt('midnight')}\b)(?![:.]\d)(?P<ap>{AMPM})?")
 HALF_HOUR = rx(rf"\b(?:{PREP})?{V.alt('half')}\s+(?P<h>\d{{1,2}})\b" + NOT_TIME_AFTER.replace(f"|{AMPM}", ""))
 OCLOCK = rx(rf"\b(?:{PREP})?(?P<h>\d{{1,2}})\s*{V.alt('oclock')}(?![a-z])")
-MILITARY = rx(rf"(?<![\w#$£€₹.:/-])(?:(?P<at>{AT_CLOCK}\s*|@\s*))?(?P<h>[01]\d|2[0-3])(?P<m>[0-5]\d)(?!\d)"
+MILITARY = rx(rf"(?<![\w#$£€₹.:/-])(?<!\d\s)(?:(?P<at>{AT_CLOCK}\s*|@\s*))?(?P<h>[01]\d|2[0-3])(?P<m>[0-5]\d)(?!\d)"
               rf"(?P<suffix>\s*{V.alt('hours_suffix')}(?![a-z]))?(?![a-z])(?![-/%]|\s*(?:{ORD}|{UNIT})\b)")
 AT_HOUR = rx(rf"(?:\b{AT_CLOCK}|@)\s*(?P<h>\d{{1,2}})(?P<m>[0-5]\d)?\b" + NOT_TIME_AFTER)
 NOON = rx(rf"\b(?:{PREP})?(?:12\s*)?(?P<w>{V.alt('noon')}|{V.alt('midnight')})\b")

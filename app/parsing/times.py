@@ -52,7 +52,12 @@ def extract(sc: Scanner, f: Found) -> None:
             _claim(sc, f, m, 0, 0, "exact")
         else:
             _claim(sc, f, m, 12, 0, "exact")
-    for m in sc.matches(g.TIME_RANGE):  # '3-4pm', '7 to 9pm': the start of the range
+    for m in sc.matches(g.TIME_RANGE):  # '3-4pm', '7 to 9pm', '9:30-9:45': the start of the range
+        if not m["ap"]:
+            if m["m"] and m["m2"] and not m["ap1"]:
+                h = int(m["h"])
+                _claim(sc, f, m, h, int(m["m"]), bare_kind(m["h"], h))
+            continue
         end = ampm_hour(int(m["h2"]), m["ap"], sc.text(m))
         if m["ap1"]:
             start = ampm_hour(int(m["h"]), m["ap1"], sc.text(m))
