@@ -84,7 +84,7 @@ class Vocabulary:
                     walk(item)
             elif isinstance(node, str):
                 words.update(node.lower().split())
-        walk({k: v for k, v in self.data.items() if k not in ("replies", "describe", "_about")})
+        walk({k: v for k, v in self.data.items() if k not in ("replies", "describe", "_about")})  # incl. not_typos
         return words
 
     def fuzzy_targets(self) -> list[str]:
