@@ -89,7 +89,7 @@ BOUND_UNTIL = rx(rf"\b{alternation(V.data['bounds']['until'])}\s+(?:(?P<d2>\d{{1
 
 # --- relative offsets -------------------------------------------------------------------------------------------
 AGO = rx(rf"\b(?:{CHAIN})\s+{V.alt('ago')}\b|\b{YESTERDAY}\b|\b{LAST}\s+(?:night|{V.alt('week')}|{WD_ANY}|{MON})\b(?!\s+{OF}\b)")
-RELATIVE = rx(rf"\b{V.alt('in')}\s+(?P<body>{CHAIN})(?:\s+{V.alt('from_now')})?"
+RELATIVE = rx(rf"\b{V.alt('in')}\s+(?:{V.alt('about')}\s+)?(?P<body>{CHAIN})(?:\s+{V.alt('from_now')})?"
               rf"|\b(?P<body2>{CHAIN})\s+(?:{V.alt('from_now_only')}|{V.alt('later')}|(?P<tom>{V.alt('from_tomorrow')}))\b")
 TERM_RX = rx(rf"(?P<qty>{QTY})(?P<unit>{UNIT})(?![a-z])(?P<half>\s+{HALF})?|(?P<tail>\d{{1,2}})")
 

@@ -71,9 +71,10 @@ def _rewrite(low: str, tokens, words: list[str], i: int, vocab: Vocabulary) -> t
     if number:
         return number
     word = words[i]
-    for suffix in vocab.data["droppable_suffixes"]:  # '5ish', '5pmish' -> '5', '5pm'
-        if word.endswith(suffix) and len(word) > len(suffix) and word[0].isdigit():
-            return word[: -len(suffix)], i + 1
+    for suffix in vocab.data["droppable_suffixes"]:  # '5ish', '5pmish', 'afternoonish' -> '5', '5pm', 'afternoon'
+        stem = word[: -len(suffix)]
+        if word.endswith(suffix) and stem and (stem[0].isdigit() or len(stem) > 3 and stem in _known(id(vocab), vocab)):
+            return stem, i + 1
     guarded = vocab.data["spellings_next_to_a_time"].get(word)
     if guarded and i + 1 < len(tokens) and (words[i + 1][:1].isdigit() or words[i + 1] in vocab.words("at_clock")):
         return guarded, i + 1
