@@ -13,7 +13,6 @@ The package is loaded from its folder, so the numbers do not include the rest of
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import statistics
 import subprocess

@@ -84,7 +84,8 @@ def score(rows: list[dict]) -> dict[str, Tally]:
 
 
 def table(tallies: dict[str, Tally]) -> str:
-    lines = ["| category | texts | right | accuracy | scheduled wrong | wrong rate |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    lines = ["| category | texts | right | accuracy | scheduled wrong | wrong rate |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
     for key in sorted(k for k in tallies if k != "all") + ["all"]:
         t = tallies[key]
         name = "**all**" if key == "all" else key

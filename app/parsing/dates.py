@@ -123,7 +123,7 @@ def _extract_nth_weekdays(sc: Scanner, f: Found, today: date) -> None:
 
 
 def _extract_periods(sc: Scanner, f: Found, today: date) -> None:
-    """'wednesday next week', 'next week', 'this weekend', 'next month', 'end of the month' (rules in the vocabulary)."""
+    """'wednesday next week', 'next week', 'this weekend', 'next month', 'end of the month' (rules: the vocabulary)."""
     for m in sc.matches(g.PERIOD_DAY):
         monday = today - timedelta(days=today.weekday()) + timedelta(weeks=1)
         _set_date(f, sc, m, monday + timedelta(days=V.weekday(m["wd"] or m["wd2"])), True)

@@ -73,7 +73,8 @@ def describe_when(due: datetime, every: str | None) -> str:
         if "BYDAY" in p:
             code = p["BYDAY"]
             nth = D["nth_words"].get(code[:-2], code[:-2])
-            step += " " + D["on_the_weekday"].format(nth=nth, weekday=D["weekday_names"][WEEKDAY_CODES.index(code[-2:])])
+            weekday = D["weekday_names"][WEEKDAY_CODES.index(code[-2:])]
+            step += " " + D["on_the_weekday"].format(nth=nth, weekday=weekday)
         else:
             doms = [int(d) for d in p.get("BYMONTHDAY", str(due.day)).split(",")]
             step += " " + D["on_the"].format(nth=join([ordinal(d) for d in doms]))

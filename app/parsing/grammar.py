@@ -78,19 +78,23 @@ RECURRENCE = [
     (rx(rf"\b(?:{ON}\s+)?(?P<unit>{PLURAL_SERIES})\b"), "unit"),
     (rx(rf"\b(?:{ON}\s+)?(?P<days>{WD_FULL})\s+(?P<dp>{DAYPART}){V.data['plural_suffix']}\b"), "days"),
     (rx(rf"\b(?:{V.alt('from')}\s+)?(?P<a>{WD_ANY})\s*{RANGE_JOIN}\s*(?P<b>{WD_ANY})\b"), "day_range"),
-    (rx(rf"\b(?:{ON}\s+)?(?P<days>{WD_ANY}(?:(?:\s*{LIST_JOIN}\s*|\s+)(?:{AND}\s+)?{WD_ANY}){{1,6}})\b(?!\s*{V.alt('or')})"),
+    (rx(rf"\b(?:{ON}\s+)?(?P<days>{WD_ANY}(?:(?:\s*{LIST_JOIN}\s*|\s+)(?:{AND}\s+)?{WD_ANY}){{1,6}})\b"
+        rf"(?!\s*{V.alt('or')})"),
      "day_list"),
 ]
 BOUND_FOR = rx(rf"\b{alternation(V.data['bounds']['for'])}\s+(?P<qty>\d+|{AN})\s*(?P<unit>{UNIT})\b")
 BOUND_UNTIL_TIME = rx(rf"\b{alternation(V.data['bounds']['until'])}\s+(?P<h>\d{{1,2}})(?:[:.](?P<m>\d{{2}}))?"
                       rf"(?P<ap>{AMPM})?(?![\d:])")
-BOUND_UNTIL = rx(rf"\b{alternation(V.data['bounds']['until'])}\s+(?:(?P<d2>\d{{1,2}}){ORD}?\s+(?:{OF}\s+)?(?P<mon2>{MON})"
+BOUND_UNTIL = rx(rf"\b{alternation(V.data['bounds']['until'])}\s+"
+                 rf"(?:(?P<d2>\d{{1,2}}){ORD}?\s+(?:{OF}\s+)?(?P<mon2>{MON})"
                  rf"|(?P<mon>{MON})\.?(?:\s+(?P<d>\d{{1,2}})(?:{ORD})?\b)?|(?:{NEXT}\s+)?(?P<wd>{WD_ANY}))\b")
 
 # --- relative offsets -------------------------------------------------------------------------------------------
-AGO = rx(rf"\b(?:{CHAIN})\s+{V.alt('ago')}\b|\b{YESTERDAY}\b|\b{LAST}\s+(?:night|{V.alt('week')}|{WD_ANY}|{MON})\b(?!\s+{OF}\b)")
+AGO = rx(rf"\b(?:{CHAIN})\s+{V.alt('ago')}\b|\b{YESTERDAY}\b"
+         rf"|\b{LAST}\s+(?:{V.alt('night')}|{V.alt('week')}|{WD_ANY}|{MON})\b(?!\s+{OF}\b)")
 RELATIVE = rx(rf"\b{V.alt('in')}\s+(?:{V.alt('about')}\s+)?(?P<body>{CHAIN})(?:\s+{V.alt('from_now')})?"
-              rf"|\b(?P<body2>{CHAIN})\s+(?:{V.alt('from_now_only')}|{V.alt('later')}|(?P<tom>{V.alt('from_tomorrow')}))\b")
+              rf"|\b(?P<body2>{CHAIN})\s+"
+              rf"(?:{V.alt('from_now_only')}|{V.alt('later')}|(?P<tom>{V.alt('from_tomorrow')}))\b")
 TERM_RX = rx(rf"(?P<qty>{QTY})(?P<unit>{UNIT})(?![a-z])(?P<half>\s+{HALF})?|(?P<tail>\d{{1,2}})")
 
 # --- dates ------------------------------------------------------------------------------------------------------
@@ -100,7 +104,8 @@ NEXT_MONTH = rf"{NEXT}\s+{V.alt('month')}"
 DATE_DM = rx(rf"\b{PREP}?(?:{THE}\s+)?(?P<d>\d{{1,2}}){ORD}?(?:\s+{OF}\s+|\s*-\s*|\s*)(?:(?P<mon>{MON})\.?\b"
              rf"|(?P<nm>{NEXT_MONTH})\b)(?:-|,?\s*)?(?P<y>(?<![\d:])\d{{4}}(?![:.]?\d|\s*{AMPM}))?")
 DATE_MD = rx(rf"\b{PREP}?(?P<mon>{MON})\.?\s*(?:{THE}\s+)?(?P<d>\d{{1,2}})(?:{ORD})?\b"
-             rf"(?!\s*(?:{AMPM}|[:.]\d|%|{V.alt('hours_suffix')}\b|{V.alt('oclock')}))(?:,?\s*(?P<y>\d{{4}})(?![:.]?\d|\s*{AMPM}))?")
+             rf"(?!\s*(?:{AMPM}|[:.]\d|%|{V.alt('hours_suffix')}\b|{V.alt('oclock')}))"
+             rf"(?:,?\s*(?P<y>\d{{4}})(?![:.]?\d|\s*{AMPM}))?")
 DATE_NUM = rx(rf"(?<![\w/.:-])(?:{ON}\s+)?(?P<a>\d{{1,2}})(?P<sep>[/.-])(?P<b>\d{{1,2}})"
               r"(?:(?P=sep)(?P<y>\d{4}|\d{2}))?(?![\w/]|[.:-]\d)")
 NOT_DATE_NOUN = alternation(V.data["not_a_date_after_ordinal"])
@@ -123,7 +128,8 @@ ABBR_OK_AFTER = rx(rf"\s*(?:@|{AT_CLOCK}\b|\d|{DAYPART}|{V.alt('noon')}|{V.alt('
 # --- times ------------------------------------------------------------------------------------------------------
 TIME_AMPM = rx(rf"(?<![\w:.$£€#/])(?:{PREP})?(?P<h>\d{{1,2}})(?:[:.]?(?P<m>\d{{2}}))?(?P<ap>{AMPM})")
 TIME_RANGE = rx(rf"(?<![\w:.$£€#/])(?:{PREP})?(?P<h>\d{{1,2}})(?:[:.](?P<m>\d{{2}}))?(?P<ap1>{AMPM})?\s*"
-                rf"{alternation(V.data['time_ranges'])}\s*(?P<h2>\d{{1,2}})(?:[:.](?P<m2>\d{{2}}))?(?:(?P<ap>{AMPM})|(?<=\d\d)(?!\d))")
+                rf"{alternation(V.data['time_ranges'])}\s*(?P<h2>\d{{1,2}})(?:[:.](?P<m2>\d{{2}}))?"
+                rf"(?:(?P<ap>{AMPM})|(?<=\d\d)(?!\d))")
 TIME_COLON = rx(rf"(?<![\w:.$£€#/-])(?:{PREP})?(?P<h>\d{{1,2}})(?P<sep>[:.])(?P<m>\d{{2}})"
                 rf"(?![\d]|[:.]\d)(?:\s*{V.alt('hours_suffix')}\b)?")
 CLOCK_IDIOM = rx(rf"\b(?:{PREP})?(?:(?:{AN}\s+)?(?P<frac>{V.alt('half')}|{V.alt('quarter')})|(?P<n>\d{{1,2}})"

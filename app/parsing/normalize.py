@@ -73,7 +73,7 @@ def _rewrite(low: str, tokens, words: list[str], i: int, vocab: Vocabulary) -> t
     word = words[i]
     for suffix in vocab.data["droppable_suffixes"]:  # '5ish', '5pmish', 'afternoonish' -> '5', '5pm', 'afternoon'
         stem = word[: -len(suffix)]
-        if word.endswith(suffix) and stem and (stem[0].isdigit() or len(stem) > 3 and stem in _known(id(vocab), vocab)):
+        if word.endswith(suffix) and stem and (stem[0].isdigit() or len(stem) > 3 and stem in _known(vocab)):
             return stem, i + 1
     guarded = vocab.data["spellings_next_to_a_time"].get(word)
     if guarded and i + 1 < len(tokens) and (words[i + 1][:1].isdigit() or words[i + 1] in vocab.words("at_clock")):
@@ -88,7 +88,7 @@ def _joined(low: str, tokens, i: int, j: int) -> bool:
 
 
 def _phrase_at(low: str, tokens, words, i: int, vocab: Vocabulary) -> tuple[str, int] | None:
-    for size, table in _phrases(id(vocab), vocab):
+    for size, table in _phrases(vocab):
         j = i + size
         if j <= len(tokens) and tuple(words[i:j]) in table and _joined(low, tokens, i, j):
             return table[tuple(words[i:j])], j
@@ -96,7 +96,7 @@ def _phrase_at(low: str, tokens, words, i: int, vocab: Vocabulary) -> tuple[str,
 
 
 @lru_cache(maxsize=4)
-def _phrases(_key: int, vocab: Vocabulary) -> list[tuple[int, dict[tuple[str, ...], str]]]:
+def _phrases(vocab: Vocabulary) -> list[tuple[int, dict[tuple[str, ...], str]]]:
     """Phrase table by length, longest first."""
     by_size: dict[int, dict[tuple[str, ...], str]] = {}
     for phrase, replacement in vocab.data["phrases"].items():
@@ -158,7 +158,8 @@ def _number_at(low, tokens, words, i: int, vocab: Vocabulary) -> tuple[str, int]
 
 def _clock_minute(words, low, tokens, j: int, vocab: Vocabulary) -> tuple[int, int] | None:
     """Minutes after an hour word: 'fifteen', 'forty five', 'oh five' (not 'seven twenty minutes')."""
-    if words[j] in vocab.data["clock_minute_prefix"] and j + 1 < len(words) and 1 <= vocab.numbers.get(words[j + 1], 0) <= 9:
+    oh = words[j] in vocab.data["clock_minute_prefix"]
+    if oh and j + 1 < len(words) and 1 <= vocab.numbers.get(words[j + 1], 0) <= 9:
         value, k = vocab.numbers[words[j + 1]], j + 2
     else:
         card = _cardinal(words, low, tokens, j, vocab)
@@ -175,9 +176,9 @@ def _spelling(word: str, vocab: Vocabulary) -> str:
     fixed = vocab.data["spellings"].get(word)
     if fixed:
         return fixed
-    if len(word) < vocab.data["fuzzy_min_length"] or not word.isalpha() or word in _known(id(vocab), vocab):
+    if len(word) < vocab.data["fuzzy_min_length"] or not word.isalpha() or word in _known(vocab):
         return word
-    targets = _targets(id(vocab), vocab)
+    targets = _targets(vocab)
     if word in targets:
         return word
     for target in targets:
@@ -187,12 +188,12 @@ def _spelling(word: str, vocab: Vocabulary) -> str:
 
 
 @lru_cache(maxsize=4)
-def _known(_key: int, vocab: Vocabulary) -> frozenset[str]:
+def _known(vocab: Vocabulary) -> frozenset[str]:
     return frozenset(vocab.known())
 
 
 @lru_cache(maxsize=4)
-def _targets(_key: int, vocab: Vocabulary) -> tuple[str, ...]:
+def _targets(vocab: Vocabulary) -> tuple[str, ...]:
     return tuple(vocab.fuzzy_targets())
 
 

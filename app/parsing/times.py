@@ -80,7 +80,8 @@ def extract(sc: Scanner, f: Found) -> None:
     for m in sc.matches(g.MILITARY):
         h, mi = int(m["h"]), int(m["m"])
         standalone = not (m["at"] or m["suffix"] or m["h"].startswith("0"))
-        if _after_place(sc, m) and not m["h"].startswith("0") or standalone and (h == 20 and 20 <= mi <= 39 or f.clocks):
+        year = h == 20 and 20 <= mi <= 39
+        if _after_place(sc, m) and not m["h"].startswith("0") or standalone and (year or f.clocks):
             continue  # 'room 1530', a year such as 2027
         _claim(sc, f, m, h, mi, "exact")
     for m in sc.matches(g.AT_HOUR):

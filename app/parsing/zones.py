@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 # Countries writing numeric day-month pairs month first (US style) or year-month-day (whose 2-part form is month/day).
 MONTH_FIRST_COUNTRIES = frozenset({
     "US", "PR", "GU", "VI", "AS", "MP", "UM",  # United States and territories
-    "CA", "PH", "FM", "MH", "PW",              # Canada (mixed, US style common), Philippines, Micronesia, Marshalls, Palau
+    "CA", "PH", "FM", "MH", "PW",              # Canada (mixed, US style common), Philippines, Micronesia, …
     "CN", "JP", "KR", "KP", "TW", "HU", "MN", "LT",  # year-month-day countries
 })
 _ZONE_ALIASES = {"US/Eastern": "US", "US/Central": "US", "US/Mountain": "US", "US/Pacific": "US", "US/Alaska": "US",
