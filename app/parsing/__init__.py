@@ -64,8 +64,7 @@ def parse(text: str, tz: str | ZoneInfo, now: datetime | None = None) -> Parsed:
     if due.timestamp() - now.timestamp() > MAX_AHEAD.total_seconds():
         raise fail("too_far")
     message = clean_message(text, [sc.norm.original(a, b) for a, b in f.spans])
-    hours = every.split("BYHOUR=")[1].split(";")[0].count(",") + 1 if every and "BYHOUR=" in every else 1
-    leftovers.check(f, sc, text, due, message, hours)
+    leftovers.check(f, sc, text, due, message, every)
     return Parsed(message, due, every)
 
 

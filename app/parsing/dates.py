@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from . import grammar as g
 from .errors import fail
 from .found import Found, Scanner
+from .times import add_clock
 from .vocabulary import EN as V
 
 
@@ -154,7 +155,6 @@ def _extract_calendar_dates(sc: Scanner, f: Found, today: date, mfirst: bool) ->
     for m in sc.matches(g.ISO):
         d, _ = make_date(int(m["y"]), int(m["m"]), int(m["d"]), sc.text(m), today)
         if m["H"] is not None:
-            from .times import add_clock
             add_clock(f, int(m["H"]), int(m["M"]), "exact", sc.text(m), (m.start(), m.end()))
         _set_date(f, sc, m, d, True)
     for rx in (g.DATE_DM, g.DATE_MD):
