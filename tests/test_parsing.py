@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import ast
-import json
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -10,61 +9,55 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.parsing import ParseError, Parsed, describe_when, next_occurrence, parse, warm_up
+from tests.corpus_score import CORPUS_DIR, answer, expected, load, same, score, table
 
-CORPUS = Path(__file__).with_name("parser_corpus.jsonl")
+ORIGINAL = CORPUS_DIR / "original.jsonl"     # the first 491 texts
+EVERYDAY = CORPUS_DIR / "everyday.jsonl"     # issue 10's texts, tuned on (the held-out fifth is scored in docs)
+CATEGORIES = {"numbers", "idioms", "spellings", "daypart", "ordinals", "weeks", "nth_weekday", "typos", "wrappers",
+              "at_place", "recurrence", "not_time"}
 MIN_ACCURACY = 0.97
+MAX_WRONG = 0.01
 
 
 def _rows() -> list[dict]:
-    return [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def _answer(row: dict) -> dict:
-    """What parse() says for a corpus row, in the corpus' own shape."""
-    try:
-        p = parse(row["text"], row["tz"], datetime.fromisoformat(row["now"]))
-    except ParseError as err:
-        return {"error": err.code}
-    return {"message": p.message, "due": p.due.isoformat(), "every": p.every}
-
-
-def _expected(row: dict) -> dict:
-    if "error" in row:
-        return {"error": row["error"]}
-    return {"message": row["message"], "due": row["due"], "every": row["every"]}
-
-
-def _same(got: dict, exp: dict) -> bool:
-    """Whole-answer match: message, instant *and* UTC offset (so a DST slip counts as wrong), and RRULE."""
-    if "error" in exp or "error" in got:
-        return got == exp
-    g, e = datetime.fromisoformat(got["due"]), datetime.fromisoformat(exp["due"])
-    return (got["message"] == exp["message"] and g == e and g.utcoffset() == e.utcoffset()
-            and got["every"] == exp["every"])
+    return load(ORIGINAL) + load(EVERYDAY)
 
 
 def test_corpus_is_big_and_varied():
-    rows = _rows()
+    rows = load(ORIGINAL)
     assert len(rows) >= 300
     zones = {r["tz"] for r in rows}
     assert {"America/New_York", "America/Los_Angeles", "Europe/London", "Europe/Berlin", "Asia/Kolkata",
             "Australia/Sydney", "UTC"} <= zones
     assert sum("error" in r for r in rows) >= 20
     assert sum(bool(r.get("every")) for r in rows) >= 50
+    everyday = load(EVERYDAY) + load(CORPUS_DIR / "heldout.jsonl")
+    assert len(everyday) >= 400
+    assert {r["category"] for r in everyday} == CATEGORIES
+    assert sum(r.get("error") == "unsure" for r in everyday) >= 10
+    assert len({r["tz"] for r in everyday}) >= 8
 
 
-def test_corpus_accuracy():
-    rows = _rows()
-    failures = []
-    for row in rows:
-        got, exp = _answer(row), _expected(row)
-        if not _same(got, exp):
-            failures.append(f"{row['text']!r} [{row['tz']} now={row['now']}]\n    expected {exp}\n    got      {got}")
-    accuracy = 1 - len(failures) / len(rows)
-    print(f"\nparser corpus: {len(rows) - len(failures)}/{len(rows)} whole answers right ({accuracy:.1%})")
-    for line in failures:
-        print("  FAIL " + line)
-    assert accuracy >= MIN_ACCURACY, f"accuracy {accuracy:.1%} < {MIN_ACCURACY:.0%}"
+@pytest.mark.parametrize("path", [ORIGINAL, EVERYDAY], ids=["original", "everyday"])
+def test_corpus_accuracy(path):
+    tallies = score(load(path))
+    overall = tallies["all"]
+    print(f"\n{path.name}: {overall.right}/{overall.total} whole answers right ({overall.accuracy:.1%}), "
+          f"{overall.wrong} scheduled wrong ({overall.wrong_rate:.1%})\n{table(tallies)}")
+    for line in overall.misses:
+        print("  " + line)
+    assert overall.accuracy >= MIN_ACCURACY, f"accuracy {overall.accuracy:.1%} < {MIN_ACCURACY:.0%}"
+    assert overall.wrong_rate <= MAX_WRONG, f"wrong rate {overall.wrong_rate:.1%} > {MAX_WRONG:.0%}"
+
+
+def test_scoring_tells_a_refusal_from_a_wrong_schedule():
+    row = {"text": "call mom at 5pm", "tz": "UTC", "now": "2026-11-25T10:00:00+00:00", "category": "numbers",
+           "message": "call mom", "due": "2026-11-25T17:00:00+00:00", "every": None}
+    assert same(answer(row), expected(row))
+    wrong = dict(row, due="2026-11-25T05:00:00+00:00")
+    refused = dict(row, text="call mom")
+    tallies = score([row, wrong, refused])
+    assert (tallies["all"].right, tallies["all"].wrong, tallies["all"].total) == (1, 1, 3)
 
 
 # ---------------------------------------------------------------------------------------------- due is always future
@@ -102,6 +95,8 @@ def test_aware_now_in_another_zone_is_converted():
     ("", "empty"), ("  ?! ", "empty"), ("call mom", "no_time"), ("sat down", "no_time"), ("may i", "no_time"),
     ("buy 2", "no_time"), ("at 25:00", "impossible"), ("13pm", "impossible"), ("february 30", "impossible"),
     ("yesterday", "past"), ("today 8am", "past"), ("in 30 years", "too_far"),
+    ("fifth monday of february", "impossible"),
+    ("call Jo at 3pm or four pm", "unsure"), ("dentist tuesday 3pm, or wednesday", "unsure"),
 ])
 def test_errors(text, code):
     now = datetime(2026, 11, 25, 9, 0, tzinfo=ZoneInfo("America/New_York"))
@@ -110,7 +105,7 @@ def test_errors(text, code):
     err = info.value
     assert err.code == code
     assert isinstance(err, ValueError)
-    assert 10 < len(str(err)) <= 120
+    assert 10 < len(str(err)) <= 160
 
 
 # ---------------------------------------------------------------------------------------------- next_occurrence
@@ -222,11 +217,14 @@ def test_warm_up_is_idempotent():
     warm_up()
 
 
-def test_module_is_pure():
-    src = Path(__file__).resolve().parents[1] / "app" / "parsing.py"
-    tree = ast.parse(src.read_text(encoding="utf-8"))
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom):
-            assert node.level == 0 and not (node.module or "").startswith(("app", "flask", "redis"))
-        elif isinstance(node, ast.Import):
-            assert not any(a.name.split(".")[0] in ("app", "flask", "redis") for a in node.names)
+def test_package_is_pure():
+    """The parser imports nothing from app outside itself, nor Flask or Redis (relative imports stay inside)."""
+    package = Path(__file__).resolve().parents[1] / "app" / "parsing"
+    sources = sorted(package.glob("*.py"))
+    assert len(sources) > 5
+    for src in sources:
+        for node in ast.walk(ast.parse(src.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                assert node.level == 1 or not (node.module or "").startswith(("app", "flask", "redis")), src
+            elif isinstance(node, ast.Import):
+                assert not any(a.name.split(".")[0] in ("app", "flask", "redis") for a in node.names), src

@@ -1,0 +1,84 @@
+"""Natural-language reminder parsing for SMS texts.
+
+Turns "gym tmrw 7am" or "every weekday 8:15 take pills" into a cleaned message, a timezone-aware first due time and
+an optional RFC 5545 RRULE.  The product's conventions (docs/parsing.md) are a small grammar of pre-compiled regexes
+over a normalised copy of the text; the words come from `languages/*.json`; dateparser is only a fallback for explicit
+date phrases the grammar does not know.  When something left in the text still reads as a time, the parser asks
+instead of guessing.  Pure package: no Flask, no Redis, nothing from `app` outside it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from . import leftovers
+from .clock import later, localize
+from .describe import describe_when
+from .errors import ParseError, fail
+from .fallback import search as _dp_search
+from .message import clean_message
+from .resolve import resolve_once, resolve_recurring
+from .rules import next_occurrence
+from .scan import scan
+from .zones import month_first, zone as _zone
+
+__all__ = ["Parsed", "ParseError", "parse", "next_occurrence", "describe_when", "warm_up", "month_first"]
+
+MAX_AHEAD = timedelta(days=5 * 366)  # "too_far" beyond about five years
+
+
+@dataclass(frozen=True)
+class Parsed:
+    message: str            # the reminder text, cleaned
+    due: datetime           # timezone-aware, in the given zone, always > now
+    every: str | None       # RFC 5545 RRULE without DTSTART, or None
+
+
+def _now_in(zone: ZoneInfo, now: datetime | None) -> datetime:
+    if now is None:
+        return datetime.now(zone)
+    if now.tzinfo is None:
+        return localize(now, zone)
+    return now.astimezone(zone)
+
+
+def parse(text: str, tz: str | ZoneInfo, now: datetime | None = None) -> Parsed:
+    """Parse an SMS like 'gym tmrw 7am' into (message, due, every); raises ParseError with an SMS-ready reply."""
+    zone = _zone(tz)
+    now = _now_in(zone, now)
+    text = (text or "").replace("\u00a0", " ").strip()
+    if not text or not any(ch.isalnum() for ch in text):
+        raise fail("empty")
+    f, sc = scan(text, now, month_first(zone))
+    if not f.has_time:
+        raise fail("past" if f.past else "no_time")
+    if f.past:
+        raise fail("past")
+    if f.rec:
+        due, every = resolve_recurring(f, now, zone)
+    else:
+        due, every = resolve_once(f, now, zone), None
+    if due is None or not later(due, now):
+        raise fail("past")
+    if due.timestamp() - now.timestamp() > MAX_AHEAD.total_seconds():
+        raise fail("too_far")
+    message = clean_message(text, [sc.norm.original(a, b) for a, b in f.spans])
+    leftovers.check(f, sc, text, due, message, every)
+    return Parsed(message, due, every)
+
+
+_warm = False
+
+
+def warm_up() -> None:
+    """Pays dateparser's first-call cost (imports, language data, regex compilation) so a fresh gunicorn worker's first
+    texter does not; called once at app start-up.  Also exercises the grammar and the zone table."""
+    global _warm
+    if _warm:
+        return
+    now = datetime(2026, 1, 5, 12, 0, tzinfo=timezone.utc)
+    _dp_search("lunch with Sam on 3 December 2026 at 5pm", now, False)
+    for text in ("gym tomorrow 7am", "every weekday 8:15 take pills", "call mom in 2 hours"):
+        parse(text, "America/New_York", now)
+    _warm = True

@@ -1,0 +1,26 @@
+"""Wall-clock helpers: aware datetimes are always built from wall times with zoneinfo, and compared as instants."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+
+def localize(naive: datetime, zone: ZoneInfo) -> datetime:
+    """Attach the zone to a wall time; a time skipped by a spring-forward gap moves forward by the gap."""
+    aware = naive.replace(tzinfo=zone)
+    return aware.astimezone(timezone.utc).astimezone(zone)
+
+
+def at(day: date, hour: int, minute: int, zone: ZoneInfo) -> datetime:
+    """Wall time on a day; hour 24 means midnight at the end of that day."""
+    return localize(datetime.combine(day, time(0)) + timedelta(hours=hour, minutes=minute), zone)
+
+
+def later(a: datetime, b: datetime) -> bool:
+    """a strictly after b as instants (same-zone datetime comparison ignores fold and would misorder 1:30 EDT/EST)."""
+    return a.timestamp() > b.timestamp()
+
+
+def first_future(cands: list[datetime], now: datetime) -> datetime | None:
+    future = sorted((c for c in cands if later(c, now)), key=lambda d: d.timestamp())
+    return future[0] if future else None

@@ -1,0 +1,167 @@
+"""Times of day: '5pm', '330pm', '17:00', '0500 hrs', 'at 8', 'quarter to 5', 'half four', 'noon', '8 this evening',
+day parts ('tomorrow morning') and marks ('eod', 'after work')."""
+from __future__ import annotations
+
+import re
+
+from . import grammar as g
+from .errors import fail
+from .found import Clock, Found, Scanner
+from .vocabulary import EN as V
+
+_PLACE_BEFORE = frozenset(V.data["place_before_number"])
+
+
+def add_clock(f: Found, h: int, mi: int, kind: str, frag: str, span: tuple[int, int]) -> None:
+    """Record a time of day, rejecting impossible ones ('25:00', '13pm', '10:75')."""
+    if not (0 <= h <= 23 and 0 <= mi <= 59):
+        raise fail("impossible", frag)
+    f.clocks.append(Clock(h, mi, kind, span))
+
+
+def ampm_hour(h: int, ap: str, frag: str) -> int:
+    if not 1 <= h <= 12:
+        raise fail("impossible", frag)
+    return h % 12 + (12 if re.sub(r"\s+", "", ap) in g.PM_WORDS else 0)
+
+
+def bare_kind(h_text: str, h: int) -> str:
+    """'08:00', '17:30', '0:15' are 24-hour forms; '8', '3:30', '12' are on a 12-hour clock."""
+    return "bare" if 1 <= h <= 12 and not (len(h_text) == 2 and h_text.startswith("0")) else "exact"
+
+
+def _after_place(sc: Scanner, m: re.Match, group: str = "h") -> bool:
+    """'room 101', 'bus 73 at 8:15', 'chapter 7 tonight': the number belongs to the word before it."""
+    return sc.word_before(m.start(group)) in _PLACE_BEFORE
+
+
+def _claim(sc: Scanner, f: Found, m: re.Match, h: int, mi: int, kind: str) -> None:
+    add_clock(f, h, mi, kind, sc.text(m), (m.start(), m.end()))
+    sc.take(m.start(), m.end())
+
+
+def extract(sc: Scanner, f: Found) -> None:
+    _extract_idioms(sc, f)
+    for m in sc.matches(g.HALF_HOUR):
+        h = int(m["h"])
+        if 1 <= h <= 12:
+            _claim(sc, f, m, h, 30, "bare")
+    for m in sc.matches(g.NOON):
+        if m["w"] in V.words("midnight"):
+            f.midnight = True
+            _claim(sc, f, m, 0, 0, "exact")
+        else:
+            _claim(sc, f, m, 12, 0, "exact")
+    for m in sc.matches(g.TIME_RANGE):  # '3-4pm', '7 to 9pm', '9:30-9:45': the start of the range
+        if not m["ap"]:
+            if m["m"] and m["m2"] and not m["ap1"]:
+                h = int(m["h"])
+                _claim(sc, f, m, h, int(m["m"]), bare_kind(m["h"], h))
+            continue
+        end = ampm_hour(int(m["h2"]), m["ap"], sc.text(m))
+        if m["ap1"]:
+            start = ampm_hour(int(m["h"]), m["ap1"], sc.text(m))
+        else:
+            start = ampm_hour(int(m["h"]), m["ap"], sc.text(m))
+            start = start - 12 if start > end else start
+        _claim(sc, f, m, start, int(m["m"] or 0), "exact")
+    for m in sc.matches(g.TIME_AMPM):
+        _claim(sc, f, m, ampm_hour(int(m["h"]), m["ap"], sc.text(m)), int(m["m"] or 0), "exact")
+    for m in sc.matches(g.TIME_COLON):
+        h, mi = int(m["h"]), int(m["m"])
+        if m["sep"] == "." and (h > 23 or mi > 59) or _after_place(sc, m):
+            continue  # '3.99' is a price, 'bus 73 at 8:15' keeps its 73
+        if h == 24 and mi == 0:
+            raise fail("impossible", sc.text(m))
+        _claim(sc, f, m, h, mi, bare_kind(m["h"], h))
+    for m in sc.matches(g.OCLOCK):
+        h = int(m["h"])
+        _claim(sc, f, m, h, 0, bare_kind(m["h"], h))
+    for m in sc.matches(g.MILITARY):
+        h, mi = int(m["h"]), int(m["m"])
+        standalone = not (m["at"] or m["suffix"] or m["h"].startswith("0"))
+        year = h == 20 and 20 <= mi <= 39
+        if _after_place(sc, m) and not m["h"].startswith("0") or standalone and (year or f.clocks):
+            continue  # 'room 1530', a year such as 2027
+        _claim(sc, f, m, h, mi, "exact")
+    for m in sc.matches(g.AT_HOUR):
+        h = int(m["h"])
+        if h > 23 or (m["m"] and h > 12):
+            continue  # 'at 25 Main St'
+        mi = int(m["m"] or 0)
+        _claim(sc, f, m, h, mi, bare_kind(m["h"], h) if not m["m"] else "bare")
+    for m in sc.matches(g.HOUR_BEFORE_DAYPART):
+        h = int(m["h"])
+        if 1 <= h <= 12 and not _after_place(sc, m):
+            _claim(sc, f, m, h, int(m["m"] or 0), "bare")
+
+
+def _extract_idioms(sc: Scanner, f: Found) -> None:
+    """'quarter past 3', 'ten to five', '20 minutes to 2pm', 'half past noon', '5 mins before 6pm'."""
+    for m in sc.matches(g.CLOCK_IDIOM):
+        if m["frac"]:
+            mins = 30 if m["frac"] in V.words("half") else 15
+        else:
+            mins = int(m["n"])
+            if not 1 <= mins <= 59 or not m["unitw"] and (mins % 5 or mins > 30):
+                continue  # '9 to 5' is a range, not 4:51
+        to = m["dir"] in V.words("to")
+        h_text = m["h"]
+        if h_text in V.words("noon") or h_text in V.words("midnight"):
+            h, kind = (12 if h_text in V.words("noon") else 24), "exact"
+        else:
+            h = int(h_text)
+            if not m["frac"] and not m["unitw"] and to and h == mins + 1:
+                continue  # '5 to 6pm' is a range
+            kind = "exact" if m["ap"] or h > 12 or h == 0 else "bare"
+            if m["ap"]:
+                h = ampm_hour(h, m["ap"], sc.text(m))
+        total = h * 60 + (-mins if to else mins)
+        if kind == "bare":
+            total %= 12 * 60
+            if total < 60:
+                total += 12 * 60  # 'quarter past 12' is 12:15, 'ten to one' 12:50
+        else:
+            total %= 24 * 60
+        _claim(sc, f, m, total // 60, total % 60, kind)
+
+
+def extract_dayparts(sc: Scanner, f: Found) -> None:
+    """'this morning', 'tomorrow night', 'friday evening', 'in the afternoon' (a lone 'morning' is just a word),
+    'first thing', and marks with their own time: 'eod' 17:00, 'after work' 18:00, 'lunchtime' 12:00."""
+    for m in sc.matches(g.FIRST_THING):
+        sc.take(m.start(), m.end())
+        f.daypart = f.daypart or V.data["first_thing_daypart"]
+    for m in sc.matches(g.MARK):
+        mark = V.data["marks"][V.mark_of[re.sub(r"\s+", " ", m["w"])]]
+        f.default_time = (mark["hour"], mark["minute"])
+        f.today_only = f.today_only or mark["today"]
+        sc.take(m.start(), m.end())
+        f.date_end = max(f.date_end, m.end())
+    for m in sc.matches(g.DAYPART_RX):
+        q = re.sub(r"\s+", " ", (m["q"] or "").strip())
+        dp_start = m.start("dp")
+        adjacent = any(e <= dp_start and not sc.low[e:dp_start].strip() for _, e in sc.spans)
+        if not q and not adjacent:
+            continue
+        dp = V.daypart_of[m["dp"]]
+        if q in V.data["daypart_today_qualifiers"]:
+            f.today_only = True
+        if f.daypart is None or f.daypart == "night" and dp != "night" and not f.today_only:
+            f.daypart = dp
+        f.daypart_said = (m.start() if q else dp_start, m.end())
+        sc.take(*f.daypart_said)
+        f.date_end = max(f.date_end, m.end())
+
+
+def extract_bare_after_date(sc: Scanner, f: Found) -> None:
+    """'tmrw 7', 'friday 3', 'dec 3 5:30', 'tonight 815': a bare number right after a day is a time on that day."""
+    if f.clocks or f.date_end < 0:
+        return
+    m = g.BARE_AFTER.match(sc.low, f.date_end)
+    if not m or not sc.free(m.start(), m.end()) or not m.group("h"):
+        return
+    h, mi = int(m["h"]), int(m["m"] or 0)
+    if h > 23 or mi > 59 or (m["m"] and not m["sep"] and h > 12):
+        return
+    _claim(sc, f, m, h, mi, bare_kind(m["h"], h) if not (m["m"] and not m["sep"]) else "bare")

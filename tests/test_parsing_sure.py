@@ -1,0 +1,105 @@
+"""The parser asks instead of guessing (issue 10): time-like leftovers and disagreeing phrases are refused with a
+reply naming what was understood, while quantities in the task stay in the message.  Also the new series forms."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from app.parsing import ParseError, describe_when, next_occurrence, parse
+from app.parsing.normalize import normalize
+
+NY = ZoneInfo("America/New_York")
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=NY)  # a Wednesday
+
+
+def _unsure(text: str) -> str:
+    with pytest.raises(ParseError) as info:
+        parse(text, "America/New_York", NOW)
+    assert info.value.code == "unsure", str(info.value)
+    return str(info.value)
+
+
+@pytest.mark.parametrize("text,left", [
+    ("dentist tuesday at 9 or four pm", "four pm"),       # two times
+    ("call Jo at 3pm or 4pm", "4pm"),
+    ("remind me friday, actually saturday, to call Al", "saturday"),  # two days
+    ("call grandma at 4 or 5", "or 5"),                   # a hedge and a bare number
+    ("meds 8am and 8pm", "8pm"),                          # several times, but no series
+    ("every day at 8am and 8:30pm vitamins", "8:30pm"),   # a series' times must share their minutes
+    ("call Ana tomorrow 9am and again in the evening", "in the evening"),
+    ("every day except sunday 7am run", "sunday"),
+    ("meet at 5 Penn Road at 3pm, then quarter past six", "quarter past six"),
+])
+def test_time_like_leftovers_are_refused(text, left):
+    reply = _unsure(text)
+    assert f'but not "{left}"' in reply
+    assert reply.startswith('I got "') and len(reply) <= 160
+
+
+def test_unsure_reply_says_what_was_understood_and_how_to_say_it():
+    reply = _unsure("dentist tuesday at 9 or four pm")
+    assert reply == 'I got "Tue 1 Dec 9:00 AM" but not "four pm". Try "Tuesday 9am dentist".'
+
+
+def test_unsure_reply_fits_one_segment_with_a_long_message():
+    reply = _unsure("call " + "the very important client " * 8 + "at 3pm or 4pm")
+    assert len(reply) <= 160
+
+
+@pytest.mark.parametrize("text,message,due", [
+    ("take 2 pills at 9", "take 2 pills", "2026-11-25T21:00:00-05:00"),
+    ("room 101 at 3pm", "room 101", "2026-11-25T15:00:00-05:00"),
+    ("pay $25 to Jen friday", "pay $25 to Jen", "2026-11-27T09:00:00-05:00"),
+    ("buy 3 eggs tomorrow", "buy 3 eggs", "2026-11-26T09:00:00-05:00"),
+    ("add 1/2 cup sugar at 5pm", "add 1/2 cup sugar", "2026-11-25T17:00:00-05:00"),
+    ("call 555-123-4567 tomorrow 10am", "call 555-123-4567", "2026-11-26T10:00:00-05:00"),
+    ("read chapter 7 tonight", "read chapter 7", "2026-11-25T20:00:00-05:00"),
+    ("morning walk at 7am", "morning walk", "2026-11-26T07:00:00-05:00"),
+    ("drinks at The Monday Club at 6pm", "drinks at The Monday Club", "2026-11-25T18:00:00-05:00"),
+    ("Mark's 40th birthday party saturday 7pm", "Mark's 40th birthday party", "2026-11-28T19:00:00-05:00"),
+])
+def test_quantities_and_names_stay_in_the_message(text, message, due):
+    p = parse(text, "America/New_York", NOW)
+    assert (p.message, p.due.isoformat()) == (message, due)
+
+
+def test_normalised_copy_maps_back_to_the_persons_words():
+    norm = normalize("TOMMOROW at seven fifteen, Satuday")
+    assert norm.text == "tomorrow at 7:15, saturday"
+    a = norm.text.index("7:15")
+    assert norm.original(a, a + 4) == (12, 25)  # 'seven fifteen'
+    p = parse("TOMMOROW at seven fifteen CALL MOM", "America/New_York", NOW)
+    assert (p.message, p.due.isoformat()) == ("CALL MOM", "2026-11-26T07:15:00-05:00")
+
+
+@pytest.mark.parametrize("text,every,words", [
+    ("meds 8am and 8pm daily", "FREQ=DAILY;BYHOUR=8,20;BYMINUTE=0", "every day at 8:00 AM and 8:00 PM"),
+    ("every first monday of the month book club", "FREQ=MONTHLY;BYDAY=1MO",
+     "every month on the first Monday at 9:00 AM"),
+    ("every last friday pay day", "FREQ=MONTHLY;BYDAY=-1FR", "every month on the last Friday at 9:00 AM"),
+    ("pay bills 1st and 15th of every month", "FREQ=MONTHLY;BYMONTHDAY=1,15",
+     "every month on the 1st and 15th at 9:00 AM"),
+    ("every day at 2pm for 30 days stretch", "FREQ=DAILY;UNTIL=20261224T190000Z",
+     "every day at 2:00 PM, until Thu 24 Dec"),
+    ("mon wed fri 6am run", "FREQ=WEEKLY;BYDAY=MO,WE,FR", "every Monday, Wednesday and Friday at 6:00 AM"),
+])
+def test_new_series_in_words(text, every, words):
+    p = parse(text, "America/New_York", NOW)
+    assert p.every == every
+    said = describe_when(p.due, p.every)
+    assert said.replace(" 2026", "") == words
+
+
+def test_series_step_through_their_new_parts():
+    p = parse("meds 8am and 8pm daily", "America/New_York", NOW)
+    nxt = next_occurrence(p.every, p.due)
+    assert [p.due.isoformat(), nxt.isoformat()] == ["2026-11-25T20:00:00-05:00", "2026-11-26T08:00:00-05:00"]
+    p = parse("every first monday of the month book club", "America/New_York", NOW)
+    assert next_occurrence(p.every, p.due).isoformat() == "2027-01-04T09:00:00-05:00"
+    p = parse("daily for a week take antibiotics 9pm", "America/New_York", NOW)
+    dues = [p.due]
+    while (nxt := next_occurrence(p.every, dues[-1])) is not None:
+        dues.append(nxt)
+    assert len(dues) == 7 and dues[-1].isoformat() == "2026-12-01T21:00:00-05:00"
