@@ -12,7 +12,7 @@ from app import checks, create_app
 from app.phrasebook import phrasebook
 from app.unreachable import Unreachable
 from tests.conftest import API_TOKEN
-from tests.helpers import Phone, auth
+from tests.helpers import Phone, auth, inbound
 from tests.support.fake_vonage import count_segments
 
 OPTED_OUT = "won't get any more messages"
@@ -249,3 +249,13 @@ def test_receipts_out_of_order_and_for_unknown_references(phone, fake_vonage):
     for ref in ("", "someone-else", "999999-1", "x999999-1"):
         post(phone, dict(fake_vonage.receipts(first, "failed", "9")[0], **{"client-ref": ref}))
     assert not person(phone).opted_out and phone.deliver() == []
+
+
+def test_the_worker_re_sends_and_repeats(client, fake_vonage, start_worker):
+    start_worker(NAG_MINUTES="0.01")
+    assert client.post("/webhooks/inbound-sms", data=inbound("stretch in 1 second until done")).status_code == 204
+    reminder = next(m for m in fake_vonage.wait_for(2, timeout=10) if m["text"] == "stretch")
+    (failed,) = fake_vonage.receipts(reminder, "failed", "7")
+    assert client.post("/webhooks/delivery-receipt", data=failed).status_code == 204
+    texts = [m["text"] for m in fake_vonage.wait_for(9, timeout=15)]
+    assert texts.count("stretch") == 2 and texts.count("stretch (reply DONE)") == 6  # one re-send, six repeats
