@@ -92,7 +92,9 @@ def _error_code(error: object) -> str | None:
     if not isinstance(error, dict):
         return None
     title, kind = str(error.get("title") or ""), str(error.get("type") or "")
-    return title if title.isdigit() else (kind.rpartition("#")[2] or title or None)
+    if title.isdigit() or "#" not in kind:
+        return title or None
+    return kind.rpartition("#")[2]
 
 
 def _signed_json() -> dict:

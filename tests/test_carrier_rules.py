@@ -151,13 +151,14 @@ def test_carrier_opt_out_is_recorded_like_stop_without_a_confirmation(phone, fak
     assert "1 reminder resumed" in phone.ask("START")
 
 
-def test_messages_api_opt_out_code_is_an_opt_out(phone, fake_vonage):
+@pytest.mark.parametrize("error", [{"title": "1240", "detail": "Illegal Number"},
+                                   {"title": "Illegal Number", "detail": "The user sent STOP"}])
+def test_messages_api_opt_out_code_is_an_opt_out(phone, fake_vonage, error):
     message = sent(phone, fake_vonage, "stretch", "stretch")
     status = {"message_uuid": "aaaaaaaa-bbbb-4ccc-8ddd-000000000001", "to": phone.number, "from": "447700900000",
               "channel": "sms", "timestamp": "2026-11-26T10:00:01Z", "status": "rejected",
               "client_ref": message["client_ref"],
-              "error": {"type": "https://developer.vonage.com/api-errors/messages#1240", "title": "1240",
-                        "detail": "Illegal Number"}}
+              "error": {"type": "https://developer.vonage.com/api-errors/messages#1240", **error}}
     assert phone.client.post("/webhooks/status", json=status).status_code == 204
     assert person(phone).opted_out
 
