@@ -44,7 +44,8 @@ def build(settings: Settings) -> tuple[Scheduler, DeliveryWorker, Courier]:
     courier = Courier(store, make_sender(settings, store.redis),
                       Throttle(store.redis, store.key("throttle"), settings.sms_rate_limit),
                       parsing.next_occurrence, lease=settings.lease_seconds, concurrency=settings.send_concurrency,
-                      max_attempts=settings.max_send_attempts, retry_base=settings.retry_base_seconds)
+                      max_attempts=settings.max_send_attempts, retry_base=settings.retry_base_seconds,
+                      nag_minutes=settings.nag_minutes)
     jobs_redis = connect(settings, socket_timeout=None)
     queue = Queue(store.delivery_queue, connection=jobs_redis)
     scheduler = Scheduler(store, queue, lease=settings.lease_seconds,

@@ -143,11 +143,11 @@ def send_test_command(number: str, text: str) -> None:
     settings = services().settings
     sender = make_sender(settings, services().redis)
     try:
-        message_id = sender.send(phone, text, client_ref=f"test-{int(time.time())}")
+        message_ids = sender.send(phone, text, client_ref=f"test-{int(time.time())}")
     except SendError as err:
         raise click.ClickException(f"not sent: {err}") from None
     via = "Vonage" if settings.vonage_enabled else "the log sender (see /simulator)"
-    click.echo(f"sent to +{phone} through {via}: message id {message_id}")
+    click.echo(f"sent to +{phone} through {via}: message id {', '.join(message_ids)}")
 
 
 def init_app(app: Flask) -> None:

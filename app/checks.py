@@ -39,6 +39,9 @@ def check(env: Mapping[str, str], production: bool) -> list[Finding]:
     found = [Finding("ok", "settings", "every setting is well-formed")]
     found += _redis(settings, production)
     found += _vonage(env, settings, production)
+    if production and not settings.support_contact:
+        found.append(Finding("warn", "SUPPORT_CONTACT", "not set: HELP cannot say where to get help, which carriers "
+                                                        "expect (CTIA); set a URL, an email address or a number"))
     if not settings.api_tokens:
         found.append(Finding("warn", "API_TOKEN", "not set: the REST API and the dashboard answer 401/403"))
     elif production and any(len(t) < 16 for t in settings.api_tokens):

@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from . import parsing, people, zones
+from . import moves, parsing, people, zones
+from .acks import Acks
 from .parts import Parts
 from .people import People, Person
 from .phrasebook import phrasebook
@@ -21,12 +23,16 @@ from .receipts import Receipts
 from .sending import fits_one_segment
 from .settings import Settings
 from .store import Reminder, Store
+from .unreachable import Unreachable
 
 MAX_MESSAGE = 1000  # characters in a reminder's own text
 SNOOZE_DEFAULT = timedelta(minutes=10)
 SNOOZE_WINDOW = 24 * 3600  # seconds after a reminder arrives during which SNOOZE repeats it
+CORRECTION_WINDOW = 5 * 60  # seconds after a confirmation during which `actually 8am` moves that reminder
+WHOLE_TEXT = ("new", "correct", "change")  # commands that may turn out to be a new reminder after all
 
 EN = phrasebook("en")  # the one language so far
+TIME_ONLY = parsing.parse("in 1 hour", "UTC").message  # what the parser calls a text that is only a time
 _SNOOZE = re.compile(r"(\d{1,4}(?:\.\d{1,2})?)\s*(m|mins?|minutes?|h|hrs?|hours?)?")
 
 
@@ -42,6 +48,8 @@ class Conversation:
                  settings: Settings) -> None:
         self.store, self.people, self.quotas, self.parts, self.receipts = store, people, quotas, parts, receipts
         self.settings = settings
+        self.acks = Acks(store.redis, store.prefix)
+        self.unreachable = Unreachable(store.redis, store.prefix)
 
     def receive(self, phone: str, text: str, message_id: str, now: datetime | None = None) -> bool:
         """Handle one inbound text; False when this message was already handled (a webhook retry)."""
@@ -49,6 +57,8 @@ class Conversation:
         if seen:
             return False
         now = now or datetime.now(timezone.utc)
+        if person.unreachable:  # it texted, so it can get texts again
+            self.unreachable.clear(self.store, phone, now, person.opted_out)
         text = printable(text)
         command, arg = EN.command(text)
         if person.opted_out and command != "start":
@@ -56,7 +66,7 @@ class Conversation:
         elif texts > self.settings.texts_per_minute:
             items = self._refusal(person, EN.say("too_fast"))
         else:
-            items = getattr(self, f"_{command}")(person, text if command == "new" else arg, now)
+            items = getattr(self, f"_{command}")(person, text if command in WHOLE_TEXT else arg, now)
         return self.store.add(items, inbound_id=message_id, sender=phone) is not None
 
     def receive_part(self, phone: str, ref: str, part: int, total: int, text: str, message_id: str) -> bool:
@@ -79,6 +89,7 @@ class Conversation:
     def _new(self, person: Person, text: str, now: datetime) -> list[Reminder]:
         tz, ask = self.zone(person)
         say = lambda words: [reply(person.phone, words, tz)]  # noqa: E731
+        text, nag = EN.patterns["nag"].subn("", text)  # `until done`, `nag me`: not part of the reminder's text
         try:
             parsed = parsing.parse(text, tz, now)
         except parsing.ParseError as err:
@@ -95,9 +106,10 @@ class Conversation:
         if ask:
             self.people.remember(person.phone, asked="1")
         reminder = Reminder(phone=person.phone, message=parsed.message, due=parsed.due.timestamp(), tz=tz,
-                            every=parsed.every)
-        words = confirmation(parsed.message, parsing.describe_when(parsed.due, parsed.every),
-                             EN.say("ask_tz" if ask else "list_hint"))
+                            every=parsed.every, nag=bool(nag))
+        hint = EN.say("ask_tz") if ask else EN.say("nag_hint", minutes=f"{self.settings.nag_minutes:g}") if nag \
+            else EN.say("list_hint")
+        words = confirmation(parsed.message, parsing.describe_when(parsed.due, parsed.every), hint)
         return [reminder, reply(person.phone, words, tz)]
 
     def zone(self, person: Person) -> tuple[str, bool]:
@@ -114,7 +126,11 @@ class Conversation:
     # --- commands -----------------------------------------------------------------------------------------
 
     def _help(self, person: Person, _arg: str | None, _now: datetime) -> list[Reminder]:
-        return [reply(person.phone, EN.say("help"), self.zone(person)[0])]
+        """What carriers expect of HELP (CTIA): the service's name, where to get help, rates, how to opt out."""
+        contact = self.settings.support_contact
+        words = EN.say("help", service=self.settings.service_name,
+                       contact=EN.say("help_contact", contact=contact) if contact else "")
+        return [reply(person.phone, words, self.zone(person)[0])]
 
     def _list(self, person: Person, _arg: str | None, _now: datetime) -> list[Reminder]:
         tz = self.zone(person)[0]
@@ -123,7 +139,7 @@ class Conversation:
         if not reminders:
             return [reply(person.phone, EN.say("list_empty"), tz)]
         receipts = self.receipts.of_many([r.id for r in reminders])
-        lines = [f"{i}. {line(r)}" + (EN.say("list_failed") if (got or {}).get("state") in ("failed", "rejected")
+        lines = [f"{i}. {line(r, tz)}" + (EN.say("list_failed") if (got or {}).get("state") in ("failed", "rejected")
                                       else "") for i, (r, got) in enumerate(zip(reminders, receipts), 1)]
         return [reply(person.phone, listing(lines), tz)]
 
@@ -146,6 +162,64 @@ class Conversation:
             return [reply(person.phone, EN.say("undo_nothing"), tz)]
         return [reply(person.phone, fit(EN.say("undone", message=gone.message)), tz)]
 
+    def _change(self, person: Person, text: str, now: datetime) -> list[Reminder]:
+        """CHANGE 2 <when> (EDIT, MOVE): a reminder from the last LIST gets a new time and keeps its text."""
+        tz = self.zone(person)[0]
+        number, _, when = (EN.command(text)[1] or "").partition(" ")
+        when = re.sub(r"^to\s+", "", when.strip())  # MOVE 2 to friday
+        if not when:
+            return [reply(person.phone, EN.say("change_how"), tz)]
+        parsed = self._time_only(when, tz, now)
+        if parsed is None:
+            return self._new(person, text, now)  # `move 2 boxes tomorrow` is a reminder
+        order = person.listed or tuple(r.id for r in self.store.for_phone(person.phone))
+        n = int(number)
+        rem = self.store.get(order[n - 1]) if 1 <= n <= len(order) else None
+        if rem is None or rem.status not in ("pending", "held"):
+            return [reply(person.phone, EN.say("no_such", n=n), tz)]
+        return self._move(person, rem, when, parsed, now)
+
+    def _correct(self, person: Person, text: str, now: datetime) -> list[Reminder]:
+        """`actually 8am`, `no, tomorrow`: a few minutes after a confirmation, the reminder just made moves."""
+        tz = self.zone(person)[0]
+        when = EN.command(text)[1] or ""
+        parsed = self._time_only(when, tz, now)
+        if parsed is None:
+            return self._new(person, text, now)  # `no school tomorrow 8am` is a reminder
+        recent = person.last_made_at is not None and now.timestamp() - person.last_made_at <= CORRECTION_WINDOW
+        rem = self.store.get(person.last_created) if recent and person.last_created else None
+        if rem is None or rem.status not in ("pending", "held"):
+            return [reply(person.phone, EN.say("correct_nothing"), tz)]
+        return self._move(person, rem, when, parsed, now)
+
+    def _time_only(self, words: str, tz: str, now: datetime) -> parsing.Parsed | None:
+        """How the parser reads `words` when they are only a time; None when they are anything more (or nothing)."""
+        try:
+            parsed = parsing.parse(words, tz, now)
+        except parsing.ParseError:
+            return None
+        return parsed if parsed.message == TIME_ONLY else None
+
+    def _move(self, person: Person, rem: Reminder, words: str, parsed: parsing.Parsed, now: datetime
+              ) -> list[Reminder]:
+        """Give `rem` the new time the words say (moves.new_time), in the person's zone, and say when it is now."""
+        tz = self.zone(person)[0]
+        try:
+            due, every = moves.new_time(EN, words, parsed, rem.due_local.astimezone(ZoneInfo(tz)), rem.every, now)
+        except moves.MoveError as err:
+            return [reply(person.phone, EN.say(str(err)), tz)]
+        if people.too_far(self.settings, due, now):
+            return [reply(person.phone, EN.say("too_far", days=self.settings.max_days_ahead), tz)]
+        if not self.store.update(replace(rem, due=due.timestamp(), tz=tz, every=every, attempts=0)):
+            return [reply(person.phone, EN.say("correct_nothing"), tz)]
+        return [reply(person.phone, fit(EN.say("moved", message=rem.message,
+                                               when=parsing.describe_when(due, every))), tz)]
+
+    def _done(self, person: Person, _arg: str | None, _now: datetime) -> list[Reminder]:
+        """DONE or OK: a reminder that repeats until acknowledged stops repeating."""
+        dropped = self.acks.done(self.store, person.phone)
+        return [reply(person.phone, EN.say("acked" if dropped else "ack_nothing"), self.zone(person)[0])]
+
     def _snooze(self, person: Person, arg: str | None, now: datetime) -> list[Reminder]:
         tz = self.zone(person)[0]
         last = self.store.get(person.last_sent[0]) if person.last_sent else None
@@ -154,6 +228,7 @@ class Conversation:
         delay = snooze_delay(arg)
         if delay is None:
             return [reply(person.phone, EN.say("snooze_how_long"), tz)]
+        self.acks.done(self.store, person.phone)  # snoozed is answered: no repeats meanwhile
         due = now + delay
         again = Reminder(phone=person.phone, message=last.message, due=due.timestamp(), tz=tz)
         when = due.astimezone(ZoneInfo(tz)).strftime("%-I:%M %p")
@@ -171,15 +246,22 @@ class Conversation:
         return [reply(person.phone, EN.say("tz_set", zone=zone, now=clock(now, zone)) + extra, zone)]
 
     def _stop(self, person: Person, _arg: str | None, now: datetime) -> list[Reminder]:
-        held = people.opt_out(self.store, self.people, person.phone, now)
+        """One confirmation, then nothing (begin.lua); none at all when the provider answers STOP itself."""
+        confirm = self.settings.opt_out_replies
+        held = people.opt_out(self.store, self.people, person.phone, now, confirm=confirm)
+        if not confirm:
+            return []
         kept = EN.say("stopped_held", reminders=EN.count(held, "reminder")) if held else ""
-        return [reply(person.phone, EN.say("stopped", held=kept), self.zone(person)[0])]
+        words = EN.say("stopped", service=self.settings.service_name, held=kept)
+        return [reply(person.phone, words, self.zone(person)[0])]
 
     def _start(self, person: Person, _arg: str | None, now: datetime) -> list[Reminder]:
         tz = self.zone(person)[0]
-        if not person.opted_out:
+        resumed = people.opt_in(self.store, self.people, person.phone, now) if person.opted_out else None
+        if not self.settings.opt_out_replies:
+            return []  # the provider answers START itself
+        if resumed is None:
             return [reply(person.phone, EN.say("started_already"), tz)]
-        resumed = people.opt_in(self.store, self.people, person.phone, now)
         return [reply(person.phone, EN.say("started", reminders=EN.count(resumed, "reminder")), tz)]
 
 
@@ -191,9 +273,12 @@ def clock(now: datetime, tz: str) -> str:
     return now.astimezone(ZoneInfo(tz)).strftime("%-I:%M %p %a")
 
 
-def line(rem: Reminder) -> str:
-    """One LIST line: short text, then when (in the reminder's own zone)."""
+def line(rem: Reminder, tz: str) -> str:
+    """One LIST line: short text, then when, in the reminder's own zone, named when it is not the person's `tz`
+    (one kept in its old zone after TZ must not look like a past time)."""
     when = parsing.describe_when(rem.due_local, rem.every).removeprefix("on ").replace(" at ", " ")
+    if rem.tz != tz:
+        when += EN.say("list_zone", city=rem.tz.rsplit("/", 1)[-1].replace("_", " "))
     text = rem.message if len(rem.message) <= 24 else rem.message[:22].rstrip() + ".."
     return f"{text} - {when}" + (EN.say("list_held") if rem.status == "held" else "")
 

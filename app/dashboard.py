@@ -16,6 +16,7 @@ from flask.typing import ResponseReturnValue
 from . import operations
 from .logs import mask_phone
 from .services import services
+from .unreachable import Unreachable
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 REALM = 'Basic realm="Reminders dashboard", charset="UTF-8"'
@@ -46,6 +47,7 @@ def _same_origin() -> bool:
 @bp.get("")
 def page() -> ResponseReturnValue:
     store, settings = services().store, services().settings
+    marked = Unreachable(store.redis, store.prefix)
     zone = ZoneInfo(settings.default_timezone)
     figures = operations.stats(store, settings.default_timezone)
     local = lambda ts: datetime.fromtimestamp(ts, zone).strftime("%a %d %b %H:%M:%S") if ts else ""  # noqa: E731
@@ -53,6 +55,7 @@ def page() -> ResponseReturnValue:
         "dashboard.html", stats=figures, zone=settings.default_timezone, local=local, mask=mask_phone,
         dead=operations.dead_letters(store), upcoming=operations.upcoming(store, limit=15),
         opted_out=operations.opted_out(store, limit=20), rq_workers=operations.rq_workers(store),
+        unreachable=marked.numbers(limit=20), unreachable_count=marked.count(),
         queue_name=operations.delivery_queue(store).name,
         flash=request.args.get("flash", ""), vonage_enabled=settings.vonage_enabled,
         now=datetime.now(zone).strftime("%H:%M:%S"))

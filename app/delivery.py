@@ -22,6 +22,7 @@ from typing import TypeVar
 import redis
 
 from . import metrics
+from .acks import Acks
 from .receipts import Receipts
 from .sending import Sender, SendError
 from .store import Reminder, Store
@@ -40,9 +41,10 @@ class Courier:
 
     def __init__(self, store: Store, sender: Sender, throttle: Throttle, next_occurrence: NextOccurrence,
                  *, lease: float = 60.0, concurrency: int = 32, max_attempts: int = 6,
-                 retry_base: float = 2.0) -> None:
+                 retry_base: float = 2.0, nag_minutes: float = 10.0) -> None:
         self.store, self.sender, self.throttle = store, sender, throttle
         self.receipts = Receipts(store.redis, store.prefix)
+        self.acks, self.nag_every = Acks(store.redis, store.prefix), nag_minutes * 60
         self.next_occurrence = next_occurrence
         self.lease, self.max_attempts, self.retry_base = lease, max_attempts, retry_base
         self.pool = ThreadPoolExecutor(concurrency, thread_name_prefix="send")
@@ -71,17 +73,21 @@ class Courier:
             if not _persist(lambda: self.store.holds(rid, token)):
                 return "skipped"  # cancelled, or the number opted out, while it waited
         _persist(self.throttle.wait)
-        started = time.time()
+        started, ref = time.time(), f"{rem.id}-{int(rem.due)}"
         try:
-            self.sender.send(rem.phone, rem.message, client_ref=f"{rem.id}-{int(rem.due)}")
+            parts = self.sender.send(rem.phone, rem.message, client_ref=ref)
         except SendError as err:
             return self._after_failure(rem, token, err)
+        if len(parts) > 1:  # a long SMS: one receipt per part, and it is delivered only when every part is
+            _persist(lambda: self.receipts.expect_parts(ref, len(parts)))
         lateness = started - rem.due
         log.log(logging.WARNING if lateness > LATE_AFTER else logging.INFO,
                 "sent %s %s to ...%s, %.0f ms %s", rem.kind, rem.id, rem.phone[-4:], abs(lateness) * 1000,
                 "late" if lateness > 0 else "early")
         following = self.next_occurrence(rem.every, rem.due_local) if rem.every else None
         self._settles.call(lambda store: self._after_success(store, rem, token, following))
+        if rem.nag:  # repeats until the person replies DONE
+            _persist(lambda: self.acks.start(self.store, rem, self.nag_every))
         metrics.record_sent(self.store, rem, lateness)
         return "sent"
 
@@ -118,7 +124,8 @@ class Courier:
         metrics.record_failed(self.store, rem)
         following = self.next_occurrence(rem.every, rem.due_local) if rem.every else None
         if following is not None:  # one lost occurrence must not end a series the person set up
-            _persist(lambda: self.receipts.record(rem.id, "failed", err.code, f"send:{rem.id}:{rem.due}"))
+            _persist(lambda: self.receipts.record(f"{rem.id}-{int(rem.due)}", "failed", err.code,
+                                                  f"send:{rem.id}:{rem.due}"))
             _persist(lambda: self.store.reschedule(rem, token, following.timestamp(), next_occurrence=True,
                                                    delivered=False))
         else:

@@ -21,22 +21,26 @@ class Person:
     tz: str | None = None
     asked_tz: bool = False  # we asked once for a zone it could not tell from the number
     opted_out: bool = False
+    unreachable: bool = False  # a carrier said the number cannot get texts (unreachable.Unreachable)
     listed: tuple[str, ...] = ()  # ids in the order the last LIST showed them (CANCEL n)
     last_created: str | None = None  # UNDO
     last_sent: tuple[str, float] | None = None  # (id, when) of the last reminder delivered (SNOOZE)
+    last_made_at: float | None = None  # when `last_created` was made (a correction must follow it closely)
 
     @classmethod
     def from_hash(cls, phone: str, raw: dict) -> "Person":
         h = {as_text(k): as_text(v) for k, v in raw.items()}
         sent_id, _, sent_at = h.get("sent", "").partition(":")
         return cls(phone=phone, tz=h.get("tz"), asked_tz=h.get("asked") == "1", opted_out="out" in h,
-                   listed=tuple(filter(None, h.get("list", "").split(","))), last_created=h.get("last"),
-                   last_sent=(sent_id, float(sent_at)) if sent_at else None)
+                   unreachable="unreachable" in h, listed=tuple(filter(None, h.get("list", "").split(","))), last_created=h.get("last"),
+                   last_sent=(sent_id, float(sent_at)) if sent_at else None,
+                   last_made_at=float(h["made"]) if h.get("made") else None)
 
 
 class People(State):
-    """Each number's hash `person:<phone>`: tz, asked, out (opted out since), outseq (the id sequence then: see
-    begin.lua), list (LIST's order), last (UNDO), sent (SNOOZE; written by add.lua and settle.lua)."""
+    """Each number's hash `person:<phone>`: tz, asked, out (opted out since), outseq (the id sequence then) and
+    outdone (its one last message went: see begin.lua), unreachable (unreachable.py), list (LIST's order), last and
+    made (UNDO, corrections; written by add.lua), sent (SNOOZE; written by settle.lua)."""
 
     def person(self, phone: str) -> Person:
         return Person.from_hash(phone, self.redis.hgetall(self.key("person", phone)))
@@ -82,16 +86,24 @@ def set_zone(store: Store, people: People, phone: str, zone: str, now: datetime)
     return moved
 
 
-def opt_out(store: Store, people: People, phone: str, now: datetime) -> int:
+def opt_out(store: Store, people: People, phone: str, now: datetime, confirm: bool = False) -> int:
     """Nothing more is sent to the number; its reminders are held. Returns how many were held. The mark carries the
-    id sequence's value, so begin.lua can tell the opt-out's own confirmation from older replies."""
-    people.remember(phone, out=str(int(now.timestamp())), outseq=str(store.last_id()))
+    id sequence's value, so begin.lua lets through at most one newer message, the opt-out's confirmation, and none at
+    all when there is to be no confirmation."""
+    people.remember(phone, out=str(int(now.timestamp())), outseq=str(store.last_id()),
+                    outdone=None if confirm else "1")
     return store.hold(phone)
 
 
 def opt_in(store: Store, people: People, phone: str, now: datetime) -> int:
     """Undo an opt-out: held reminders still ahead resume (a series at its next occurrence); returns how many."""
-    people.remember(phone, out=None, outseq=None)
+    people.remember(phone, out=None, outseq=None, outdone=None)
+    return resume(store, phone, now)
+
+
+def resume(store: Store, phone: str, now: datetime) -> int:
+    """Put a number's held reminders back on the schedule: those still ahead (a series at its next occurrence);
+    those that fell due meanwhile are not sent late. Returns how many resumed."""
     return sum(_resume(store, rem, now) for rem in store.for_phone(phone) if rem.status == "held")
 
 

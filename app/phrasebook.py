@@ -1,5 +1,6 @@
 """What the service says by text and the command words it knows, per language, kept as data in
-`app/phrasebooks/<code>.toml` (replies are str.format templates; command words are whole-text patterns)."""
+`app/phrasebooks/<code>.toml` (replies are str.format templates; command words are whole-text patterns; opt-out and
+opt-in words are lists read by app/optout.py)."""
 from __future__ import annotations
 
 import re
@@ -7,6 +8,8 @@ import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+from .optout import ConsentWords
 
 BOOKS = Path(__file__).with_name("phrasebooks")
 
@@ -17,9 +20,14 @@ class Phrasebook:
     commands: tuple[tuple[str, re.Pattern], ...]
     nouns: dict[str, list[str]]
     replies: dict[str, str]
+    consent: ConsentWords
+    patterns: dict[str, re.Pattern]
 
     def command(self, text: str) -> tuple[str, str | None]:
-        """('list', None), ('cancel', '2'), … or ('new', None) when the text is not a command."""
+        """('list', None), ('cancel', '2'), … or ('new', None) when the text is not a command. Opt-out and opt-in
+        requests ('stop', 'start') come first, so no other meaning can shadow them."""
+        if consent := self.consent.classify(text):
+            return consent, None
         clean = re.sub(r"\s+", " ", text.lower()).strip(" .!,;:'\"")
         clean = clean if clean.strip("?") else "?"
         for name, pattern in self.commands:
@@ -41,4 +49,6 @@ def phrasebook(code: str = "en") -> Phrasebook:
     with open(BOOKS / f"{code}.toml", "rb") as book:
         data = tomllib.load(book)
     return Phrasebook(code, tuple((name, re.compile(p)) for name, p in data["commands"].items()),
-                      data["nouns"], data["replies"])
+                      data["nouns"], data["replies"],
+                      ConsentWords(data["opt_out"], data["opt_in"], data["fillers"]["words"]),
+                      {name: re.compile(p, re.IGNORECASE) for name, p in data["patterns"].items()})

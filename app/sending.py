@@ -42,8 +42,9 @@ class SendError(Exception):
 
 
 class Sender(Protocol):
-    def send(self, to: str, text: str, client_ref: str) -> str:
-        """Send `text` to `to` (E.164 without '+'); returns the provider's message id or raises SendError."""
+    def send(self, to: str, text: str, client_ref: str) -> list[str]:
+        """Send `text` to `to` (E.164 without '+'); returns the provider's message ids, one per part of a long SMS
+        (each part gets a delivery receipt of its own), or raises SendError."""
 
 
 GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")  # each takes two of a segment's 160 places
@@ -76,7 +77,7 @@ class VonageSender:
         # No signature secret here: given one, the SDK signs outbound requests instead of using key and secret.
         self.client = _vonage(settings, Auth(api_key=settings.vonage_api_key, api_secret=settings.vonage_api_secret))
 
-    def send(self, to: str, text: str, client_ref: str) -> str:
+    def send(self, to: str, text: str, client_ref: str) -> list[str]:
         message = SmsMessage(to=to, from_=self.sender_id, text=text, client_ref=client_ref[:100],
                              type="text" if is_gsm7(text) else "unicode")
         try:
@@ -85,7 +86,7 @@ class VonageSender:
             raise _from_sms_error(err) from err
         except (HttpRequestError, requests.RequestException) as err:
             raise _from_http_error(err) from err
-        return response.messages[0].message_id
+        return [part.message_id for part in response.messages]  # the SMS API answers one per part
 
 
 class MessagesSender:
@@ -96,10 +97,10 @@ class MessagesSender:
         auth = Auth(application_id=settings.vonage_application_id, private_key=settings.vonage_private_key)
         self.client = _vonage(settings, auth)
 
-    def send(self, to: str, text: str, client_ref: str) -> str:
+    def send(self, to: str, text: str, client_ref: str) -> list[str]:
         message = MessagesSms(to=to, from_=self.sender_id, text=text, client_ref=client_ref[:100])
         try:
-            return self.client.messages.send(message).message_uuid
+            return [self.client.messages.send(message).message_uuid]  # one status webhook for the whole message
         except (HttpRequestError, requests.RequestException) as err:
             raise _from_http_error(err) from err
 
@@ -139,7 +140,7 @@ class LogSender:
     def __init__(self, outbox: Outbox | None = None) -> None:
         self.outbox = outbox
 
-    def send(self, to: str, text: str, client_ref: str) -> str:
+    def send(self, to: str, text: str, client_ref: str) -> list[str]:
         shown = text if debugging() else f"[{len(text)} characters: see /simulator, or set LOG_LEVEL=DEBUG]"
         log.warning("SMS (not sent: no Vonage credentials) to +%s: %s", to, shown)
         if self.outbox is not None:
@@ -148,7 +149,7 @@ class LogSender:
             except redis.RedisError as err:  # the outbox is this sender's only destination: try again later
                 raise SendError(f"could not write to the simulator's outbox: {type(err).__name__}",
                                 retryable=True) from err
-        return f"log-{uuid.uuid4().hex[:12]}"
+        return [f"log-{uuid.uuid4().hex[:12]}"]
 
 
 def make_sender(settings: Settings, client: redis.Redis | None = None) -> Sender:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hmac
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,6 +17,10 @@ import limits
 SIGNATURE_METHODS = ("md5", "sha1", "sha256", "sha512")
 SEND_APIS = ("sms", "messages")
 SIMULATOR_MODES = ("auto", "on", "off")
+SWITCH = ("on", "off")
+# What HELP and the opt-out confirmation say, kept to plain GSM-7 and short enough for their SMS (tests/test_phrasebook.py)
+SERVICE_NAME, SERVICE_NAME_MAX = re.compile(r"[A-Za-z0-9 .,'&:!()+-]+"), 30
+SUPPORT_CONTACT, SUPPORT_CONTACT_MAX = re.compile(r"[A-Za-z0-9 .,:;/@+()?=&%#_-]+"), 60
 
 
 class SettingsError(ValueError):
@@ -32,6 +37,9 @@ class Settings:
     vonage_private_key: str | None = None  # Messages API: PEM text, or a path to the key file
     vonage_send_api: str = "sms"  # which API sends: sms (key + secret) or messages (application + key)
     vonage_number: str = "10000000000"
+    service_name: str = "Textable reminders"  # named in HELP and the opt-out confirmation (CTIA)
+    support_contact: str | None = None  # where HELP sends people: a URL, an email address or a phone number
+    opt_out_replies: bool = True  # off: the provider (Vonage Opt-Out Assist) answers STOP and START itself
     vonage_signature_secret: str | None = None
     vonage_signature_method: str = "sha256"
     vonage_rest_host: str = "rest.nexmo.com"
@@ -45,12 +53,14 @@ class Settings:
     lease_seconds: float = 60.0
     max_send_attempts: int = 6
     retry_base_seconds: float = 2.0
+    resend_window_minutes: float = 30.0  # a reminder whose delivery failed for a while is sent again only this soon
     key_prefix: str = "rmd:"
     reminders_per_minute: int = 10  # new reminders one number may make per minute
     max_pending: int = 100  # pending reminders per number
     max_days_ahead: int = 365  # how far ahead a reminder may be set
     texts_per_minute: int = 20  # inbound texts per number per minute that get an answer (no reply storms)
     concat_timeout: int = 300  # seconds to wait for the rest of a long message before saying so
+    nag_minutes: float = 10.0  # how often an `until done` reminder repeats until DONE (at most 6 times)
     api_rate_per_number: str = "10/minute"  # REST API reminder creation, per phone number
     api_rate_per_token: str = "600/minute"  # REST API reminder creation, per bearer token
 
@@ -117,6 +127,13 @@ def _rate(value: str, name: str) -> str:
     return value
 
 
+def _text(value: str | None, name: str, allowed: re.Pattern, most: int) -> str | None:
+    if value is not None and not (len(value) <= most and allowed.fullmatch(value)):
+        raise SettingsError(f"{name} must be plain text of at most {most} characters (letters, digits and simple "
+                            f"punctuation), got {value!r}")
+    return value
+
+
 def _zone(name: str) -> str:
     try:
         ZoneInfo(name)
@@ -151,6 +168,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         vonage_private_key=private_key,
         vonage_send_api=send_api,
         vonage_number=(get("VONAGE_NUMBER") or Settings.vonage_number).lstrip("+"),
+        service_name=_text(get("SERVICE_NAME") or Settings.service_name, "SERVICE_NAME", SERVICE_NAME,
+                           SERVICE_NAME_MAX),
+        support_contact=_text(get("SUPPORT_CONTACT"), "SUPPORT_CONTACT", SUPPORT_CONTACT, SUPPORT_CONTACT_MAX),
+        opt_out_replies=_choice(get("OPT_OUT_REPLIES") or "on", "OPT_OUT_REPLIES", SWITCH) == "on",
         vonage_signature_secret=get("VONAGE_SIGNATURE_SECRET"),
         vonage_signature_method=method,
         vonage_rest_host=get("VONAGE_REST_HOST") or Settings.vonage_rest_host,
@@ -164,6 +185,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         lease_seconds=_number(env, "LEASE_SECONDS", Settings.lease_seconds, minimum=1),
         max_send_attempts=int(_number(env, "MAX_SEND_ATTEMPTS", Settings.max_send_attempts, minimum=1)),
         retry_base_seconds=_number(env, "RETRY_BASE_SECONDS", Settings.retry_base_seconds),
+        resend_window_minutes=_number(env, "RESEND_WINDOW_MINUTES", Settings.resend_window_minutes),
         key_prefix=get("REDIS_KEY_PREFIX") or Settings.key_prefix,
         reminders_per_minute=int(_number(env, "REMINDERS_PER_MINUTE", Settings.reminders_per_minute, minimum=1)),
         max_pending=int(_number(env, "MAX_PENDING_PER_NUMBER", Settings.max_pending, minimum=1)),
@@ -172,4 +194,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         api_rate_per_number=_rate(get("API_RATE_PER_NUMBER") or Settings.api_rate_per_number, "API_RATE_PER_NUMBER"),
         api_rate_per_token=_rate(get("API_RATE_PER_TOKEN") or Settings.api_rate_per_token, "API_RATE_PER_TOKEN"),
         concat_timeout=int(_number(env, "CONCAT_TIMEOUT_SECONDS", Settings.concat_timeout, minimum=1)),
+        nag_minutes=_number(env, "NAG_MINUTES", Settings.nag_minutes, minimum=0.01),
     )

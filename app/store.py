@@ -48,6 +48,7 @@ class Reminder:
     id: str = ""
     status: str = "pending"  # pending | sending | sent | failed | cancelled
     detail: str | None = None  # why it failed, for people and operators
+    nag: bool = False  # repeats after each delivery until the person replies DONE (acks.Acks)
 
     @property
     def due_local(self) -> datetime:
@@ -55,10 +56,10 @@ class Reminder:
 
     def record(self) -> str:
         """The stored form, as short as it can be (memory per pending reminder is a goal): a JSON list
-        [phone, message, due, zone, rule, attempts], trailing defaults left out; the zone only when the number does
-        not tell it."""
+        [phone, message, due, zone, rule, attempts, nag], trailing defaults left out; the zone only when the number
+        does not tell it."""
         fields = [self.phone, self.message, round(self.due, 3), "" if self.tz == number_zone(self.phone) else self.tz,
-                  self.every or "", self.attempts]
+                  self.every or "", self.attempts, 1 if self.nag else 0]
         while fields[-1] in ("", 0, None) and len(fields) > 3:
             fields.pop()
         return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
@@ -71,10 +72,10 @@ class Reminder:
             status, detail, rec = rec["s"], rec.get("w"), rec["r"]
         else:
             detail = None
-        phone, message, due, tz, every, attempts = rec + ["", "", 0][len(rec) - 3:]
+        phone, message, due, tz, every, attempts, nag = rec + ["", "", 0, 0][len(rec) - 3:]
         return cls(phone=phone, message=message, due=due, tz=tz or number_zone(phone) or "UTC", every=every or None,
                     kind="reply" if rid.startswith("x") else "reminder", attempts=attempts, id=rid, status=status,
-                    detail=detail)
+                    detail=detail, nag=bool(nag))
 
     def final_record(self, status: str, detail: str | None) -> str:
         final = {"r": json.loads(self.record()), "s": status, "t": round(time.time(), 3)}

@@ -19,17 +19,13 @@ from vonage_jwt import verify_signature
 from vonage_jwt.errors import VonageVerifyJwtError
 
 from .errors import ApiError
+from .outcomes import Receipt, act
 from .phones import normalise
 from .services import services
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 SIGNATURE_MAX_AGE = 300  # seconds; an older signed timestamp is a replay
-# What each API's receipt statuses mean for a reminder.
-SMS_RECEIPT_STATES = {"delivered": "delivered", "accepted": "submitted", "buffered": "submitted",
-                      "expired": "failed", "failed": "failed", "rejected": "rejected", "unknown": "submitted"}
-MESSAGES_STATES = {"submitted": "submitted", "delivered": "delivered", "read": "delivered",
-                   "rejected": "rejected", "undeliverable": "failed"}
 
 
 @bp.route("/inbound-sms", methods=["GET", "POST"])
@@ -68,15 +64,14 @@ def inbound_message() -> ResponseReturnValue:
 
 @bp.route("/delivery-receipt", methods=["GET", "POST"])
 def delivery_receipt() -> ResponseReturnValue:
-    """The SMS API's delivery receipt for one part of a message we sent."""
+    """The SMS API's delivery receipt for one part of a message we sent (outcomes.py: what it makes us do)."""
     params = inbound_params()
     _verify_signature(params)
     for field in ("messageId", "status"):
         if not params.get(field):
             raise ApiError(400, "missing_field", f"a delivery receipt needs {field}", field)
-    state = SMS_RECEIPT_STATES.get(params["status"], "submitted")
-    _record_receipt(params.get("client-ref", ""), state, params.get("err-code"),
-                    f"sms:{params['messageId']}:{params['status']}")
+    act(services(), Receipt("sms", params.get("client-ref", ""), params["status"], params.get("err-code"),
+                            params["messageId"]))
     return "", 204
 
 
@@ -87,21 +82,19 @@ def message_status() -> ResponseReturnValue:
     for field in ("message_uuid", "status"):
         if not body.get(field):
             raise ApiError(400, "missing_field", f"a status update needs {field}", field)
-    error = body.get("error") if isinstance(body.get("error"), dict) else {}
-    state = MESSAGES_STATES.get(str(body["status"]), "submitted")
-    _record_receipt(str(body.get("client_ref") or ""), state, error.get("title") or error.get("detail"),
-                    f"mapi:{body['message_uuid']}:{body['status']}")
+    act(services(), Receipt("messages", str(body.get("client_ref") or ""), str(body["status"]),
+                            _error_code(body.get("error")), str(body["message_uuid"])))
     return "", 204
 
 
-def _record_receipt(client_ref: str, state: str, code: str | None, replay_key: str) -> None:
-    """Our sends carry client-ref '<reminder id>-<occurrence>'; anything else is not ours to record."""
-    rid = client_ref.split("-", 1)[0]
-    if not rid.isdigit():
-        log.info("delivery receipt without a reminder reference (%s): ignored", state)
-        return
-    if services().receipts.record(rid, state, code, replay_key) and state in ("failed", "rejected"):
-        log.warning("delivery of %s failed: %s (Vonage code %s)", rid, state, code or "none")
+def _error_code(error: object) -> str | None:
+    """A Messages API error's code: its `title` (e.g. "1240"), else the end of its `type` URL (`...#1240`)."""
+    if not isinstance(error, dict):
+        return None
+    title, kind = str(error.get("title") or ""), str(error.get("type") or "")
+    if title.isdigit() or "#" not in kind:
+        return title or None
+    return kind.rpartition("#")[2]
 
 
 def _signed_json() -> dict:

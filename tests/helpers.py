@@ -42,7 +42,8 @@ class Phone:
         services = app.extensions["reminders"]
         self.client, self.fake, self.number, self.store = client, fake, number, services.store
         self.courier = Courier(self.store, make_sender(services.settings),
-                               Throttle(self.store.redis, self.store.key("throttle"), 0), parsing.next_occurrence)
+                               Throttle(self.store.redis, self.store.key("throttle"), 0), parsing.next_occurrence,
+                               nag_minutes=services.settings.nag_minutes)
         self.seen = 0
 
     def text(self, words: str, **extra: str) -> list[str]:

@@ -84,7 +84,8 @@ def test_messages_api_failures_map_to_retry_or_give_up(messages_env, fake_vonage
     with pytest.raises(SendError) as invalid:
         sender.send("14155550100", "hi", "1-1")
     assert not invalid.value.retryable
-    assert sender.send("14155550100", "hi", "1-1").startswith("aaaaaaaa-")
+    (message_uuid,) = sender.send("14155550100", "hi", "1-1")
+    assert message_uuid.startswith("aaaaaaaa-")
 
 
 def test_a_key_vonage_does_not_know_is_refused_for_good(messages_env, fake_vonage):

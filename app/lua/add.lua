@@ -2,7 +2,8 @@
 -- KEYS[1] due zset, KEYS[2] the data hashes' common prefix, KEYS[3] id sequence, KEYS[4] wake list,
 -- KEYS[5] inbound dedupe key, KEYS[5+i] phone index of item i (a reply's is never written), and last the sender's
 -- person hash.
--- ARGV[1] dedupe ttl seconds ('' = no dedupe), ARGV[2] '1' to record the first reminder as the sender's last (UNDO),
+-- ARGV[1] dedupe ttl seconds ('' = no dedupe), ARGV[2] '1' to record the first reminder as the sender's last, and
+-- when it was made (UNDO, corrections),
 -- then per item: record json, score, '1' for a reminder (indexed, id n, stored in bucket data:<n/100>) or '0' for a
 -- reply (id x<n>, stored in data:x).
 -- Returns the new ids, or {'duplicate', ids...} when the dedupe key was already set.
@@ -34,5 +35,5 @@ if earliest == -1 then
   redis.call('LTRIM', KEYS[4], 0, 0)
 end
 if ARGV[1] ~= '' then redis.call('SET', KEYS[5], table.concat(ids, ','), 'EX', ARGV[1]) end
-if ARGV[2] == '1' and last then redis.call('HSET', KEYS[#KEYS], 'last', last) end
+if ARGV[2] == '1' and last then redis.call('HSET', KEYS[#KEYS], 'last', last, 'made', redis.call('TIME')[1]) end
 return ids

@@ -1,7 +1,8 @@
 -- A delivery job starts sending one entry: only if its token still holds the claim, and with a fresh lease, so
 -- a long batch's later sends are not re-claimed from under it. Returns the record, or false.
--- Nothing goes to a number that opted out since the entry was scheduled: a reminder is held, a reply dropped
--- (all but the opt-out's own confirmation, which is newer than the opt-out's `outseq`).
+-- Nothing goes to a number that opted out since the entry was scheduled: a reminder is held, a reply dropped. The
+-- one exception is the opt-out's own confirmation: the first reply newer than the opt-out's `outseq` may go, once
+-- (`outdone` marks it spent; an opt-out without a confirmation sets it at once), so nothing follows it.
 -- KEYS[1] due zset, KEYS[2] the entry's data hash, KEYS[3] claims hash. ARGV[1] id, ARGV[2] token, ARGV[3] lease end,
 -- ARGV[4] the prefix of people's hashes (the number is read from the record).
 if redis.call('HGET', KEYS[3], ARGV[1]) ~= ARGV[2] then return false end
@@ -11,10 +12,12 @@ if not rec then  -- a schedule entry without a record can never be sent: drop it
   redis.call('HDEL', KEYS[3], ARGV[1])
   return false
 end
-local outseq = redis.call('HGET', ARGV[4] .. cjson.decode(rec)[1], 'outseq')
+local person = ARGV[4] .. cjson.decode(rec)[1]
+local outseq = redis.call('HGET', person, 'outseq')
 if outseq then
   local reply = string.sub(ARGV[1], 1, 1) == 'x'
-  if not reply or tonumber(string.sub(ARGV[1], 2)) <= tonumber(outseq) then
+  if not reply or tonumber(string.sub(ARGV[1], 2)) <= tonumber(outseq)
+      or redis.call('HSETNX', person, 'outdone', '1') == 0 then
     redis.call('ZREM', KEYS[1], ARGV[1])
     redis.call('HDEL', KEYS[3], ARGV[1])
     if reply then redis.call('HDEL', KEYS[2], ARGV[1]) end

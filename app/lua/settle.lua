@@ -20,8 +20,10 @@ redis.call('HDEL', KEYS[3], id)
 if ARGV[7] ~= '' then redis.call('HSET', KEYS[7], 'sent', ARGV[7]) end
 if ARGV[3] == 'reschedule' then
   redis.call('HSET', KEYS[2], id, ARGV[5])
-  -- a number that opted out keeps its reminders held: stored, listed, not scheduled
-  if redis.call('HEXISTS', KEYS[7], 'out') == 0 then redis.call('ZADD', KEYS[1], ARGV[4], id) end
+  -- a number that opted out, or that cannot get texts, keeps its reminders held: stored, listed, not scheduled
+  if redis.call('HEXISTS', KEYS[7], 'out') == 0 and redis.call('HEXISTS', KEYS[7], 'unreachable') == 0 then
+    redis.call('ZADD', KEYS[1], ARGV[4], id)
+  end
   if ARGV[6] ~= '' then redis.call('ZADD', KEYS[4], ARGV[6], id) end
 else
   redis.call('ZREM', KEYS[1], id)

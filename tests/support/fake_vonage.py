@@ -238,6 +238,18 @@ class FakeVonage:
                                    f"got {len(self.messages)}")
             return list(self.messages)
 
+    @staticmethod
+    def receipts(message: dict[str, Any], status: str = "delivered", err_code: str = "0") -> list[dict[str, str]]:
+        """The SMS API delivery receipts Vonage sends for an accepted message: one per part, each with that part's
+        messageId and the message's client-ref (developer.vonage.com, "Delivery receipts")."""
+        sent_at = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(message["received_at"]))
+        return [{"msisdn": message["to"].lstrip("+"), "to": message["from"], "network-code": "12345",
+                 "messageId": part, "price": "0.03330000", "status": status,
+                 "scts": time.strftime("%y%m%d%H%M", time.gmtime()), "err-code": err_code, "api-key": "test-key",
+                 "message-timestamp": sent_at, **({"client-ref": message["client_ref"]} if message["client_ref"]
+                                                  else {})}
+                for part in message["message_ids"]]
+
     def clear(self) -> None:
         """Forget recorded messages/requests and any scripted outcomes."""
         with self._cond:

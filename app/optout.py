@@ -1,0 +1,63 @@
+"""Opt-out and opt-in as the rules read them: the keywords FCC 24-24 names (STOP, QUIT, END, REVOKE, OPT OUT, CANCEL,
+UNSUBSCRIBE) and the industry's STOPALL/START/UNSTOP, and plain requests made "by any reasonable means" (`stop texting
+me`, `pls stop!!`, `leave me alone`). The words, phrases and fillers are data in each phrasebook; this module holds
+the rules, so a language adds its own lists next to the English ones (docs/compliance.md).
+
+The rules, in order (a text is lower-cased, its punctuation dropped, and politeness fillers such as `please` or
+`thank you` are peeled off both ends first):
+1. the whole text is a keyword or a request phrase (`stop`, `unsubscribe me`, `no more texts`);
+2. its first sentence is a keyword (`Stop. Who is this?`);
+3. any sentence is a request phrase (`Who is this? Stop texting me`).
+A keyword inside a longer sentence (`stop at the bank at 5pm`, `remind me to cancel netflix friday`) is not an
+opt-out: that is a reminder.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Literal
+
+Consent = Literal["stop", "start"]
+_SENTENCES = re.compile(r"[.!?;,\n]+")
+_NOT_WORD = re.compile(r"[^\w' ]+")
+_REPEATS = re.compile(r"\b(\w+)(?: \1\b)+")  # "stop stop stop" -> "stop"
+
+
+def _words(text: str) -> str:
+    """Lower-cased words only: punctuation (emoji too) becomes space, curly apostrophes straight, spaces folded."""
+    text = _NOT_WORD.sub(" ", text.lower().replace("\u2019", "'"))
+    return " ".join(text.replace("_", " ").split())
+
+
+class ConsentWords:
+    """Tells an opt-out or opt-in request from anything else, by one language's lists."""
+
+    def __init__(self, opt_out: Mapping[str, list[str]], opt_in: Mapping[str, list[str]], fillers: list[str]) -> None:
+        self.stop_words = frozenset(_words(w) for w in opt_out["words"])
+        self.stop_phrases = [re.compile(p) for p in opt_out["phrases"]]
+        self.start_words = frozenset(_words(w) for w in opt_in["words"])
+        ordered = sorted((_words(f) for f in fillers), key=len, reverse=True)  # "thank you" before "thank"
+        alternatives = "|".join(re.escape(f) for f in ordered)
+        self._edges = re.compile(rf"^(?:(?:{alternatives})\b ?)+|(?: ?\b(?:{alternatives}))+$")
+
+    def classify(self, text: str) -> Consent | None:
+        """'stop' for an opt-out request, 'start' for an opt-in, None for anything else."""
+        whole = self._core(text)
+        if whole in self.start_words:
+            return "start"
+        if whole in self.stop_words or self._is_request(whole):
+            return "stop"
+        sentences = [self._core(s) for s in _SENTENCES.split(text) if s.strip()]
+        if len(sentences) > 1 and (sentences[0] in self.stop_words or any(map(self._is_request, sentences))):
+            return "stop"
+        return None
+
+    def _core(self, text: str) -> str:
+        """The words of `text` without the politeness around them, a repeated word said once."""
+        words = _words(text)
+        while (peeled := self._edges.sub("", words).strip()) != words:
+            words = peeled
+        return _REPEATS.sub(r"\1", words)
+
+    def _is_request(self, words: str) -> bool:
+        return bool(words) and any(p.fullmatch(words) for p in self.stop_phrases)
