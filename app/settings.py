@@ -18,6 +18,7 @@ SIGNATURE_METHODS = ("md5", "sha1", "sha256", "sha512")
 SEND_APIS = ("sms", "messages")
 SIMULATOR_MODES = ("auto", "on", "off")
 SWITCH = ("on", "off")
+BOOLEAN = ("true", "false")
 # What HELP and the opt-out confirmation say, kept to plain GSM-7 and short enough for their SMS (tests/test_phrasebook.py)
 SERVICE_NAME, SERVICE_NAME_MAX = re.compile(r"[A-Za-z0-9 .,'&:!()+-]+"), 30
 SUPPORT_CONTACT, SUPPORT_CONTACT_MAX = re.compile(r"[A-Za-z0-9 .,:;/@+()?=&%#_-]+"), 60
@@ -42,6 +43,7 @@ class Settings:
     opt_out_replies: bool = True  # off: the provider (Vonage Opt-Out Assist) answers STOP and START itself
     vonage_signature_secret: str | None = None
     vonage_signature_method: str = "sha256"
+    allow_unsigned_webhooks: bool = False  # unsafe: accept unsigned webhooks although Vonage is configured
     vonage_rest_host: str = "rest.nexmo.com"
     vonage_api_host: str = "api.nexmo.com"
     vonage_timeout: int = 10
@@ -78,6 +80,16 @@ class Settings:
     @property
     def signatures_required(self) -> bool:
         return bool(self.vonage_signature_secret)
+
+    @property
+    def unsigned_webhooks_problem(self) -> str | None:
+        """Why the web process must not start: with Vonage configured and no signature secret, anyone could post
+        texts (the service would text numbers that never wrote) and receipts (changing reminders' status)."""
+        if not self.vonage_enabled or self.signatures_required or self.allow_unsigned_webhooks:
+            return None
+        return ("VONAGE_SIGNATURE_SECRET is not set while Vonage credentials are: anyone could fake inbound texts "
+                "and delivery receipts. Set it (and turn on signed webhooks in Vonage's dashboard), or set "
+                "ALLOW_UNSIGNED_WEBHOOKS=true to accept that risk")
 
     @property
     def simulator_enabled(self) -> bool:
@@ -174,6 +186,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         opt_out_replies=_choice(get("OPT_OUT_REPLIES") or "on", "OPT_OUT_REPLIES", SWITCH) == "on",
         vonage_signature_secret=get("VONAGE_SIGNATURE_SECRET"),
         vonage_signature_method=method,
+        allow_unsigned_webhooks=_choice(get("ALLOW_UNSIGNED_WEBHOOKS") or "false", "ALLOW_UNSIGNED_WEBHOOKS",
+                                        BOOLEAN) == "true",
         vonage_rest_host=get("VONAGE_REST_HOST") or Settings.vonage_rest_host,
         vonage_api_host=get("VONAGE_API_HOST") or Settings.vonage_api_host,
         vonage_timeout=int(_number(env, "VONAGE_TIMEOUT", Settings.vonage_timeout, minimum=1)),

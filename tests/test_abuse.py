@@ -1,0 +1,31 @@
+"""Issue 11: what a hostile outsider could make the service do, each case driven through the real stack (real Redis,
+the real vonage SDK against the fake Vonage, real gunicorn where the web server is the defence)."""
+from __future__ import annotations
+
+import pytest
+
+from app import checks, create_app
+from app.settings import SettingsError
+from tests.helpers import inbound
+
+UNSIGNED_OK = {"ALLOW_UNSIGNED_WEBHOOKS": "true"}
+
+
+# --- 4. unsigned webhooks in production ------------------------------------------------------------------------
+
+def test_vonage_without_a_signature_secret_refuses_to_start(env):
+    unsafe = {**env, "ALLOW_UNSIGNED_WEBHOOKS": ""}
+    with pytest.raises(SettingsError, match="VONAGE_SIGNATURE_SECRET"):
+        create_app(unsafe)
+    found = {f.name: f for f in checks.check(unsafe, production=True)}
+    assert found["VONAGE_SIGNATURE_SECRET"].level == "fail"
+    assert "ALLOW_UNSIGNED_WEBHOOKS" in found["VONAGE_SIGNATURE_SECRET"].message
+
+
+def test_only_an_explicit_opt_in_accepts_unsigned_webhooks(env):
+    create_app({**env, "VONAGE_SIGNATURE_SECRET": "s3cret", "ALLOW_UNSIGNED_WEBHOOKS": ""})  # signed: fine
+    create_app({**env, "VONAGE_API_KEY": "", "VONAGE_API_SECRET": "", "ALLOW_UNSIGNED_WEBHOOKS": ""})  # no Vonage
+    client = create_app({**env, **UNSIGNED_OK}).test_client()  # the documented, unsafe way past
+    assert client.post("/webhooks/inbound-sms", data=inbound("ping in 1 hour")).status_code == 204
+    with pytest.raises(SettingsError, match="ALLOW_UNSIGNED_WEBHOOKS"):
+        create_app({**env, "ALLOW_UNSIGNED_WEBHOOKS": "maybe"})
