@@ -29,3 +29,22 @@ def test_only_an_explicit_opt_in_accepts_unsigned_webhooks(env):
     assert client.post("/webhooks/inbound-sms", data=inbound("ping in 1 hour")).status_code == 204
     with pytest.raises(SettingsError, match="ALLOW_UNSIGNED_WEBHOOKS"):
         create_app({**env, "ALLOW_UNSIGNED_WEBHOOKS": "maybe"})
+
+
+# --- 8. no 500s from odd input ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["in 99999999999999999999999 minutes x", "every 9999999999999999999999 hours x"])
+def test_huge_numbers_by_text_get_a_clear_refusal(client, app, fake_vonage, text):
+    from tests.helpers import Phone
+
+    (answer,) = Phone(client, app, fake_vonage).text(text)
+    assert "too far ahead" in answer
+
+
+@pytest.mark.parametrize("text", ["every 99999999999 minutes x", "in 99999999999999999999999 minutes x",
+                                  "every 9999999999999999999999 hours x"])
+def test_huge_numbers_through_the_api_get_a_422(client, text):
+    from tests.helpers import auth
+
+    answer = client.post("/api/reminders", json={"phone_number": "+14155550100", "text": text}, headers=auth())
+    assert answer.status_code == 422, answer.data
