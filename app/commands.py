@@ -65,6 +65,8 @@ class Conversation:
             items: list[Reminder] = []  # opted out: nothing is ever sent until START
         elif texts > self.settings.texts_per_minute:
             items = self._refusal(person, EN.say("too_fast"))
+        elif len(text) > MAX_MESSAGE:  # before any parsing: a 64 KB text must cost nothing (joined parts too)
+            items = [reply(phone, EN.say("too_long", limit=MAX_MESSAGE), self.zone(person)[0])]
         else:
             items = getattr(self, f"_{command}")(person, text if command in WHOLE_TEXT else arg, now)
         return self.store.add(items, inbound_id=message_id, sender=phone) is not None

@@ -48,3 +48,31 @@ def test_huge_numbers_through_the_api_get_a_422(client, text):
 
     answer = client.post("/api/reminders", json={"phone_number": "+14155550100", "text": text}, headers=auth())
     assert answer.status_code == 422, answer.data
+
+
+# --- 6. text length before parsing -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["1 " * 32000, "1/2 " * 16000, "x" * 1001 + " in 1 hour"])
+def test_a_text_over_the_cap_is_refused_before_parsing(client, app, fake_vonage, monkeypatch, text):
+    from app import parsing
+    from tests.helpers import Phone
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("a text over the cap reached the parser")
+
+    monkeypatch.setattr(parsing, "parse", never)
+    (answer,) = Phone(client, app, fake_vonage).text(text)
+    assert "too long" in answer and "1,000" in answer
+    assert app.extensions["reminders"].store.for_phone("14155550100") == []
+
+
+def test_joined_parts_over_the_cap_are_refused(client, app, fake_vonage):
+    from tests.helpers import Phone
+
+    phone = Phone(client, app, fake_vonage)
+    parts = ["x" * 153] * 7 + ["in 1 hour"]
+    for number, text in enumerate(parts, 1):
+        answers = phone.text(text, concat="true", **{"concat-ref": "77", "concat-total": str(len(parts)),
+                                                     "concat-part": str(number)})
+    assert answers == ["That's too long for a reminder: please keep it under 1,000 characters."]
+    assert app.extensions["reminders"].store.for_phone("14155550100") == []
