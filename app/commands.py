@@ -72,9 +72,15 @@ class Conversation:
         return self.store.add(items, inbound_id=message_id, sender=phone) is not None
 
     def receive_part(self, phone: str, ref: str, part: int, total: int, text: str, message_id: str) -> bool:
-        """A part of a long message: act once all parts are in; say so if the rest never comes."""
+        """A part of a long message: act once all parts are in; say so if the rest never comes. Each part counts
+        as a text, so parts cannot buy more answers than whole texts."""
+        _seen, person, texts = self.quotas.arrival(phone, message_id)
+        if texts > self.settings.texts_per_minute:
+            if refusal := self._refusal(person, EN.say("too_fast")):
+                self.store.add(refusal)
+            return False
         state, timer, parts = self.parts.collect(phone, ref, part, total, text, message_id,
-                                                      ttl=self.settings.concat_timeout * 2)
+                                                 ttl=self.settings.concat_timeout * 2)
         if state == "first":
             give_up = reply(phone, EN.say("part_missing"), "UTC", due=time.time() + self.settings.concat_timeout)
             (timer_id,) = self.store.add([give_up])

@@ -76,3 +76,63 @@ def test_joined_parts_over_the_cap_are_refused(client, app, fake_vonage):
                                                      "concat-part": str(number)})
     assert answers == ["That's too long for a reminder: please keep it under 1,000 characters."]
     assert app.extensions["reminders"].store.for_phone("14155550100") == []
+
+
+# --- 5. long-message parts -------------------------------------------------------------------------------------
+
+def _first_part(ref: str, text: str = "remind me to call", msisdn: str = "14155550100", total: str = "2") -> dict:
+    return inbound(text, msisdn=msisdn, concat="true", **{"concat-ref": ref, "concat-total": total,
+                                                          "concat-part": "1"})
+
+
+def test_parts_count_toward_texts_per_minute(env, fake_vonage):
+    from tests.helpers import Phone
+
+    app = create_app({**env, "CONCAT_TIMEOUT_SECONDS": "1"})
+    phone = Phone(app.test_client(), app, fake_vonage)
+    for ref in range(40):  # 40 first parts of 40 different long messages
+        assert phone.client.post("/webhooks/inbound-sms", data=_first_part(str(ref))).status_code == 204
+    import time
+
+    time.sleep(1.2)
+    answers = phone.deliver()
+    assert answers.count("You're texting faster than I can keep up. Please wait a minute.") == 1
+    # at most MAX_OPEN (3) messages are ever waiting, so at most that many "never arrived" notices, not 40
+    assert answers.count("Part of your long message never arrived, so I couldn't read it. Please send it "
+                         "again.") <= 3
+    assert len(answers) <= 4
+
+
+@pytest.mark.parametrize("fields, text", [
+    ({"concat-total": "17"}, "short"),  # more parts than a reminder could use
+    ({}, "x" * 161),  # longer than one SMS part can be
+    ({}, "é" * 161),  # characters, not bytes: 161 of them is still too many
+])
+def test_impossible_parts_are_refused(client, redis_client, fields, text):
+    part = {**_first_part("9", text), **fields}
+    assert client.post("/webhooks/inbound-sms", data=part).status_code == 400
+    assert not redis_client.keys("*concat*")
+
+
+def test_a_full_ucs2_part_is_kept(client, redis_client):
+    assert client.post("/webhooks/inbound-sms", data=_first_part("9", "é" * 67)).status_code == 204
+    assert redis_client.keys("*concat*")
+
+
+def test_each_number_has_a_bounded_number_of_waiting_messages(client, redis_client):
+    for ref in range(10):
+        assert client.post("/webhooks/inbound-sms", data=_first_part(str(ref))).status_code == 204
+    assert len(redis_client.keys("rmd:concat:14155550100:*")) == 3
+
+
+def test_first_parts_of_60_kb_add_no_memory(client, redis_client):
+    """Issue 11 measured 300 such parts adding 29 MB; they are refused now, and what is kept is bounded."""
+    before = redis_client.info("memory")["used_memory"]
+    for ref in range(300):
+        part = _first_part(str(ref), "x" * 60_000, msisdn=f"1415555{ref:04d}")
+        assert client.get("/webhooks/inbound-sms", query_string=part).status_code == 400  # Vonage's GET form
+    for ref in range(300):  # the largest parts allowed, from 300 numbers
+        client.post("/webhooks/inbound-sms", data=_first_part(str(ref), "x" * 160, msisdn=f"1415555{ref:04d}"))
+    added = redis_client.info("memory")["used_memory"] - before
+    print(f"300 refused 60 KB parts and 300 kept 160-character parts added {added:,} bytes")
+    assert added < 2_000_000, added  # was 29 MB for the 60 KB parts alone
