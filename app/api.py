@@ -22,7 +22,7 @@ from flask_limiter import Limiter
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
 
-from . import parsing, people, zones
+from . import auth, parsing, people, zones
 from .errors import ApiError
 from .phones import normalise
 from .services import services
@@ -201,7 +201,7 @@ def _require_token() -> None:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if not tokens:
         raise ApiError(401, "unauthorized", "the API is disabled: set API_TOKEN to enable it")
-    if scheme.lower() != "bearer" or not services().settings.knows_token(token):
+    if not auth.check(token if scheme.lower() == "bearer" else None):
         raise ApiError(401, "unauthorized", "send Authorization: Bearer <API_TOKEN>")
 
 

@@ -65,6 +65,7 @@ class Settings:
     nag_minutes: float = 10.0  # how often an `until done` reminder repeats until DONE (at most 6 times)
     api_rate_per_number: str = "10/minute"  # REST API reminder creation, per phone number
     api_rate_per_token: str = "600/minute"  # REST API reminder creation, per bearer token
+    auth_failures_per_minute: int = 10  # wrong tokens or passwords from one client address before it gets 429
 
     @property
     def vonage_enabled(self) -> bool:
@@ -207,6 +208,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         texts_per_minute=int(_number(env, "TEXTS_PER_MINUTE", Settings.texts_per_minute, minimum=1)),
         api_rate_per_number=_rate(get("API_RATE_PER_NUMBER") or Settings.api_rate_per_number, "API_RATE_PER_NUMBER"),
         api_rate_per_token=_rate(get("API_RATE_PER_TOKEN") or Settings.api_rate_per_token, "API_RATE_PER_TOKEN"),
+        auth_failures_per_minute=int(_number(env, "AUTH_FAILURES_PER_MINUTE", Settings.auth_failures_per_minute,
+                                             minimum=1)),
         concat_timeout=int(_number(env, "CONCAT_TIMEOUT_SECONDS", Settings.concat_timeout, minimum=1)),
         nag_minutes=_number(env, "NAG_MINUTES", Settings.nag_minutes, minimum=0.01),
     )

@@ -136,3 +136,94 @@ def test_first_parts_of_60_kb_add_no_memory(client, redis_client):
     added = redis_client.info("memory")["used_memory"] - before
     print(f"300 refused 60 KB parts and 300 kept 160-character parts added {added:,} bytes")
     assert added < 2_000_000, added  # was 29 MB for the 60 KB parts alone
+
+
+# --- 7. the simulator ------------------------------------------------------------------------------------------
+
+NO_VONAGE = {"VONAGE_API_KEY": "", "VONAGE_API_SECRET": ""}
+LOGIN = {"auth": ("operator", "test-token")}
+
+
+def test_the_simulator_is_behind_the_dashboard_login_when_a_token_is_set(env):
+    client = create_app({**env, **NO_VONAGE}).test_client()
+    assert client.post("/webhooks/inbound-sms", data=inbound("gym tomorrow 7am")).status_code == 204
+    for path in ("/simulator", "/simulator/api/messages?number=14155550100"):
+        assert client.get(path).status_code == 401
+        assert client.get(path, auth=("operator", "wrong")).status_code == 401
+    answer = client.get("/simulator/api/messages?number=14155550100", **LOGIN)
+    assert [m["text"] for m in answer.json["messages"]] == ["gym tomorrow 7am"]
+
+
+def test_the_simulator_is_never_on_with_vonage_unless_switched_on(env):
+    for simulator in ("", "auto", "off"):
+        client = create_app({**env, "SIMULATOR": simulator}).test_client()
+        assert client.get("/simulator", **LOGIN).status_code == 404
+        assert client.get("/simulator/api/messages?number=14155550100", **LOGIN).status_code == 404
+    assert create_app({**env, "SIMULATOR": "on"}).test_client().get("/simulator", **LOGIN).status_code == 200
+
+
+def test_the_simulator_keeps_no_refused_request(env, redis_client):
+    """Issue 11: 500 forged 60 KB posts added 31 MB, kept for 7 days."""
+    client = create_app({**env, "SIMULATOR": "on", "VONAGE_SIGNATURE_SECRET": "s3cret"}).test_client()
+    before = redis_client.info("memory")["used_memory"]
+    for n in range(500):
+        forged = inbound("x" * 60_000, msisdn=f"1415555{n:04d}")
+        assert client.get("/webhooks/inbound-sms", query_string=forged).status_code == 401
+    assert not redis_client.keys("rmd:sim:*")
+    assert redis_client.info("memory")["used_memory"] - before < 200_000
+
+
+def test_the_simulator_caps_what_it_keeps(env, redis_client):
+    client = create_app({**env, **NO_VONAGE, "TEXTS_PER_MINUTE": "1000"}).test_client()
+    for n in range(150):
+        client.get("/webhooks/inbound-sms", query_string=inbound("x" * 60_000))
+    key = "rmd:sim:14155550100"
+    assert redis_client.xlen(key) < 150 and redis_client.memory_usage(key) < 400_000
+    assert redis_client.ttl(key) <= 24 * 3600
+
+
+def test_a_10_mb_form_body_with_the_simulator_on_gets_413(env):
+    client = create_app({**env, **NO_VONAGE}).test_client()
+    answer = client.post("/webhooks/inbound-sms", data={**inbound("hi"), "text": "x" * 10_000_000})
+    assert answer.status_code == 413 and answer.json["error"]["code"]
+
+
+# --- 10. the dashboard in a frame ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("login", [LOGIN, {}])
+def test_the_dashboard_may_not_be_framed(client, login):
+    for path in ("/dashboard", "/dashboard/api/stats"):
+        answer = client.get(path, **login)
+        assert answer.headers["X-Frame-Options"] == "DENY"
+        assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]
+
+
+# --- 12. failed logins -----------------------------------------------------------------------------------------
+
+def test_wrong_bearer_tokens_are_rate_limited_per_address(env):
+    client = create_app({**env, "AUTH_FAILURES_PER_MINUTE": "5"}).test_client()
+    wrong = {"Authorization": "Bearer guess"}
+    assert [client.get("/api/people/+14155550100", headers=wrong).status_code for _ in range(5)] == [401] * 5
+    refused = client.get("/api/people/+14155550100", headers=wrong)
+    assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 60
+    right = client.get("/api/people/+14155550100", headers={"Authorization": "Bearer test-token"})
+    assert right.status_code == 429  # while locked out, even the right token: no answer tells a guess apart
+    other = {"X-Forwarded-For": "198.51.100.7"}  # another client behind the router
+    assert client.get("/api/people/+14155550100", headers={**wrong, **other}).status_code == 401
+
+
+def test_wrong_dashboard_passwords_are_rate_limited_per_address(env):
+    client = create_app({**env, "AUTH_FAILURES_PER_MINUTE": "3"}).test_client()
+    assert client.get("/dashboard").status_code == 401  # no password at all: a browser's first visit, not counted
+    assert [client.get("/dashboard", auth=("op", f"guess{n}")).status_code for n in range(3)] == [401] * 3
+    refused = client.get("/dashboard", **LOGIN)
+    assert refused.status_code == 429 and "Retry-After" in refused.headers
+
+
+def test_the_address_is_the_one_the_router_appended(env):
+    """A client can put anything in X-Forwarded-For; Heroku's router appends the address it saw, last."""
+    client = create_app({**env, "AUTH_FAILURES_PER_MINUTE": "2"}).test_client()
+    for n in range(4):
+        spoofed = {"Authorization": "Bearer guess", "X-Forwarded-For": f"10.0.0.{n}, 203.0.113.9"}
+        status = client.get("/api/people/+14155550100", headers=spoofed).status_code
+    assert status == 429
