@@ -24,7 +24,8 @@ from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
 
 from . import auth, parsing, people, zones
 from .errors import ApiError
-from .phones import normalise
+from .commands import printable
+from .phones import e164, normalise
 from .services import services
 from .store import Reminder
 
@@ -34,11 +35,12 @@ ERRORS = (400, 401, 404, 409, 413, 422, 429, 503)
 
 # --- shapes -------------------------------------------------------------------------------------------------
 
-def _e164(value: str) -> str:
-    phone = normalise(value)
-    if phone is None:
-        raise ValueError("not a phone number; use E.164, e.g. +14155550100")
-    return phone
+def _text(value: str) -> str:
+    """Cleaned as an SMS is (no control characters or bidi overrides), and still not empty."""
+    value = printable(value).strip()
+    if not value:
+        raise ValueError("must have some printable text")
+    return value
 
 
 def _zone(value: str) -> str:
@@ -61,10 +63,10 @@ def _rule(value: str) -> str:
     return rule
 
 
-PhoneNumber = Annotated[str, Field(min_length=3, max_length=32, examples=["+14155550100"]), AfterValidator(_e164)]
+PhoneNumber = Annotated[str, Field(min_length=3, max_length=32, examples=["+14155550100"]), AfterValidator(e164)]
 Zone = Annotated[str, Field(min_length=1, max_length=64, examples=["Europe/London"]), AfterValidator(_zone)]
 Rule = Annotated[str, Field(min_length=6, max_length=200, examples=["FREQ=WEEKLY;BYDAY=MO"]), AfterValidator(_rule)]
-Message = Annotated[str, Field(min_length=1, max_length=1000)]
+Message = Annotated[str, Field(min_length=1, max_length=1000), AfterValidator(_text)]
 
 
 class Strict(BaseModel):

@@ -36,9 +36,13 @@ TIME_ONLY = parsing.parse("in 1 hour", "UTC").message  # what the parser calls a
 _SNOOZE = re.compile(r"(\d{1,4}(?:\.\d{1,2})?)\s*(m|mins?|minutes?|h|hrs?|hours?)?")
 
 
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def printable(text: str) -> str:
-    """Drop control characters (keeping line breaks) so they never reach the parser, the store or a reply."""
-    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    """Drop control characters (keeping line breaks) and bidirectional overrides (U+202E can make a reminder read
+    backwards on the phone), so they never reach the parser, the store or a reply. Joiners stay: emoji use them."""
+    return "".join(ch for ch in text if ch in "\n\t" or (unicodedata.category(ch) != "Cc" and ch not in BIDI_CONTROLS))
 
 
 class Conversation:

@@ -2,6 +2,8 @@
 the real vonage SDK against the fake Vonage, real gunicorn where the web server is the defence)."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
 from app import checks, create_app
@@ -9,6 +11,7 @@ from app.settings import SettingsError
 from tests.helpers import inbound
 
 UNSIGNED_OK = {"ALLOW_UNSIGNED_WEBHOOKS": "true"}
+SOON = (datetime.now(timezone.utc) + timedelta(days=30)).isoformat()
 
 
 # --- 4. unsigned webhooks in production ------------------------------------------------------------------------
@@ -163,10 +166,10 @@ def test_the_simulator_is_never_on_with_vonage_unless_switched_on(env):
 
 
 def test_the_simulator_keeps_no_refused_request(env, redis_client):
-    """Issue 11: 500 forged 60 KB posts added 31 MB, kept for 7 days."""
+    """Issue 11: 500 forged 60 KB posts added 31 MB, kept for 7 days (100 of them show it here)."""
     client = create_app({**env, "SIMULATOR": "on", "VONAGE_SIGNATURE_SECRET": "s3cret"}).test_client()
     before = redis_client.info("memory")["used_memory"]
-    for n in range(500):
+    for n in range(100):
         forged = inbound("x" * 60_000, msisdn=f"1415555{n:04d}")
         assert client.get("/webhooks/inbound-sms", query_string=forged).status_code == 401
     assert not redis_client.keys("rmd:sim:*")
@@ -175,10 +178,10 @@ def test_the_simulator_keeps_no_refused_request(env, redis_client):
 
 def test_the_simulator_caps_what_it_keeps(env, redis_client):
     client = create_app({**env, **NO_VONAGE, "TEXTS_PER_MINUTE": "1000"}).test_client()
-    for n in range(150):
-        client.get("/webhooks/inbound-sms", query_string=inbound("x" * 60_000))
+    for n in range(120):
+        client.get("/webhooks/inbound-sms", query_string=inbound("x" * 5_000))
     key = "rmd:sim:14155550100"
-    assert redis_client.xlen(key) < 150 and redis_client.memory_usage(key) < 400_000
+    assert redis_client.xlen(key) < 120 and redis_client.memory_usage(key) < 400_000
     assert redis_client.ttl(key) <= 24 * 3600
 
 
@@ -227,3 +230,31 @@ def test_the_address_is_the_one_the_router_appended(env):
         spoofed = {"Authorization": "Bearer guess", "X-Forwarded-For": f"10.0.0.{n}, 203.0.113.9"}
         status = client.get("/api/people/+14155550100", headers=spoofed).status_code
     assert status == 429
+
+
+# --- 11. API input ---------------------------------------------------------------------------------------------
+
+def test_the_api_cleans_messages_as_the_sms_path_does(client):
+    from tests.helpers import auth
+
+    body = {"phone_number": "+14155550100", "message": "pay \u202erent\u202c\x07 now", "remind_when": SOON}
+    made = client.post("/api/reminders", json=body, headers=auth())
+    assert made.status_code == 201 and made.json["message"] == "pay rent now"
+    by_text = client.post("/api/reminders", json={"phone_number": "+14155550100", "text": "\u202egym\x1b tomorrow 7am"},
+                          headers=auth())
+    assert by_text.status_code == 201 and by_text.json["message"] == "gym"
+    changed = client.patch(f"/api/reminders/{made.json['id']}", json={"message": "\u2066call\u2069 mum"}, headers=auth())
+    assert changed.json["message"] == "call mum"
+    only_controls = {**body, "message": "\u202e\x07"}
+    assert client.post("/api/reminders", json=only_controls, headers=auth()).status_code == 422
+
+
+@pytest.mark.parametrize("number, why", [("+1-800-FLOWERS", "letters"), ("+1 900 234 5678", "premium-rate"),
+                                         ("+44 909 879 0000", "premium-rate")])
+def test_the_api_refuses_vanity_and_premium_rate_numbers(client, number, why):
+    from tests.helpers import auth
+
+    body = {"phone_number": number, "message": "hi", "remind_when": SOON}
+    answer = client.post("/api/reminders", json=body, headers=auth())
+    assert answer.status_code == 422 and why in answer.json["error"]["message"]
+    assert answer.json["error"]["field"] == "phone_number"
