@@ -258,3 +258,21 @@ def test_the_api_refuses_vanity_and_premium_rate_numbers(client, number, why):
     answer = client.post("/api/reminders", json=body, headers=auth())
     assert answer.status_code == 422 and why in answer.json["error"]["message"]
     assert answer.json["error"]["field"] == "phone_number"
+
+
+# --- 9. logs ---------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("written", ["001-415-555-0133", "1 (415) 555-0133", "+1 415.555.0133", "(415) 555-0133"])
+def test_phone_numbers_in_any_format_are_masked_in_access_lines(client, capsys, written):
+    import json
+    from urllib.parse import quote
+
+    from tests.helpers import auth
+
+    client.get("/api/people/" + quote(written), headers=auth())
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    access = [entry for entry in lines if entry["logger"] == "access"]
+    assert access, lines
+    line = json.dumps(access[-1], ensure_ascii=False)
+    assert "555" not in line and "…0133" in access[-1]["path"], line
+    assert access[-1]["ts"][:4].isdigit()  # dates and times are not mistaken for numbers
