@@ -25,6 +25,7 @@ from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
 from . import auth, parsing, people, zones
 from .errors import ApiError
 from .commands import printable
+from .connection import storage_uri
 from .phones import e164, normalise
 from .services import services
 from .store import Reminder
@@ -184,8 +185,7 @@ limiter = Limiter(key_func=_token_key, headers_enabled=True, strategy="moving-wi
 
 def init_app(app: Flask) -> None:
     settings = app.extensions["reminders"].settings
-    # With the embedded Redis (local runs) each web process counts for itself.
-    app.config["RATELIMIT_STORAGE_URI"] = settings.redis_url or "memory://"
+    app.config["RATELIMIT_STORAGE_URI"] = storage_uri(settings)  # shared by every web process
     if (settings.redis_url or "").startswith("rediss://"):
         app.config["RATELIMIT_STORAGE_OPTIONS"] = {"ssl_cert_reqs": "none"}
     app.config["RATELIMIT_KEY_PREFIX"] = settings.key_prefix + "limits"

@@ -276,3 +276,179 @@ def test_phone_numbers_in_any_format_are_masked_in_access_lines(client, capsys, 
     line = json.dumps(access[-1], ensure_ascii=False)
     assert "555" not in line and "…0133" in access[-1]["path"], line
     assert access[-1]["ts"][:4].isdigit()  # dates and times are not mistaken for numbers
+
+
+# --- real processes: gunicorn as the Procfile runs it, script/run ----------------------------------------------
+
+class Served:
+    """A command serving the app on a free port (gunicorn from the Procfile, or script/run), in its own session so
+    that a signal can reach its whole process group, as Ctrl+C in a terminal does."""
+
+    def __init__(self, command: list[str], env: dict[str, str], tmp_path) -> None:  # noqa: ANN001
+        import os
+        import subprocess
+
+        from tests.support.redis_server import free_port
+
+        self.port = free_port()
+        self.log = tmp_path / f"served-{self.port}.log"
+        full = {**os.environ, **env, "PORT": str(self.port), "PYTHONUNBUFFERED": "1"}
+        self.proc = subprocess.Popen(command, cwd=ROOT, env=full, stdout=self.log.open("w"), stderr=subprocess.STDOUT,
+                                     start_new_session=True)
+        self._wait_until_healthy()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def get(self, path: str, timeout: float = 5.0) -> int:
+        import urllib.error
+        import urllib.request
+
+        try:
+            with urllib.request.urlopen(self.url(path), timeout=timeout) as answer:
+                return answer.status
+        except urllib.error.HTTPError as err:
+            return err.code
+
+    def _wait_until_healthy(self, timeout: float = 120.0) -> None:
+        import time
+
+        deadline = time.time() + timeout
+        while time.time() < deadline and self.proc.poll() is None:
+            try:
+                if self.get("/healthz", timeout=2) == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"not serving:\n{self.log.read_text()[-3000:]}")
+
+    def stop(self, sig: int | None = None) -> int:
+        import os
+        import signal
+
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, sig or signal.SIGTERM)
+        return self.proc.wait(30)
+
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
+GUNICORN = [str(__import__("pathlib").Path(__import__("sys").executable).parent / "gunicorn"), "--config",
+            "gunicorn.conf.py", "app:create_app()"]
+
+
+@pytest.fixture()
+def serve(tmp_path):
+    started: list[Served] = []
+
+    def start(command: list[str], env: dict[str, str]) -> Served:
+        started.append(Served(command, env, tmp_path))
+        return started[-1]
+
+    yield start
+    for served in started:
+        served.stop()
+
+
+def test_fifty_slow_header_clients_cannot_stop_healthz(serve, env):
+    """Slowloris: each client sends its headers a byte at a time. Two processes of two threads would all be held."""
+    import socket
+    import threading
+    import time
+
+    web = serve(GUNICORN, {**env, "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "2"})
+    stop, clients = threading.Event(), []
+    for _ in range(50):
+        conn = socket.create_connection(("127.0.0.1", web.port))
+        conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        clients.append(conn)
+
+    def trickle() -> None:
+        while not stop.wait(1.0):
+            for conn in clients:
+                try:
+                    conn.sendall(b"X")
+                except OSError:
+                    pass
+
+    threading.Thread(target=trickle, daemon=True).start()
+    try:
+        time.sleep(2)  # every slow client has been accepted and has sent more than its first byte
+        assert [web.get("/healthz", timeout=5) for _ in range(5)] == [200] * 5
+    finally:
+        stop.set()
+        for conn in clients:
+            conn.close()
+
+
+def test_a_chunked_body_over_the_limit_gets_413(serve, env):
+    import socket
+
+    web = serve(GUNICORN, {**env, "WEB_CONCURRENCY": "1"})
+
+    def post_chunked(size: int) -> bytes:
+        with socket.create_connection(("127.0.0.1", web.port), timeout=10) as conn:
+            conn.sendall(b"POST /webhooks/inbound-sms HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                         b"Content-Type: application/x-www-form-urlencoded\r\nConnection: close\r\n\r\n")
+            body = b"msisdn=14155550100&messageId=chunky&text=" + b"x" * size
+            for start in range(0, len(body), 16384):
+                piece = body[start:start + 16384]
+                try:
+                    conn.sendall(b"%x\r\n%s\r\n" % (len(piece), piece))
+                except OSError:
+                    break  # the server answered and closed without reading the rest
+            try:
+                conn.sendall(b"0\r\n\r\n")
+            except OSError:
+                pass
+            answer = b""
+            while chunk := conn.recv(65536):
+                answer += chunk
+            return answer
+
+    assert post_chunked(200_000).startswith(b"HTTP/1.1 413")
+    assert post_chunked(100).startswith(b"HTTP/1.1 204")
+
+
+def test_api_limits_are_shared_by_every_web_process_on_the_embedded_redis(serve, env, tmp_path):
+    """Issue 11: each gunicorn process counted for itself, and 18 creates got through a 10/minute limit."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    local = {**env, "REDIS_URL": "", "EMBEDDED_REDIS_PATH": str(tmp_path / "redis.db"), "WEB_CONCURRENCY": "3",
+             "API_RATE_PER_NUMBER": "10/minute"}
+    web = serve([__import__("sys").executable, "-m", "app.localrun", *GUNICORN], local)
+    body = json.dumps({"phone_number": "+14155550100", "text": "stretch in 1 hour"}).encode()
+    statuses = []
+    for _ in range(18):  # a new connection each time: the kernel spreads them over the processes
+        request = urllib.request.Request(web.url("/api/reminders"), data=body, method="POST", headers={
+            "Authorization": "Bearer test-token", "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                statuses.append(answer.status)
+        except urllib.error.HTTPError as err:
+            statuses.append(err.code)
+    assert statuses.count(201) == 10 and statuses.count(429) == 8, statuses
+
+
+def test_ctrl_c_on_script_run_stops_the_embedded_redis_too(serve, tmp_path):
+    import os
+    import re
+    import signal
+    import time
+
+    local = {"REDIS_URL": "", "EMBEDDED_REDIS_PATH": str(tmp_path / "redis.db"), "VONAGE_API_KEY": "",
+             "VONAGE_API_SECRET": "", "API_TOKEN": "", "WEB_CONCURRENCY": "1"}
+    run = serve(["script/run"], local)
+    (pid,) = re.findall(r"embedded Redis .* \(pid (\d+)\)", run.log.read_text())
+    os.kill(int(pid), 0)  # running
+    assert run.stop(signal.SIGINT) == 130 or run.proc.returncode in (0, 130)
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"redis-server {pid} outlived script/run:\n{run.log.read_text()[-2000:]}")
