@@ -15,14 +15,13 @@ from datetime import datetime, timezone
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr
 from flask import Blueprint, Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
 
-from . import auth, parsing, people, zones
+from . import auth, parsing, people, rules, zones
 from .errors import ApiError
 from .commands import printable
 from .connection import storage_uri
@@ -52,16 +51,10 @@ def _zone(value: str) -> str:
 
 
 def _rule(value: str) -> str:
-    """An RFC 5545 RRULE the worker can step through: no DTSTART or COUNT, nothing more often than a minute."""
-    rule = value.strip().upper().removeprefix("RRULE:")
-    parts = dict(p.split("=", 1) for p in rule.split(";") if "=" in p)
-    if "FREQ" not in parts or parts["FREQ"] == "SECONDLY" or {"DTSTART", "COUNT"} & parts.keys():
-        raise ValueError("give an RRULE with FREQ (MINUTELY or slower), without DTSTART or COUNT")
-    try:
-        rrulestr(rule, dtstart=datetime(2026, 1, 1))
-    except (ValueError, TypeError) as err:
-        raise ValueError(f"not a valid RRULE: {err}") from None
-    return rule
+    """An RFC 5545 RRULE made of parts the worker can step (rules.parts); how often it repeats is checked once its
+    first due is known (create_reminder)."""
+    rules.parts(value)
+    return value.strip().upper().removeprefix("RRULE:")
 
 
 PhoneNumber = Annotated[str, Field(min_length=3, max_length=32, examples=["+14155550100"]), AfterValidator(e164)]
@@ -222,6 +215,8 @@ def create_reminder() -> ResponseReturnValue:
     tz = new.timezone or people.zone_of(person, settings.default_timezone)[0]
     message, due, every = _what_and_when(new, tz)
     _not_too_far(due)
+    if every:
+        every = _repeating(every, due.astimezone(ZoneInfo(tz)), "every" if new.every else "text")
     if people.too_many(settings, store.unsent_count(new.phone_number)):
         raise ApiError(409, "too_many", f"this number has {settings.max_pending} pending reminders already",
                        "phone_number")
@@ -244,6 +239,14 @@ def _what_and_when(new: NewReminder, tz: str) -> tuple[str, datetime, str | None
             raise ApiError(422, "invalid", f"{field}: required (or give text instead)", field)
     assert new.message is not None and new.remind_when is not None
     return new.message, _future(new.remind_when), new.every
+
+
+def _repeating(every: str, due: datetime, field: str) -> str:
+    """The rule as stored, checked as an SMS's is (MIN_REPEAT_MINUTES, a rule the worker can step): else 422."""
+    try:
+        return rules.check(every, min_minutes=services().settings.min_repeat_minutes, start=due)
+    except rules.RuleError as err:
+        raise ApiError(422, "invalid", f"{field}: {err}", field) from None
 
 
 def _future(when: datetime) -> datetime:

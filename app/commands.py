@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from . import moves, parsing, people, zones
+from . import moves, parsing, people, rules, zones
 from .acks import Acks
 from .parts import Parts
 from .people import People, Person
@@ -108,6 +108,10 @@ class Conversation:
             return say(str(err))
         if len(parsed.message) > MAX_MESSAGE:
             return say(EN.say("too_long", limit=MAX_MESSAGE))
+        try:
+            parsed = self._checked(parsed)
+        except rules.RuleError as err:
+            return say(refusal(err))
         if people.too_far(self.settings, parsed.due, now):
             return say(EN.say("too_far", days=self.settings.max_days_ahead))
         made, unsent = self.quotas.reminder_load(person.phone)
@@ -123,6 +127,13 @@ class Conversation:
             else EN.say("list_hint")
         words = confirmation(parsed.message, parsing.describe_when(parsed.due, parsed.every), hint)
         return [reminder, reply(person.phone, words, tz)]
+
+    def _checked(self, parsed: parsing.Parsed) -> parsing.Parsed:
+        """The parse with its rule as stored, or RuleError: a text gets the same floor as the API (rules.check)."""
+        if not parsed.every:
+            return parsed
+        return replace(parsed, every=rules.check(parsed.every, min_minutes=self.settings.min_repeat_minutes,
+                                                 start=parsed.due))
 
     def zone(self, person: Person) -> tuple[str, bool]:
         """The number's zone, and whether to ask for it (once) because the number alone cannot tell."""
@@ -217,6 +228,10 @@ class Conversation:
         """Give `rem` the new time the words say (moves.new_time), in the person's zone, and say when it is now."""
         tz = self.zone(person)[0]
         try:
+            parsed = self._checked(parsed)
+        except rules.RuleError as err:
+            return [reply(person.phone, refusal(err), tz)]
+        try:
             due, every = moves.new_time(EN, words, parsed, rem.due_local.astimezone(ZoneInfo(tz)), rem.every, now)
         except moves.MoveError as err:
             return [reply(person.phone, EN.say(str(err)), tz)]
@@ -263,7 +278,7 @@ class Conversation:
         held = people.opt_out(self.store, self.people, person.phone, now, confirm=confirm)
         if not confirm:
             return []
-        kept = EN.say("stopped_held", reminders=EN.count(held, "reminder")) if held else ""
+        kept = EN.say("stopped_held", reminders=EN.count(held, "reminder"), are=EN.form(held, "are")) if held else ""
         words = EN.say("stopped", service=self.settings.service_name, held=kept)
         return [reply(person.phone, words, self.zone(person)[0])]
 
@@ -275,6 +290,13 @@ class Conversation:
         if resumed is None:
             return [reply(person.phone, EN.say("started_already"), tz)]
         return [reply(person.phone, EN.say("started", reminders=EN.count(resumed, "reminder")), tz)]
+
+
+def refusal(err: rules.RuleError) -> str:
+    """The reply to a text whose series cannot be made: the floor when it repeats too often."""
+    if isinstance(err, rules.TooOften):
+        return EN.say("too_often", minutes=f"{err.floor_minutes:g}")
+    return EN.say("bad_repeat")
 
 
 def reply(phone: str, text: str, tz: str, due: float | None = None) -> Reminder:

@@ -63,6 +63,8 @@ class Settings:
     texts_per_minute: int = 20  # inbound texts per number per minute that get an answer (no reply storms)
     concat_timeout: int = 300  # seconds to wait for the rest of a long message before saying so
     nag_minutes: float = 10.0  # how often an `until done` reminder repeats until DONE (at most 6 times)
+    min_repeat_minutes: float = 15.0  # the most often a series may repeat (rules.check)
+    max_sms_per_number_per_day: int = 50  # SMS to one number in any 24 hours (budget.py); 0 = no budget
     api_rate_per_number: str = "10/minute"  # REST API reminder creation, per phone number
     api_rate_per_token: str = "600/minute"  # REST API reminder creation, per bearer token
     auth_failures_per_minute: int = 10  # wrong tokens or passwords from one client address before it gets 429
@@ -212,4 +214,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
                                              minimum=1)),
         concat_timeout=int(_number(env, "CONCAT_TIMEOUT_SECONDS", Settings.concat_timeout, minimum=1)),
         nag_minutes=_number(env, "NAG_MINUTES", Settings.nag_minutes, minimum=0.01),
+        min_repeat_minutes=_number(env, "MIN_REPEAT_MINUTES", Settings.min_repeat_minutes, minimum=0.01),
+        max_sms_per_number_per_day=int(_number(env, "MAX_SMS_PER_NUMBER_PER_DAY",
+                                               Settings.max_sms_per_number_per_day)),
     )

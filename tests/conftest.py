@@ -80,6 +80,16 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture()
+def fast_phone(env: dict[str, str], fake_vonage: FakeVonage):
+    """A person texting a service whose series may repeat every second (MIN_REPEAT_MINUTES is 15 by default), so
+    tests of series need not wait for minutes."""
+    from tests.helpers import Phone
+
+    app = create_app({**env, "MIN_REPEAT_MINUTES": "0.01"})
+    return Phone(app.test_client(), app, fake_vonage)
+
+
 class WorkerProcess:
     """`python worker.py` as the platform runs it, with the test's settings."""
 

@@ -20,11 +20,10 @@ from .fallback import search as _dp_search
 from .message import clean_message
 from .offsets import MAX_AHEAD
 from .resolve import resolve_once, resolve_recurring
-from .rules import next_occurrence
 from .scan import scan
 from .zones import month_first, zone as _zone
 
-__all__ = ["Parsed", "ParseError", "parse", "next_occurrence", "describe_when", "warm_up", "month_first"]
+__all__ = ["Parsed", "ParseError", "parse", "describe_when", "warm_up", "month_first"]
 
 
 @dataclass(frozen=True)
