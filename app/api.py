@@ -10,11 +10,13 @@ import base64
 import binascii
 import hashlib
 import json
+from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
+import redis
 from dateutil.rrule import rrulestr
 from flask import Blueprint, Flask, jsonify, request
 from flask.typing import ResponseReturnValue
@@ -23,8 +25,10 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
 
 from . import parsing, people, zones
+from .connection import limiter_storage
 from .errors import ApiError
 from .phones import normalise
+from .replication import NotReplicated
 from .services import services
 from .store import Reminder
 
@@ -183,9 +187,7 @@ limiter = Limiter(key_func=_token_key, headers_enabled=True, strategy="moving-wi
 def init_app(app: Flask) -> None:
     settings = app.extensions["reminders"].settings
     # With the embedded Redis (local runs) each web process counts for itself.
-    app.config["RATELIMIT_STORAGE_URI"] = settings.redis_url or "memory://"
-    if (settings.redis_url or "").startswith("rediss://"):
-        app.config["RATELIMIT_STORAGE_OPTIONS"] = {"ssl_cert_reqs": "none"}
+    app.config["RATELIMIT_STORAGE_URI"], app.config["RATELIMIT_STORAGE_OPTIONS"] = limiter_storage(settings)
     app.config["RATELIMIT_KEY_PREFIX"] = settings.key_prefix + "limits"
     limiter.init_app(app)
     app.register_blueprint(bp)
@@ -225,7 +227,20 @@ def create_reminder() -> ResponseReturnValue:
                        "phone_number")
     rem = Reminder(phone=new.phone_number, message=message, due=due.timestamp(), tz=tz, every=every)
     (rid,) = store.add([rem])
+    _confirm(rid)
     return as_json(store.get(rid)), 201
+
+
+def _confirm(rid: str) -> None:
+    """201 only once enough replicas have the reminder (REDIS_MIN_REPLICAS); else it is cancelled again, so that
+    the client's retry after the 503 does not leave two."""
+    store = services().store
+    try:
+        services().replication.confirm(store.data_key(rid), rid)
+    except NotReplicated:
+        with suppress(redis.RedisError):
+            store.cancel(rid, detail="not confirmed: too few replicas had it")
+        raise
 
 
 def _what_and_when(new: NewReminder, tz: str) -> tuple[str, datetime, str | None]:
