@@ -188,6 +188,7 @@ def init_app(app: Flask) -> None:
     settings = app.extensions["reminders"].settings
     # With the embedded Redis (local runs) each web process counts for itself.
     app.config["RATELIMIT_STORAGE_URI"], app.config["RATELIMIT_STORAGE_OPTIONS"] = limiter_storage(settings)
+    limiter._storage_options = {}  # init_app adds each app's options to the last one's: Sentinel's would stay
     app.config["RATELIMIT_KEY_PREFIX"] = settings.key_prefix + "limits"
     limiter.init_app(app)
     app.register_blueprint(bp)
