@@ -66,6 +66,8 @@ def test_primary_killed_mid_burst_every_confirmed_reminder_is_delivered(env, fak
         worker = WorkerProcess(settings, **WORKER)
         try:
             ids = create_burst(create_app(settings).test_client(), time.time() + 5)
+            assert cluster.primary.client().zcard("rmd:due") == len(ids)  # on the Sentinels' primary
+            assert cluster.replica.client().zcard("rmd:due") == len(ids)  # and, confirmed, on its replica
             fake_vonage.wait_for(30, timeout=30)
             cluster.kill_primary_and_wait_for_failover()  # SIGKILL, with sends in flight
             assert len(reminder_sends(fake_vonage)) < len(ids)
@@ -104,6 +106,7 @@ def test_primary_killed_during_a_stream_of_texts_every_confirmed_text_is_deliver
                     waiting.append(params)
                     time.sleep(0.1)
                 if len(posted) == 20:
+                    assert cluster.primary.client().exists(f"rmd:in:{texts[0]['messageId']}")  # Sentinel's primary
                     killer.start()  # mid-stream: the rest are sent while the primary is down and after
             killer.join(30)
             assert not waiting, f"{len(waiting)} texts never confirmed"
