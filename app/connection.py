@@ -75,8 +75,8 @@ def _url_options(url: str, socket_timeout: float | None) -> dict:
 
 
 def limiter_storage(settings: Settings) -> tuple[str, dict]:
-    """Flask-Limiter's storage URI and options: the same Redis, through the same Sentinels; in memory (per
-    process) with the embedded Redis."""
+    """Flask-Limiter's storage URI and options, so its counts are shared by every web process: the same Redis,
+    through the same Sentinels; the embedded Redis by its unix socket (`redis+unix://`)."""
     if settings.redis_sentinels:
         hosts = ",".join(f"{host}:{port}" for host, port in settings.redis_sentinels)
         sentinel_own = {"password": settings.redis_sentinel_password, **_tls(settings)}
@@ -86,8 +86,9 @@ def limiter_storage(settings: Settings) -> tuple[str, dict]:
             options["password"] = settings.redis_password
         return f"redis+sentinel://{hosts}/{settings.redis_sentinel_master}", options
     if settings.redis_url:
-        return settings.redis_url, {k: v for k, v in _url_options(settings.redis_url, 5).items() if k == "ssl_cert_reqs"}
-    return "memory://", {}
+        return settings.redis_url, {k: v for k, v in _url_options(settings.redis_url, 5).items()
+                                    if k == "ssl_cert_reqs"}
+    return "redis+unix://" + embedded_socket(settings.embedded_redis_path), {}
 
 
 def embedded_socket(path: str) -> str:

@@ -2,10 +2,10 @@
 
 /healthz says whether this web process can do its job: it answers, and Redis answers (503 when not, so a load
 balancer stops sending it webhooks it would have to refuse).
-/readyz says whether the service as a whole works: Redis answers, at least one worker's heartbeat is fresh, and
-(with REDIS_MIN_REPLICAS) enough replicas are connected for writes to be confirmed.
-Both say what Redis is doing when it does not answer: failing over (no primary yet, or a primary turned replica) or
-unavailable while the client reconnects.
+/readyz says whether the service as a whole works: Redis answers, at least one worker's heartbeat is fresh and
+that worker is not stuck (heartbeat.py), and (with REDIS_MIN_REPLICAS) enough replicas are connected for writes to be
+confirmed. Both say what Redis is doing when it does not answer: failing over (no primary yet, or a primary turned
+replica) or unavailable while the client reconnects.
 """
 from __future__ import annotations
 
@@ -46,8 +46,10 @@ def readyz() -> ResponseReturnValue:
     try:
         store.ping()
         checks["redis"] = "ok"
-        workers = heartbeat.alive(store.redis, store.key("workers"))
+        stuck = heartbeat.stuck(store.redis, store.key("workers"))
+        workers = [name for name, _ in heartbeat.alive(store.redis, store.key("workers")) if name not in stuck]
         checks["worker"] = (f"ok ({len(workers)} alive)" if workers
+                            else "stuck: " + "; ".join(f"{name}: {why}" for name, why in stuck.items()) if stuck
                             else f"no worker heartbeat in the last {heartbeat.STALE_AFTER:g} s")
         replication = services().replication
         if replication.required:

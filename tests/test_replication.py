@@ -64,7 +64,7 @@ def test_redis_settings_are_read_and_checked(tmp_path):
             load_settings(bad)
 
 
-def test_the_rate_limiter_counts_in_the_same_redis_through_the_same_sentinels():
+def test_the_rate_limiter_counts_in_the_same_redis_through_the_same_sentinels(tmp_path):
     uri, options = limiter_storage(load_settings({"REDIS_SENTINELS": "h1:26379,h2:26379",
                                                  "REDIS_SENTINEL_MASTER": "reminders",
                                                  "REDIS_PASSWORD": "p", "REDIS_SENTINEL_PASSWORD": "s"}))
@@ -73,7 +73,8 @@ def test_the_rate_limiter_counts_in_the_same_redis_through_the_same_sentinels():
     assert options["use_replicas"] is False  # counts read from the primary, not a lagging replica
     assert limiter_storage(load_settings({"REDIS_URL": "rediss://h:6380"})) == \
         ("rediss://h:6380", {"ssl_cert_reqs": "none"})
-    assert limiter_storage(load_settings({})) == ("memory://", {})
+    embedded = limiter_storage(load_settings({"EMBEDDED_REDIS_PATH": str(tmp_path / "redis.db")}))
+    assert embedded[0].startswith("redis+unix://") and embedded[1] == {}
 
 
 # --- the webhook: 503 until a replica has the text, then the confirmation once ---------------------------------
