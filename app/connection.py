@@ -86,7 +86,7 @@ def limiter_storage(settings: Settings) -> tuple[str, dict]:
             options["password"] = settings.redis_password
         return f"redis+sentinel://{hosts}/{settings.redis_sentinel_master}", options
     url = settings.redis_url or "unix://" + embedded_socket(settings.embedded_redis_path)
-    if url.startswith("unix://"):  # `limits` names a unix socket redis+unix://
+    if url.startswith("unix://"):  # the embedded Redis (script/run hands it on as REDIS_URL=unix://…)
         return "redis+unix://" + url.removeprefix("unix://"), {}
     return url, {k: v for k, v in _url_options(url, 5).items() if k == "ssl_cert_reqs"}
 
