@@ -2,6 +2,9 @@
 
 Run: .venv/bin/python -m tests.corpus_score tests/corpus/everyday.jsonl [-v]
 
+A row may name its language (`"lang": "es"`); without one it is English.  With `--detect`, the table also says how
+often `detect_language` names the row's language.
+
 A row's answer is *right* when message, instant, UTC offset and RRULE all match (or the same error code). It is
 *wrong* when the parser scheduled something (no error) that is not the expected answer: a wrong time, a wrong
 message or a schedule where a refusal was expected. Any other miss is a refusal, which is safe.
@@ -27,7 +30,7 @@ def load(path: Path | str) -> list[dict]:
 def answer(row: dict) -> dict:
     """What parse() says for a corpus row, in the corpus' own shape."""
     try:
-        p = parse(row["text"], row["tz"], datetime.fromisoformat(row["now"]))
+        p = parse(row["text"], row["tz"], datetime.fromisoformat(row["now"]), row.get("lang", "en"))
     except ParseError as err:
         return {"error": err.code}
     return {"message": p.message, "due": p.due.isoformat(), "every": p.every}

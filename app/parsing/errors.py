@@ -1,7 +1,7 @@
 """ParseError: why a text could not become a reminder, with a reply that fits in one SMS."""
 from __future__ import annotations
 
-from .vocabulary import EN
+from .vocabulary import EN, current
 
 MAX_REPLY = 160  # one GSM-7 segment; the replies are plain ASCII
 
@@ -16,15 +16,20 @@ class ParseError(ValueError):
         self.code = code
 
 
+def _reply(code: str) -> str:
+    """The reply in the language being parsed, or in English where that language has none."""
+    return current().replies.get(code) or EN.replies[code]
+
+
 def fail(code: str, frag: str = "") -> ParseError:
     frag = frag.strip()[:30] or "that"
-    return ParseError(code, EN.replies[code].format(frag=frag))
+    return ParseError(code, _reply(code).format(frag=frag))
 
 
 def unsure(got: str, frag: str, example: str) -> ParseError:
     """The parser understood `got` but not `frag`: say both, and how to write it, within one SMS."""
     frag = " ".join(frag.split())[:30]
-    template = EN.replies["unsure"]
+    template = _reply("unsure")
     room = MAX_REPLY - len(template.format(got=got, frag=frag, example=""))
     example = example[:max(room, 0)].rstrip()
     return ParseError("unsure", template.format(got=got, frag=frag, example=example))

@@ -5,9 +5,9 @@ from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from . import grammar as g
+from .grammar import G as g
 from .found import Found, Scanner
-from .vocabulary import EN as V
+from .vocabulary import V
 
 
 def extract(sc: Scanner, f: Found) -> None:
