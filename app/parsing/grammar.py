@@ -125,8 +125,8 @@ def build(V: Vocabulary) -> SimpleNamespace:
     PERIOD = rx(rf"\b(?:{PREP})?(?:{THE}\s+)?(?P<p>{alternation(V.period_of)})\b")
     PERIOD_DAY = rx(rf"\b(?:(?P<wd>{WD_ANY})\s+(?P<p1>{NEXT}\s+{V.alt('week')})|(?P<p2>{NEXT}\s+{V.alt('week')})\s+"
                     rf"(?:{ON}\s+)?(?P<wd2>{WD_ANY}))\b")
-    DAYWORD = rx(rf"\b(?:{PREP})?(?:(?P<dat>{V.alt('day_after_tomorrow')})|(?P<tom>{TOMORROW})|(?P<tod>{TODAY})"
-                 rf"|(?P<ton>{TONIGHT}))\b")
+    DAYWORD = rx(rf"\b(?:{PREP})?(?:(?P<dat>{V.alt('day_after_tomorrow')})|(?P<ton>{TONIGHT})|(?P<tom>{TOMORROW})"
+                 rf"|(?P<tod>{TODAY}))\b")
     WEEKDAY = rx(rf"\b(?P<q>(?:{V.alt('on')})\s+(?:{THIS}\s+|{NEXT}\s+)?)?(?P<full>{WD_FULL})(?:'s)?\b"
                  rf"|\b(?P<q2>(?:{V.alt('on')})\s+(?:{THIS}\s+|{NEXT}\s+)?)?(?<!['’])(?P<abbr>{WD_ABBR})\b\.?")
     ABBR_OK_AFTER = rx(rf"\s*(?:@|{AT_CLOCK}\b|\d|{DAYPART}|{V.alt('noon')}|{V.alt('midnight')}|{MON}\b|,\s*\d)")
