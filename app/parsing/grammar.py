@@ -70,6 +70,8 @@ def build(V: Vocabulary) -> SimpleNamespace:
         (rx(rf"\b(?:{ON}\s+)?(?:{THE}\s+)?(?P<n>{NTH})\s+(?P<wd>{WD_ANY})\s+{OF_EVERY_MONTH}\b"), "nth_weekday"),
         (rx(rf"\b{EVERY}\s+{V.alt('other')}\s+(?P<unit>{CALENDAR_UNIT}|{WD_ANY})s?\b"), "other"),
         (rx(rf"\b{EVERY}\s+(?P<qty>\d+(?:\.\d+)?)\s*(?P<unit>{UNIT})\b"), "interval"),
+    # 'de 2 em 2 horas': the same number twice around the language's 'steps' words
+    (rx(rf"\b{V.alt('steps_from')}\s+(?P<qty>\d+)\s+{V.alt('steps_to')}\s+(?P=qty)\s*(?P<unit>{UNIT})\b"), "interval"),
         (rx(rf"\b(?:{ON}\s+)?(?:{THE}\s+)?{DOMS}\s+(?:{W('day')[0]}\s+)?{OF_EVERY_MONTH}\b"), "dom_month"),
         (rx(rf"\b{EVERY}\s+(?:{V.alt('month')}\s+on\s+)?(?:{THE}\s+)?(?P<dom>\d{{1,2}}){ORD}"
             rf"(?:\s+(?:{W('day')[0]}\s+)?{OF_THE_MONTH})?\b(?!\s*(?:{OF}\s+)?{MON}\b)"), "dom_month"),
