@@ -28,6 +28,7 @@ def alternation(words) -> str:
     return "(?:" + "|".join(escaped) + ")" if escaped else "(?!)"
 
 
+@lru_cache(maxsize=4096)
 def fold_char(c: str) -> str:
     """'é' -> 'e', 'ñ' -> 'n', 'ü' -> 'u': one character for one, so offsets into the text stay valid."""
     if c.isascii():
