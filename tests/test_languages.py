@@ -119,6 +119,8 @@ def test_german_clock_habits():
     assert when("um 8 Uhr abends essen", "de", BERLIN)[1] == "2026-11-25 20:00"
     assert when("halb 8 Bus", "de", BERLIN)[1] == "2026-11-25 19:30"  # 'halb 8' is half past seven
     assert when("montags 18 Uhr Sport", "de", BERLIN)[2] == "FREQ=WEEKLY;BYDAY=MO"
+    assert when("Montag bis Freitag um 6:45 Uhr aufstehen", "de", BERLIN)[1] == "2026-11-26 06:45"
+    assert when("um 7:30 Uhr abends Kino", "de", BERLIN)[1] == "2026-11-25 19:30"
 
 
 def test_english_is_still_english():
