@@ -153,6 +153,18 @@ def test_unsure_reply_is_in_the_language_read():
 
 
 @pytest.mark.parametrize("lang", OTHERS)
+def test_every_reply_fits_one_segment(lang):
+    """ASCII replies in 160 characters, others (UCS-2 when accented) in 70, whatever was not understood."""
+    limit = {True: 160, False: 70}
+    for code, template in load_vocabulary(lang).replies.items():
+        reply = template.format(frag="x" * 30, got="", example="")
+        assert len(reply) <= limit[reply.isascii()], (code, reply)
+    with pytest.raises(ParseError) as err:
+        parse("llamar a Pepe a las 3 o a las 4 de la tarde del día siguiente", MADRID, NOW.replace(tzinfo=MADRID), "es")
+    assert len(str(err.value)) <= 70
+
+
+@pytest.mark.parametrize("lang", OTHERS)
 def test_every_language_file_has_what_the_grammar_needs(lang):
     english = load_vocabulary("en").data
     data = load_vocabulary(lang).data

@@ -19,8 +19,6 @@ LINGUA_MIN_CONFIDENCE = 0.8   # lingua alone must be this sure ...
 LINGUA_MIN_WORDS = 4          # ... of a text at least this long ("call mom tmrw" reads as German to it)
 TIE_MIN_CONFIDENCE = 0.6      # between languages the words already name (never English), it may decide more easily
 _NOISE = re.compile(r"\b(?:https?://|www\.)\S+|\S+@\S+")
-_LINGUA_NAMES = {"de": "GERMAN", "en": "ENGLISH", "es": "SPANISH", "fr": "FRENCH", "pt": "PORTUGUESE",
-                 "it": "ITALIAN", "nl": "DUTCH"}
 
 
 @lru_cache(maxsize=1)
@@ -35,7 +33,7 @@ def _markers() -> dict[str, dict[str, float]]:
 # Tables whose keys are words of the language; elsewhere keys are the file's own structure ('tomorrow', 'morning').
 _WORD_KEYED = frozenset({"spellings", "spellings_next_to_a_time", "phrases", "numbers", "tens", "ordinals",
                          "recurrence_words", "every_units", "plural_series"})
-_NOT_WORDS = frozenset({"replies", "describe", "_about", "code", "babel_locale", "warm_up", "period_rules"})
+_NOT_WORDS = frozenset({"replies", "describe", "_about", "code", "babel_locale", "lingua", "warm_up", "period_rules"})
 
 
 def _vocabulary_words(code: str) -> set[str]:
@@ -68,10 +66,17 @@ def vocabulary_hits(text: str) -> Counter:
 
 @lru_cache(maxsize=1)
 def _detector():
-    """lingua, built for the supported languages only (a fraction of its memory), on first use or at warm-up."""
+    """lingua, built for the supported languages only (a fraction of its memory), on first use or at warm-up.  Each
+    language's file names its lingua language ("lingua": "SPANISH")."""
     from lingua import Language, LanguageDetectorBuilder
-    languages = [getattr(Language, _LINGUA_NAMES[code]) for code in LANGUAGES if code in _LINGUA_NAMES]
+    languages = [getattr(Language, name) for name in _lingua_names()]
     return LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode().build()
+
+
+@lru_cache(maxsize=1)
+def _lingua_names() -> dict[str, str]:
+    """lingua's name of each supported language that has one -> its code."""
+    return {load(code).data["lingua"]: code for code in LANGUAGES if load(code).data.get("lingua")}
 
 
 def _lingua_guess(text: str, among: list[str], easy: bool = False) -> str | None:
@@ -79,7 +84,7 @@ def _lingua_guess(text: str, among: list[str], easy: bool = False) -> str | None
     words already point to clearly (not English: 'cada hora' is Spanish or Portuguese) is `easy` and needs less."""
     if len(_WORD.findall(text)) < (1 if easy else LINGUA_MIN_WORDS):
         return None
-    codes = {_LINGUA_NAMES[c]: c for c in among if c in _LINGUA_NAMES}
+    codes = {name: code for name, code in _lingua_names().items() if code in among}
     values = [(v.value, codes[v.language.name]) for v in _detector().compute_language_confidence_values(text)
               if v.language.name in codes]
     total = sum(v for v, _ in values) or 1.0
