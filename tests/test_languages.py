@@ -123,6 +123,13 @@ def test_german_clock_habits():
     assert when("um 7:30 Uhr abends Kino", "de", BERLIN)[1] == "2026-11-25 19:30"
 
 
+def test_a_written_clock_is_24_hour_in_german_and_french():
+    """The held-out miss: a bare '6:45' read on the English 12-hour rule became 18:45."""
+    assert when("Montag bis Freitag um 6:45 aufstehen", "de", BERLIN)[1] == "2026-11-26 06:45"
+    assert when("du lundi au vendredi à 6:45 réveil", "fr", PARIS)[1] == "2026-11-26 06:45"
+    assert when("um 6:45 abends joggen", "de", BERLIN)[1] == "2026-11-25 18:45"
+
+
 def test_english_is_still_english():
     assert when("half 8 bus", "en", BERLIN)[1] == "2026-11-25 20:30"  # British 'half eight' is 8:30
     with pytest.raises(ParseError):

@@ -73,8 +73,9 @@ def extract(sc: Scanner, f: Found) -> None:
             continue  # '3.99' is a price, 'bus 73 at 8:15' keeps its 73
         if h == 24 and mi == 0:
             raise fail("impossible", sc.text(m))
-        kind = bare_kind(m["h"], h)  # '6:45 Uhr', '6:45h' are 24-hour times where the language has the habit
-        _claim(sc, f, m, h, mi, "clock24" if kind == "bare" and m["clock24"] else kind)
+        kind = bare_kind(m["h"], h)  # '6:45 Uhr', '6:45h' are 24-hour times where the language has the habit,
+        written = m["clock24"] or V.data.get("colon_times_are_24_hour")  # as any '6:45' is in German and French
+        _claim(sc, f, m, h, mi, "clock24" if kind == "bare" and written else kind)
     for m in sc.matches(g.OCLOCK):
         h = int(m["h"])
         _claim(sc, f, m, h, 0, bare_kind(m["h"], h))
