@@ -234,7 +234,7 @@ class Conversation:
             parsed, lang = read(words, turn.tz, turn.now, turn.langs, turn.book.code)
         except parsing.ParseError:
             return None
-        return (parsed, lang) if parsed.message == time_only_message(lang) else None
+        return (parsed, lang) if parsed.message == time_only_message(turn.book.code) else None
 
     def _move(self, turn: Turn, rem: Reminder, words: str, parsed: parsing.Parsed, lang: str) -> list[Reminder]:
         """Give `rem` the new time the words say (moves.new_time, by the words of the language they were read in),

@@ -52,20 +52,35 @@ def set_language(people: People, phone: str, lang: str | None) -> None:
 
 def read(text: str, tz: str, now: datetime | None, langs: Iterable[str | None], prefer: str
          ) -> tuple[parsing.Parsed, str]:
-    """The text's reminder, read in each of `langs` in turn (None entries skipped), and the language that read it.
+    """The text's reminder as the language that understands most of it reads it, and that language.
 
-    A language that finds no time at all passes the text to the next. One that found a time but is unsure of the
-    rest, or finds it past, answers: another language must not read it differently in silence. When none finds a
-    time, the error is the one in `prefer` (the person's language)."""
+    `langs` are the languages to try, the most trusted first (the one the text was detected in, the person's,
+    English; None entries skipped). Each reads the text; of those that find a reminder, the one that leaves the
+    fewest of its words in the message wins (`gym tomorrow 7am` read in Spanish keeps "gym tomorrow"; in English,
+    "gym"), the more trusted on a tie. When the most trusted language finds a time but is unsure of the rest, or
+    finds it past, that answers: another language must not read it differently in silence. When none finds a
+    reminder, the error is the one in `prefer` (the person's language), and a text that is only a time is a reminder
+    called by `prefer`'s word for one."""
+    found: list[tuple[parsing.Parsed, str]] = []
     errors: dict[str, parsing.ParseError] = {}
     for lang in dict.fromkeys(filter(None, langs)):
         try:
-            return parsing.parse(text, tz, now, lang), lang
+            found.append((parsing.parse(text, tz, now, lang), lang))
         except parsing.ParseError as err:
-            if err.code != "no_time":
+            if not found and not errors and err.code != "no_time":
                 raise
             errors[lang] = err
+    if found:
+        parsed, lang = min(found, key=lambda reading: _left_over(*reading))
+        if parsed.message == time_only_message(lang):  # `in 10 minutes`: called a reminder in `prefer`
+            parsed = replace(parsed, message=time_only_message(prefer))
+        return parsed, lang
     raise errors.get(prefer) or next(iter(errors.values()))
+
+
+def _left_over(parsed: parsing.Parsed, lang: str) -> int:
+    """How much of the text a reading left in the message (none, when the text was only a time)."""
+    return 0 if parsed.message == time_only_message(lang) else len(parsed.message)
 
 
 @lru_cache(maxsize=None)

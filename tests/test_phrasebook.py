@@ -59,6 +59,7 @@ def test_every_parser_language_has_a_phrasebook_with_every_reply_and_command():
         assert {name for name, _ in book.commands} == {name for name, _ in english.commands}, code
         assert book.patterns.keys() == english.patterns.keys() and book.nouns.keys() == english.nouns.keys(), code
         assert code in book.names and language_named(book.name) in (code, None)
+        assert book.match("?") == ("help", None) and book.match("gym at 7") == ("new", None), code
 
 
 @pytest.mark.parametrize("code, key", [(c, k) for c in CODES for k in sorted(phrasebook(c).replies)])

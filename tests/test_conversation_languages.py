@@ -1,0 +1,200 @@
+"""Texting in Spanish, French, Portuguese and German through the real webhook, real Redis and the vonage SDK against
+the fake Vonage: a reminder, LIST, DELETE, UNDO, HELP, opt-out and back, LANG, the English fallback, the number's
+country, and a language that sticks. The expected replies are each language's phrasebook, filled in; the inputs are
+written as people text them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from app import parsing
+from app.phrasebook import phrasebook
+from tests.helpers import Phone, auth
+
+SERVICE = "Textable reminders"
+US = "14155550100"  # San Francisco: English by its country
+
+
+@dataclass(frozen=True)
+class Speaker:
+    code: str
+    number: str  # in a country that speaks it, with one time zone
+    tz: str
+    reminder: str  # a reminder as people text it ...
+    message: str  # ... and its words as kept
+    list: str
+    delete: str  # of reminder 1
+    undo: str
+    help: str
+    stop: str  # the language's usual opt-out word ...
+    start: str  # ... and opt-in word
+    lang: str  # the LANG command in that language, naming it
+    not_opt_out: str  # a reminder that starts with an opt-out word of the language
+
+
+SPEAKERS = [
+    Speaker("es", "34911234567", "Europe/Madrid", "recuérdame llamar a mamá mañana a las 7", "llamar a mamá",
+            "LISTA", "borrar 1", "DESHACER", "AYUDA", "BAJA", "ALTA", "IDIOMA español",
+            "salir a correr mañana a las 7"),
+    Speaker("fr", "33612345678", "Europe/Paris", "rappelle-moi d'appeler maman demain à 19h", "appeler maman",
+            "LISTE", "supprimer 1", "DEFAIRE", "AIDE", "ARRÊT", "START", "LANGUE français",
+            "arrêter au pressing demain à 18h"),
+    Speaker("pt", "5511987654321", "America/Sao_Paulo", "lembre-me de ligar para a mãe amanhã às 19h",
+            "ligar para a mãe", "LISTA", "apagar 1", "DESFAZER", "AJUDA", "SAIR", "VOLTAR", "IDIOMA português",
+            "sair com o cachorro amanhã às 7h"),
+    Speaker("de", "4915112345678", "Europe/Berlin", "erinnere mich an Mama anrufen morgen um 19 Uhr", "Mama anrufen",
+            "LISTE", "löschen 1", "RÜCKGÄNGIG", "HILFE", "STOPP", "START", "SPRACHE deutsch",
+            "Ende der Frist morgen um 9 Uhr"),
+]
+SPOKEN = [pytest.param(s, id=s.code, marks=pytest.mark.skipif(s.code not in parsing.LANGUAGES,
+                                                             reason=f"the parser does not speak {s.code} yet"))
+          for s in SPEAKERS]
+
+
+def phone_for(client, app, fake, number: str) -> Phone:
+    return Phone(client, app, fake, number=number)
+
+
+def person(phone: Phone):
+    return phone.client.application.extensions["reminders"].people.person(phone.number)
+
+
+def expected_confirmation(s: Speaker, text: str) -> str:
+    """How the service confirms `text` in the speaker's language: the understood time repeated, the local way."""
+    parsed = parsing.parse(text, s.tz, None, s.code)
+    return phrasebook(s.code).say("confirm", message=parsed.message, when=parsing.describe_when(
+        parsed.due, parsed.every, s.code))
+
+
+def help_text(code: str) -> str:
+    return phrasebook(code).say("help", service=SERVICE, contact="")
+
+
+@pytest.mark.parametrize("s", SPOKEN)
+def test_a_whole_conversation_in_each_language(s, client, app, fake_vonage):
+    book, phone = phrasebook(s.code), phone_for(client, app, fake_vonage, s.number)
+    confirmation = phone.ask(s.reminder)
+    assert confirmation.startswith(expected_confirmation(s, s.reminder)), confirmation
+    assert f'"{s.message}"' in confirmation and confirmation.endswith(book.say("list_hint"))
+    (rem,) = phone.store.for_phone(s.number)
+    assert rem.message == s.message and rem.tz == s.tz
+
+    listed = phone.ask(s.list)
+    assert listed.startswith(f"1. {s.message} - ") and phone.ask("LIST") == listed  # English commands work too
+    assert phone.ask(s.delete) == book.say("cancelled", n=1, message=s.message)
+    assert phone.ask(s.list) == book.say("list_empty")
+
+    phone.ask(s.reminder)
+    assert phone.ask(s.undo) == book.say("undone", message=s.message)
+    assert phone.ask(s.help) == phone.ask("HELP") == help_text(s.code)
+
+    phone.ask(s.reminder)
+    stopped = phone.ask(s.stop)
+    assert stopped == book.say("stopped", service=SERVICE, held=book.say("stopped_held",
+                                                                           reminders=book.count(1, "reminder")))
+    assert person(phone).opted_out and phone.text(s.list) == [] and phone.text(s.reminder) == []
+    assert phone.ask(s.start) == book.say("started", reminders=book.count(1, "reminder"))
+    assert phone.ask("STOP").startswith(f"{SERVICE}: ") and person(phone).opted_out  # English's words, always
+    assert phone.ask("START") == book.say("started", reminders=book.count(1, "reminder"))
+
+
+@pytest.mark.parametrize("s", SPOKEN)
+def test_the_language_s_opt_out_word_inside_a_reminder_stays_a_reminder(s, client, app, fake_vonage):
+    phone = phone_for(client, app, fake_vonage, s.number)
+    assert phone.ask(s.not_opt_out).startswith(expected_confirmation(s, s.not_opt_out))
+    assert not person(phone).opted_out
+    assert phone.ask(s.stop.lower() + "!!").startswith(SERVICE) and person(phone).opted_out
+
+
+@pytest.mark.parametrize("s", SPOKEN)
+def test_the_number_s_country_speaks_first_then_the_texts_decide(s, client, app, fake_vonage):
+    phone = phone_for(client, app, fake_vonage, s.number)
+    assert phone.ask("?") == help_text(s.code)  # nothing said yet: the country's language
+    assert phone.ask("call mom tomorrow at 7pm").startswith('Got it: "call mom" on ')  # clearly English
+    assert phone.ask("?") == help_text("en") and person(phone).lang == "en"  # and that sticks
+
+
+@pytest.mark.parametrize("s", SPOKEN)
+def test_a_speaker_on_a_us_number_is_answered_in_their_language_and_it_sticks(s, client, app, fake_vonage):
+    book, phone = phrasebook(s.code), phone_for(client, app, fake_vonage, US)
+    assert phone.ask("?") == help_text("en")
+    assert phone.ask(s.reminder).startswith(expected_confirmation(s, s.reminder)[:20])
+    assert person(phone).lang == s.code and not person(phone).lang_set
+    assert phone.ask("LIST").startswith(f"1. {s.message} - ")
+    assert phone.ask("ok") == book.say("ack_nothing")  # too short to tell: the language learned stays
+    assert phone.ask("DELETE 1") == book.say("cancelled", n=1, message=s.message)
+
+
+@pytest.mark.parametrize("s", SPOKEN)
+def test_a_command_word_only_one_language_has_is_heard_in_it(s, client, app, fake_vonage):
+    phone = phone_for(client, app, fake_vonage, US)
+    assert phone.ask(s.help) == help_text(s.code) and person(phone).lang == s.code
+
+
+@pytest.mark.parametrize("s", SPOKEN)
+def test_lang_sets_the_language_whatever_the_texts_are_in(s, client, app, fake_vonage):
+    book, phone = phrasebook(s.code), phone_for(client, app, fake_vonage, US)
+    assert phone.ask(s.lang) == book.say("lang_set", name=book.name)
+    assert person(phone).lang == s.code and person(phone).lang_set
+    answer = phone.ask("call mom tomorrow at 7pm")  # read in English, answered in the language set
+    (rem,) = phone.store.for_phone(US)
+    assert rem.message == "call mom" and rem.due_local.hour == 19
+    assert answer.startswith(book.say("confirm", message="call mom", when=parsing.describe_when(
+        rem.due_local, None, s.code)))
+    assert phone.ask(f"LANG {s.code}") == book.say("lang_set", name=book.name)
+    assert phone.ask("LANG") == book.say("lang_is", name=book.name, codes=", ".join(parsing.LANGUAGES))
+    assert phone.ask("LANG klingon") == book.say("lang_unknown", given="klingon", codes=", ".join(parsing.LANGUAGES))
+    assert phone.ask("LANG en") == phrasebook("en").say("lang_set", name="English")
+
+
+def test_words_after_lang_that_name_no_language_may_be_a_reminder(client, app, fake_vonage):
+    phone = phone_for(client, app, fake_vonage, US)
+    assert phone.ask("language class tomorrow 5pm").startswith('Got it: "language class" on ')
+
+
+def test_a_text_the_person_s_language_cannot_read_is_read_in_english(client, app, fake_vonage):
+    es, phone = phrasebook("es"), phone_for(client, app, fake_vonage, US)
+    phone.ask("IDIOMA es")
+    for text, message, hour in [("pay rent tonight", "pay rent", 20), ("gym tomorrow 7am", "gym", 7)]:
+        answer = phone.ask(text)
+        rem = next(r for r in phone.store.for_phone(US) if r.message == message)
+        assert rem.due_local.hour == hour
+        assert answer.startswith(es.say("confirm", message=message, when=parsing.describe_when(rem.due_local, None,
+                                                                                                "es")))
+    nothing = phone.ask("llamar a mamá")  # no time in any language: said in the person's language
+    assert nothing == str(_parse_error("llamar a mamá", "es"))
+
+
+def _parse_error(text: str, lang: str) -> parsing.ParseError:
+    try:
+        parsing.parse(text, "UTC", None, lang)
+    except parsing.ParseError as err:
+        return err
+    raise AssertionError(f"{text!r} parsed in {lang}")
+
+
+def test_a_time_only_text_is_called_a_reminder_in_the_person_s_language(client, app, fake_vonage):
+    phone = phone_for(client, app, fake_vonage, SPEAKERS[0].number)
+    phone.ask("in 10 minutes")
+    (rem,) = phone.store.for_phone(SPEAKERS[0].number)
+    assert rem.message == parsing.parse("en 10 minutos", "UTC", None, "es").message
+
+
+def test_the_api_reads_text_in_the_language_given_and_people_have_a_language(client):
+    body = {"phone_number": "+34911234567", "text": "llamar a mamá mañana a las 7", "lang": "es"}
+    made = client.post("/api/reminders", json=body, headers=auth())
+    assert made.status_code == 201 and made.json["message"] == "llamar a mamá"
+    assert datetime.fromisoformat(made.json["remind_when"]).astimezone(ZoneInfo("Europe/Madrid")).hour == 7
+    refused = client.post("/api/reminders", json={**body, "lang": "xx"}, headers=auth())
+    assert refused.status_code == 422 and refused.json["error"]["field"] == "lang"
+    detected = client.post("/api/reminders", json={**body, "lang": None}, headers=auth())
+    assert detected.status_code == 201 and detected.json["message"] == "llamar a mamá"
+    assert client.get("/api/people/+34911234567", headers=auth()).json["lang"] == "es"  # its country's
+    changed = client.patch("/api/people/+34911234567", json={"lang": "en"}, headers=auth())
+    assert changed.status_code == 200 and changed.json["lang"] == "en" and changed.json["lang_set"]
+    assert client.patch("/api/people/+34911234567", json={"lang": "klingon"}, headers=auth()).status_code == 422
+    cleared = client.patch("/api/people/+34911234567", json={"lang": None}, headers=auth()).json
+    assert cleared["lang"] == "es" and not cleared["lang_set"]
