@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from .vocabulary import EN, current
 
-MAX_REPLY = 160  # one GSM-7 segment; the replies are plain ASCII
+MAX_REPLY = 160       # one GSM-7 segment: the English replies are plain ASCII ...
+MAX_UCS2_REPLY = 70   # ... a reply with accents may be sent as UCS-2, whose segment holds 70
 
 
 class ParseError(ValueError):
@@ -30,6 +31,9 @@ def unsure(got: str, frag: str, example: str) -> ParseError:
     """The parser understood `got` but not `frag`: say both, and how to write it, within one SMS."""
     frag = " ".join(frag.split())[:30]
     template = _reply("unsure")
-    room = MAX_REPLY - len(template.format(got=got, frag=frag, example=""))
+    limit = MAX_REPLY if template.format(got=got, frag=frag, example=example).isascii() else MAX_UCS2_REPLY
+    room = limit - len(template.format(got=got, frag=frag, example=""))
+    if room < 0:  # a long piece not understood: shorten it rather than send two segments
+        frag, room = frag[:max(len(frag) + room, 8)].rstrip(), 0
     example = example[:max(room, 0)].rstrip()
     return ParseError("unsure", template.format(got=got, frag=frag, example=example))

@@ -70,6 +70,8 @@ def build(V: Vocabulary) -> SimpleNamespace:
         (rx(rf"\b(?:{ON}\s+)?(?:{THE}\s+)?(?P<n>{NTH})\s+(?P<wd>{WD_ANY})\s+{OF_EVERY_MONTH}\b"), "nth_weekday"),
         (rx(rf"\b{EVERY}\s+{V.alt('other')}\s+(?P<unit>{CALENDAR_UNIT}|{WD_ANY})s?\b"), "other"),
         (rx(rf"\b{EVERY}\s+(?P<qty>\d+(?:\.\d+)?)\s*(?P<unit>{UNIT})\b"), "interval"),
+    # 'de 2 em 2 horas': the same number twice around the language's 'steps' words
+    (rx(rf"\b{V.alt('steps_from')}\s+(?P<qty>\d+)\s+{V.alt('steps_to')}\s+(?P=qty)\s*(?P<unit>{UNIT})\b"), "interval"),
         (rx(rf"\b(?:{ON}\s+)?(?:{THE}\s+)?{DOMS}\s+(?:{W('day')[0]}\s+)?{OF_EVERY_MONTH}\b"), "dom_month"),
         (rx(rf"\b{EVERY}\s+(?:{V.alt('month')}\s+on\s+)?(?:{THE}\s+)?(?P<dom>\d{{1,2}}){ORD}"
             rf"(?:\s+(?:{W('day')[0]}\s+)?{OF_THE_MONTH})?\b(?!\s*(?:{OF}\s+)?{MON}\b)"), "dom_month"),
@@ -125,8 +127,8 @@ def build(V: Vocabulary) -> SimpleNamespace:
     PERIOD = rx(rf"\b(?:{PREP})?(?:{THE}\s+)?(?P<p>{alternation(V.period_of)})\b")
     PERIOD_DAY = rx(rf"\b(?:(?P<wd>{WD_ANY})\s+(?P<p1>{NEXT}\s+{V.alt('week')})|(?P<p2>{NEXT}\s+{V.alt('week')})\s+"
                     rf"(?:{ON}\s+)?(?P<wd2>{WD_ANY}))\b")
-    DAYWORD = rx(rf"\b(?:{PREP})?(?:(?P<dat>{V.alt('day_after_tomorrow')})|(?P<tom>{TOMORROW})|(?P<tod>{TODAY})"
-                 rf"|(?P<ton>{TONIGHT}))\b")
+    DAYWORD = rx(rf"\b(?:{PREP})?(?:(?P<dat>{V.alt('day_after_tomorrow')})|(?P<ton>{TONIGHT})|(?P<tom>{TOMORROW})"
+                 rf"|(?P<tod>{TODAY}))\b")
     WEEKDAY = rx(rf"\b(?P<q>(?:{V.alt('on')})\s+(?:{THIS}\s+|{NEXT}\s+)?)?(?P<full>{WD_FULL})(?:'s)?\b"
                  rf"|\b(?P<q2>(?:{V.alt('on')})\s+(?:{THIS}\s+|{NEXT}\s+)?)?(?<!['’])(?P<abbr>{WD_ABBR})\b\.?")
     ABBR_OK_AFTER = rx(rf"\s*(?:@|{AT_CLOCK}\b|\d|{DAYPART}|{V.alt('noon')}|{V.alt('midnight')}|{MON}\b|,\s*\d)")
@@ -137,7 +139,7 @@ def build(V: Vocabulary) -> SimpleNamespace:
                     rf"{alternation(V.data['time_ranges'])}\s*(?P<h2>\d{{1,2}})(?:[:.](?P<m2>\d{{2}}))?"
                     rf"(?:(?P<ap>{AMPM})|(?<=\d\d)(?!\d))")
     TIME_COLON = rx(rf"(?<![\w:.$£€#/-])(?:{PREP})?(?P<h>\d{{1,2}})(?P<sep>[:.])(?P<m>\d{{2}})"
-                    rf"(?![\d]|[:.]\d)(?:\s*{V.alt('hours_suffix')}\b)?")
+                    rf"(?![\d]|[:.]\d)(?:\s*(?P<clock24>{V.alt('hour_clock')}\b)|\s*{V.alt('hours_suffix')}\b)?")
     CLOCK_IDIOM = rx(rf"\b(?:{PREP})?(?:(?:{AN}\s+)?(?P<frac>{V.alt('half')}|{V.alt('quarter')})|(?P<n>\d{{1,2}})"
                      rf"(?:\s*(?P<unitw>{V.alt('minutes_word')}))?)\s+(?P<dir>{V.alt('past')}|{V.alt('to')})\s+"
                      rf"(?P<h>\d{{1,2}}(?!\d)|{V.alt('noon')}\b|{V.alt('midnight')}\b)(?![:.]\d)(?P<ap>{AMPM})?")

@@ -2,7 +2,6 @@
 phrases found may not disagree.  Otherwise the parser says what it understood and asks, rather than guess."""
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from .grammar import G as g

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .vocabulary import Vocabulary, current, fold_char
+from .vocabulary import Vocabulary, current, fold
 
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 _JOIN_GAP = re.compile(r"\s*-?\s*")
@@ -28,7 +28,10 @@ class Normalized:
 
 def lower_keep_length(text: str) -> str:
     """Lower case without accents, without changing length (a character whose lower case is longer stays as it is)."""
-    return "".join(fold_char(c.lower()) if len(c.lower()) == 1 else c for c in text).replace("’", "'")
+    low = text.lower()
+    if len(low) != len(text):
+        low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return low if low.isascii() else fold(low).replace("’", "'")
 
 
 def normalize(text: str, vocab: Vocabulary | None = None) -> Normalized:

@@ -73,7 +73,8 @@ def extract(sc: Scanner, f: Found) -> None:
             continue  # '3.99' is a price, 'bus 73 at 8:15' keeps its 73
         if h == 24 and mi == 0:
             raise fail("impossible", sc.text(m))
-        _claim(sc, f, m, h, mi, bare_kind(m["h"], h))
+        kind = bare_kind(m["h"], h)  # '6:45 Uhr', '6:45h' are 24-hour times where the language has the habit
+        _claim(sc, f, m, h, mi, "clock24" if kind == "bare" and m["clock24"] else kind)
     for m in sc.matches(g.OCLOCK):
         h = int(m["h"])
         _claim(sc, f, m, h, 0, bare_kind(m["h"], h))

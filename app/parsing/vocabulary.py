@@ -18,7 +18,7 @@ from typing import Iterator
 
 LANGUAGE_DIR = Path(__file__).with_name("languages")
 LANGUAGES: tuple[str, ...] = tuple(sorted(p.stem for p in LANGUAGE_DIR.glob("*.json")))
-_UNTRANSLATED = ("replies", "describe", "_about", "code", "babel_locale")  # kept as written, accents and all
+_UNTRANSLATED = ("replies", "describe", "_about", "code", "babel_locale", "lingua")  # kept as written, accents and all
 
 
 def alternation(words) -> str:
@@ -28,6 +28,7 @@ def alternation(words) -> str:
     return "(?:" + "|".join(escaped) + ")" if escaped else "(?!)"
 
 
+@lru_cache(maxsize=4096)
 def fold_char(c: str) -> str:
     """'é' -> 'e', 'ñ' -> 'n', 'ü' -> 'u': one character for one, so offsets into the text stay valid."""
     if c.isascii():
