@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app import parsing
-from app.phrasebook import phrasebook
+from app.phrasebook import phrasebook, understand
 from app.sending import fits_one_segment
 from tests.helpers import Phone, auth
 
@@ -200,3 +200,40 @@ def test_the_api_reads_text_in_the_language_given_and_people_have_a_language(cli
     assert client.patch("/api/people/+34911234567", json={"lang": "klingon"}, headers=auth()).status_code == 422
     cleared = client.patch("/api/people/+34911234567", json={"lang": None}, headers=auth()).json
     assert cleared["lang"] == "es" and not cleared["lang_set"]
+
+
+OPT_OUTS = {
+    "es": ["BAJA", "alto", "Parar!", "cancelar", "fin", "deja de enviarme mensajes", "por favor no me envíes más mensajes",
+           "quiero darme de baja", "Baja, gracias"],
+    "fr": ["STOP", "ARRÊT", "arret", "désabonner", "arrêtez de m'envoyer des SMS", "je veux me désabonner",
+           "Stop merci", "plus de messages svp", "laissez-moi tranquille"],
+    "pt": ["SAIR", "parar", "Pare", "não quero mais mensagens", "para de me mandar mensagens", "me tira da lista",
+           "sair por favor"],
+    "de": ["STOPP", "abmelden", "Kündigen", "keine SMS mehr", "hör auf mir zu schreiben", "bitte abmelden",
+           "Stopp, danke"],
+}
+REMINDERS = {
+    "es": ["salir a correr mañana a las 7", "alto el fuego en las noticias a las 8", "cancelar netflix el viernes",
+           "parar en la farmacia a las 6", "baja la basura a las 9"],
+    "fr": ["arrêter au pressing demain à 18h", "fin du match à 21h", "annuler le dentiste vendredi"],
+    "pt": ["sair com o cachorro amanhã às 7h", "parar na farmácia às 18h", "cancelar netflix sexta"],
+    "de": ["Ende der Frist morgen um 9 Uhr", "stopp beim Bäcker um 8", "abmelden vom Kurs morgen"],
+}
+OPT_INS = {"es": ["ALTA", "alta por favor"], "fr": ["START"], "pt": ["VOLTAR"], "de": ["START", "anmelden"]}
+
+
+@pytest.mark.parametrize("code, text", [(c, t) for c, ts in OPT_OUTS.items() for t in ts])
+def test_each_language_s_opt_out_words_work_for_everyone(code, text):
+    for lang in parsing.LANGUAGES:  # whatever language the person was last heard in
+        assert understand(text, lang)[0] == "stop", (text, lang)
+
+
+@pytest.mark.parametrize("code, text", [(c, t) for c, ts in REMINDERS.items() for t in ts])
+def test_an_opt_out_word_inside_a_reminder_is_no_opt_out(code, text):
+    for lang in parsing.LANGUAGES:
+        assert understand(text, lang)[0] not in ("stop", "start"), (text, lang)
+
+
+@pytest.mark.parametrize("code, text", [(c, t) for c, ts in OPT_INS.items() for t in ts])
+def test_each_language_s_opt_in_words(code, text):
+    assert understand(text, code)[0] == "start" and understand(text, "en")[0] == "start"
