@@ -5,12 +5,13 @@ written as people text them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from app import parsing
+from app.commands import snooze_delay
 from app.phrasebook import phrasebook, understand
 from app.sending import fits_one_segment
 from tests.helpers import Phone, auth
@@ -34,21 +35,24 @@ class Speaker:
     start: str  # ... and opt-in word
     lang: str  # the LANG command in that language, naming it
     not_opt_out: str  # a reminder that starts with an opt-out word of the language
+    change: str  # reminder 1 to Friday 15:00
+    correction: str  # the reminder just made to 8:00, its day kept
+    snooze: str  # SNOOZE for an hour and a half
 
 
 SPEAKERS = [
     Speaker("es", "34911234567", "Europe/Madrid", "recuérdame llamar a mamá mañana a las 7", "llamar a mamá",
             "LISTA", "borrar 1", "DESHACER", "AYUDA", "BAJA", "ALTA", "IDIOMA español",
-            "salir a correr mañana a las 7"),
+            "salir a correr mañana a las 7", "cambiar 1 viernes 15:00", "no, a las 8", "posponer 1,5 horas"),
     Speaker("fr", "33612345678", "Europe/Paris", "rappelle-moi d'appeler maman demain à 19h", "appeler maman",
             "LISTE", "supprimer 1", "DEFAIRE", "AIDE", "ARRÊT", "START", "LANGUE français",
-            "arrêter au pressing demain à 18h"),
+            "arrêter au pressing demain à 18h", "modifier 1 vendredi 15h", "non, à 8h", "reporter de 90 minutes"),
     Speaker("pt", "5511987654321", "America/Sao_Paulo", "lembre-me de ligar para a mãe amanhã às 19h",
             "ligar para a mãe", "LISTA", "apagar 1", "DESFAZER", "AJUDA", "SAIR", "VOLTAR", "IDIOMA português",
-            "sair com o cachorro amanhã às 7h"),
+            "sair com o cachorro amanhã às 7h", "mudar 1 sexta 15h", "não, às 8h", "adiar 1.5 horas"),
     Speaker("de", "4915112345678", "Europe/Berlin", "erinnere mich an Mama anrufen morgen um 19 Uhr", "Mama anrufen",
             "LISTE", "löschen 1", "RÜCKGÄNGIG", "HILFE", "STOPP", "START", "SPRACHE deutsch",
-            "Ende der Frist morgen um 9 Uhr"),
+            "Ende der Frist morgen um 9 Uhr", "ändern 1 Freitag 15 Uhr", "nein, um 8 Uhr", "später 90 min"),
 ]
 SPOKEN = [pytest.param(s, id=s.code, marks=pytest.mark.skipif(s.code not in parsing.LANGUAGES,
                                                              reason=f"the parser does not speak {s.code} yet"))
@@ -100,6 +104,30 @@ def test_a_whole_conversation_in_each_language(s, client, app, fake_vonage):
     assert phone.ask(s.start) == book.say("started", reminders=book.count(1, "reminder"))
     assert phone.ask("STOP").startswith(SERVICE) and person(phone).opted_out  # English's words, always
     assert phone.ask("START") == book.say("started", reminders=book.count(1, "reminder"))
+
+
+@pytest.mark.parametrize("s", SPOKEN)
+def test_change_and_correction_in_each_language(s, client, app, fake_vonage):
+    book, phone = phrasebook(s.code), phone_for(client, app, fake_vonage, s.number)
+    phone.ask(s.reminder)
+    phone.ask(s.list)
+    moved = phone.ask(s.change)
+    (rem,) = phone.store.for_phone(s.number)
+    assert (rem.due_local.weekday(), rem.due_local.hour, rem.message) == (4, 15, s.message)
+    assert moved == book.say("moved", message=s.message, when=parsing.describe_when(rem.due_local, None, s.code))
+    phone.store.cancel(rem.id)
+    phone.ask(s.reminder)
+    (made,) = phone.store.for_phone(s.number)
+    corrected = phone.ask(s.correction)
+    (rem,) = phone.store.for_phone(s.number)
+    assert (rem.due_local.date(), rem.due_local.hour) == (made.due_local.date(), 8), corrected
+    assert corrected.startswith(book.say("moved", message=s.message, when="")[:8])
+
+
+@pytest.mark.parametrize("s", SPOKEN)
+def test_snooze_reads_the_language_s_units(s):
+    command, arg, book = understand(s.snooze, s.code)
+    assert command == "snooze" and snooze_delay(arg, [book]) == timedelta(minutes=90)
 
 
 @pytest.mark.parametrize("s", SPOKEN)

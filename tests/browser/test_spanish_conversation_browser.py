@@ -32,7 +32,7 @@ def test_a_spanish_conversation_in_the_simulator(page: Page, live_server, start_
     text("borrar 1", es.say("cancelled", n=1, message="llamar a mamá"), exact=True)
     text("pagar la luz el viernes a las 9", 'Listo: "pagar la luz" vie ')
     text("DESHACER", es.say("undone", message="pagar la luz"), exact=True)
-    text("AYUDA", "Responde BAJA para darte de baja.")
+    text("AYUDA", "Responde BAJA o STOP para darte de baja.")
     text("BAJA", "te has dado de baja")
     text("ALTA", es.say("started", reminders=es.count(0, "reminder")), exact=True)
 
