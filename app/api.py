@@ -15,17 +15,18 @@ from datetime import datetime, timezone
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr
 from flask import Blueprint, Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
 
-from . import parsing, people, zones
+from . import auth, parsing, people, rules, zones
 from .errors import ApiError
+from .commands import printable
+from .connection import storage_uri
 from .language import language_of, read, set_language
-from .phones import normalise
+from .phones import e164, normalise
 from .services import services
 from .store import Reminder
 
@@ -35,11 +36,12 @@ ERRORS = (400, 401, 404, 409, 413, 422, 429, 503)
 
 # --- shapes -------------------------------------------------------------------------------------------------
 
-def _e164(value: str) -> str:
-    phone = normalise(value)
-    if phone is None:
-        raise ValueError("not a phone number; use E.164, e.g. +14155550100")
-    return phone
+def _text(value: str) -> str:
+    """Cleaned as an SMS is (no control characters or bidi overrides), and still not empty."""
+    value = printable(value).strip()
+    if not value:
+        raise ValueError("must have some printable text")
+    return value
 
 
 def _zone(value: str) -> str:
@@ -50,22 +52,16 @@ def _zone(value: str) -> str:
 
 
 def _rule(value: str) -> str:
-    """An RFC 5545 RRULE the worker can step through: no DTSTART or COUNT, nothing more often than a minute."""
-    rule = value.strip().upper().removeprefix("RRULE:")
-    parts = dict(p.split("=", 1) for p in rule.split(";") if "=" in p)
-    if "FREQ" not in parts or parts["FREQ"] == "SECONDLY" or {"DTSTART", "COUNT"} & parts.keys():
-        raise ValueError("give an RRULE with FREQ (MINUTELY or slower), without DTSTART or COUNT")
-    try:
-        rrulestr(rule, dtstart=datetime(2026, 1, 1))
-    except (ValueError, TypeError) as err:
-        raise ValueError(f"not a valid RRULE: {err}") from None
-    return rule
+    """An RFC 5545 RRULE made of parts the worker can step (rules.parts); how often it repeats is checked once its
+    first due is known (create_reminder)."""
+    rules.parts(value)
+    return value.strip().upper().removeprefix("RRULE:")
 
 
-PhoneNumber = Annotated[str, Field(min_length=3, max_length=32, examples=["+14155550100"]), AfterValidator(_e164)]
+PhoneNumber = Annotated[str, Field(min_length=3, max_length=32, examples=["+14155550100"]), AfterValidator(e164)]
 Zone = Annotated[str, Field(min_length=1, max_length=64, examples=["Europe/London"]), AfterValidator(_zone)]
 Rule = Annotated[str, Field(min_length=6, max_length=200, examples=["FREQ=WEEKLY;BYDAY=MO"]), AfterValidator(_rule)]
-Message = Annotated[str, Field(min_length=1, max_length=1000)]
+Message = Annotated[str, Field(min_length=1, max_length=1000), AfterValidator(_text)]
 Lang = Annotated[Literal[parsing.LANGUAGES], Field(description="a language code (app/parsing/languages/)",
                                                    examples=["es"])]
 
@@ -192,8 +188,7 @@ limiter = Limiter(key_func=_token_key, headers_enabled=True, strategy="moving-wi
 
 def init_app(app: Flask) -> None:
     settings = app.extensions["reminders"].settings
-    # With the embedded Redis (local runs) each web process counts for itself.
-    app.config["RATELIMIT_STORAGE_URI"] = settings.redis_url or "memory://"
+    app.config["RATELIMIT_STORAGE_URI"] = storage_uri(settings)  # shared by every web process
     if (settings.redis_url or "").startswith("rediss://"):
         app.config["RATELIMIT_STORAGE_OPTIONS"] = {"ssl_cert_reqs": "none"}
     app.config["RATELIMIT_KEY_PREFIX"] = settings.key_prefix + "limits"
@@ -211,7 +206,7 @@ def _require_token() -> None:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if not tokens:
         raise ApiError(401, "unauthorized", "the API is disabled: set API_TOKEN to enable it")
-    if scheme.lower() != "bearer" or not services().settings.knows_token(token):
+    if not auth.check(token if scheme.lower() == "bearer" else None):
         raise ApiError(401, "unauthorized", "send Authorization: Bearer <API_TOKEN>")
 
 
@@ -230,6 +225,8 @@ def create_reminder() -> ResponseReturnValue:
     tz = new.timezone or people.zone_of(person, settings.default_timezone)[0]
     message, due, every = _what_and_when(new, tz, language_of(person))
     _not_too_far(due)
+    if every:
+        every = _repeating(every, due.astimezone(ZoneInfo(tz)), "every" if new.every else "text")
     if people.too_many(settings, store.unsent_count(new.phone_number)):
         raise ApiError(409, "too_many", f"this number has {settings.max_pending} pending reminders already",
                        "phone_number")
@@ -244,8 +241,8 @@ def _what_and_when(new: NewReminder, tz: str, speaks: str) -> tuple[str, datetim
     if new.text is not None:
         if new.message is not None or new.remind_when is not None:
             raise ApiError(422, "invalid", "text: give either text, or message and remind_when", "text")
-        langs = (new.lang,) if new.lang else (parsing.detect_language(new.text), speaks)
         try:
+            langs = (new.lang,) if new.lang else (parsing.detect_language(new.text), speaks)
             parsed, _ = read(new.text, tz, None, (*langs, "en"), new.lang or speaks)
         except parsing.ParseError as err:
             raise ApiError(422, "unparseable", str(err), "text") from None
@@ -255,6 +252,14 @@ def _what_and_when(new: NewReminder, tz: str, speaks: str) -> tuple[str, datetim
             raise ApiError(422, "invalid", f"{field}: required (or give text instead)", field)
     assert new.message is not None and new.remind_when is not None
     return new.message, _future(new.remind_when), new.every
+
+
+def _repeating(every: str, due: datetime, field: str) -> str:
+    """The rule as stored, checked as an SMS's is (MIN_REPEAT_MINUTES, a rule the worker can step): else 422."""
+    try:
+        return rules.check(every, min_minutes=services().settings.min_repeat_minutes, start=due)
+    except rules.RuleError as err:
+        raise ApiError(422, "invalid", f"{field}: {err}", field) from None
 
 
 def _future(when: datetime) -> datetime:
@@ -355,7 +360,8 @@ def _person_json(phone: str) -> dict:
     tz, guessed = people.zone_of(person, services().settings.default_timezone)
     pending = sum(r.status != "held" for r in services().store.for_phone(phone))
     return {"phone_number": "+" + phone, "timezone": tz, "timezone_guessed": guessed,
-            "opted_out": person.opted_out, "pending": pending, "lang": language_of(person), "lang_set": person.lang_set}
+            "opted_out": person.opted_out, "pending": pending, "lang": language_of(person),
+            "lang_set": person.lang_set}
 
 
 def _cursor(raw: str | None) -> tuple[float, str] | None:

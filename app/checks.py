@@ -75,9 +75,11 @@ def _vonage(env: Mapping[str, str], settings: Settings, production: bool) -> lis
                                                       "people text (E.164, e.g. 447700900000)"))
     elif not settings.vonage_number.isdigit() or not 6 <= len(settings.vonage_number) <= 15:
         found.append(Finding("fail", "VONAGE_NUMBER", f"{settings.vonage_number!r} is not a number in E.164 form"))
-    if not settings.signatures_required:
-        found.append(Finding("warn", "VONAGE_SIGNATURE_SECRET", "not set: anyone who finds the webhook URL can "
-                                                                "fake inbound texts"))
+    if settings.unsigned_webhooks_problem:
+        found.append(Finding("fail", "VONAGE_SIGNATURE_SECRET", settings.unsigned_webhooks_problem))
+    elif not settings.signatures_required:
+        found.append(Finding("warn", "ALLOW_UNSIGNED_WEBHOOKS", "true: anyone who finds the webhook URL can fake "
+                                                                "inbound texts and delivery receipts"))
     if settings.simulator == "on":
         found.append(Finding("warn", "SIMULATOR", "on with Vonage configured: anyone can text the service as any "
                                                   "number from /simulator, and replies are real SMS"))

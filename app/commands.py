@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from . import moves, parsing, people, zones
+from . import moves, parsing, people, rules, zones
 from .acks import Acks
 from .language import heard_in, language_of, learn, read, set_language, time_only_message
 from .parts import Parts
@@ -34,9 +34,13 @@ CORRECTION_WINDOW = 5 * 60  # seconds after a confirmation during which `actuall
 WHOLE_TEXT = ("new", "correct", "change", "lang")  # commands that may turn out to be a new reminder after all
 
 
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def printable(text: str) -> str:
-    """Drop control characters (keeping line breaks) so they never reach the parser, the store or a reply."""
-    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    """Drop control characters (keeping line breaks) and bidirectional overrides (U+202E can make a reminder read
+    backwards on the phone), so they never reach the parser, the store or a reply. Joiners stay: emoji use them."""
+    return "".join(ch for ch in text if ch in "\n\t" or (unicodedata.category(ch) != "Cc" and ch not in BIDI_CONTROLS))
 
 
 @dataclass(frozen=True)
@@ -92,23 +96,31 @@ class Conversation:
         command, arg, heard = understand(text, language_of(person))
         if person.opted_out and command != "start":
             items: list[Reminder] = []  # opted out: nothing is ever sent until START
+        elif texts > self.settings.texts_per_minute:
+            items = self._refusal(person, phrasebook(language_of(person)).say("too_fast"))
+        elif len(text) > MAX_MESSAGE:  # before any parsing: a 64 KB text must cost nothing (joined parts too)
+            words = phrasebook(language_of(person)).say("too_long", limit=MAX_MESSAGE)
+            items = [reply(phone, words, self.zone(person)[0])]
         else:
             detected = parsing.detect_language(text) if command in WHOLE_TEXT else None
             person = learn(self.people, person, heard_in(text, detected))
             tz, ask = self.zone(person)
             turn = Turn(person, text, phrasebook(language_of(person)), heard, detected, now, tz, ask)
-            if texts > self.settings.texts_per_minute:
-                items = self._refusal(turn, "too_fast")
-            else:
-                items = getattr(self, f"_{command}")(turn, text if command == "new" else arg)
+            items = getattr(self, f"_{command}")(turn, text if command == "new" else arg)
         return self.store.add(items, inbound_id=message_id, sender=phone) is not None
 
     def receive_part(self, phone: str, ref: str, part: int, total: int, text: str, message_id: str) -> bool:
-        """A part of a long message: act once all parts are in; say so if the rest never comes."""
+        """A part of a long message: act once all parts are in; say so if the rest never comes. Each part counts
+        as a text, so parts cannot buy more answers than whole texts."""
+        _seen, person, texts = self.quotas.arrival(phone, message_id)
+        book = phrasebook(language_of(person))
+        if texts > self.settings.texts_per_minute:
+            if refusal := self._refusal(person, book.say("too_fast")):
+                self.store.add(refusal)
+            return False
         state, timer, parts = self.parts.collect(phone, ref, part, total, text, message_id,
-                                                      ttl=self.settings.concat_timeout * 2)
+                                                 ttl=self.settings.concat_timeout * 2)
         if state == "first":
-            book = phrasebook(language_of(self.people.person(phone)))
             give_up = reply(phone, book.say("part_missing"), "UTC", due=time.time() + self.settings.concat_timeout)
             (timer_id,) = self.store.add([give_up])
             if not self.parts.arm_timer(phone, ref, timer_id):
@@ -132,13 +144,17 @@ class Conversation:
             return [reply(person.phone, str(err), turn.tz)]
         if len(parsed.message) > MAX_MESSAGE:
             return turn.reply("too_long", limit=MAX_MESSAGE)
+        try:
+            parsed = self._checked(parsed)
+        except rules.RuleError as err:
+            return [reply(turn.person.phone, refusal(turn.book, err), turn.tz)]
         if people.too_far(self.settings, parsed.due, turn.now):
             return turn.reply("too_far", days=self.settings.max_days_ahead)
         made, unsent = self.quotas.reminder_load(person.phone)
         if made > self.settings.reminders_per_minute:
-            return self._refusal(turn, "too_many_now")
+            return self._refusal(person, book.say("too_many_now"))
         if people.too_many(self.settings, unsent):
-            return self._refusal(turn, "too_many_pending", limit=self.settings.max_pending)
+            return self._refusal(person, book.say("too_many_pending", limit=self.settings.max_pending))
         if turn.ask_tz:
             self.people.remember(person.phone, asked="1")
         reminder = Reminder(phone=person.phone, message=parsed.message, due=parsed.due.timestamp(), tz=turn.tz,
@@ -153,11 +169,18 @@ class Conversation:
         tz, guessed = people.zone_of(person, self.settings.default_timezone)
         return tz, guessed and not person.asked_tz
 
-    def _refusal(self, turn: Turn, key: str, **fields: object) -> list[Reminder]:
+    def _checked(self, parsed: parsing.Parsed) -> parsing.Parsed:
+        """The parse with its rule as stored, or RuleError: a text gets the same floor as the API (rules.check)."""
+        if not parsed.every:
+            return parsed
+        return replace(parsed, every=rules.check(parsed.every, min_minutes=self.settings.min_repeat_minutes,
+                                                 start=parsed.due))
+
+    def _refusal(self, person: Person, words: str) -> list[Reminder]:
         """A polite no, sent at most once a minute per number: never a reply storm."""
-        if not self.quotas.first_time("refusal", turn.person.phone, 60):
+        if not self.quotas.first_time("refusal", person.phone, 60):
             return []
-        return turn.reply(key, **fields)
+        return [reply(person.phone, words, self.zone(person)[0])]
 
     # --- commands -----------------------------------------------------------------------------------------
 
@@ -240,6 +263,10 @@ class Conversation:
         """Give `rem` the new time the words say (moves.new_time, by the words of the language they were read in),
         in the person's zone, and say when it is now."""
         try:
+            parsed = self._checked(parsed)
+        except rules.RuleError as err:
+            return [reply(turn.person.phone, refusal(turn.book, err), turn.tz)]
+        try:
             due, every = moves.new_time(phrasebook(lang), words, parsed, rem.due_local.astimezone(ZoneInfo(turn.tz)),
                                         rem.every, turn.now)
         except moves.MoveError as err:
@@ -303,7 +330,8 @@ class Conversation:
         held = people.opt_out(self.store, self.people, turn.person.phone, turn.now, confirm=confirm)
         if not confirm:
             return []
-        kept = book.say("stopped_held", reminders=book.count(held, "reminder")) if held else ""
+        kept = book.say("stopped_held", reminders=book.count(held, "reminder"), are=book.form(held, "are")) if held \
+            else ""
         return turn.reply("stopped", service=self.settings.service_name, held=kept)
 
     def _start(self, turn: Turn, _arg: str | None) -> list[Reminder]:
@@ -377,3 +405,10 @@ def confirmation(book: Phrasebook, message: str, when: str, hint: str) -> str:
         if fits_one_segment(candidate):
             return candidate
     return fit(bare)
+
+
+def refusal(book: Phrasebook, err: rules.RuleError) -> str:
+    """The reply to a text whose series cannot be made: the floor when it repeats too often."""
+    if isinstance(err, rules.TooOften):
+        return book.say("too_often", minutes=f"{err.floor_minutes:g}")
+    return book.say("bad_repeat")

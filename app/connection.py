@@ -25,6 +25,13 @@ def connect(settings: Settings, *, socket_timeout: float | None = 5.0) -> redis.
                        socket_timeout=socket_timeout, health_check_interval=30)
 
 
+def storage_uri(settings: Settings) -> str:
+    """The same Redis as a `limits` storage URI, so Flask-Limiter's counts are shared by every web process; the
+    embedded Redis by its unix socket (`redis+unix://`)."""
+    url = settings.redis_url or "unix://" + embedded_socket(settings.embedded_redis_path)
+    return "redis+unix://" + url.removeprefix("unix://") if url.startswith("unix://") else url
+
+
 def _url_options(url: str, socket_timeout: float | None) -> dict:
     options: dict = {"socket_timeout": socket_timeout, "socket_connect_timeout": 5, "health_check_interval": 30,
                      "retry_on_timeout": False}

@@ -2,7 +2,8 @@
 
 /healthz says whether this web process can do its job: it answers, and Redis answers (503 when not, so a load
 balancer stops sending it webhooks it would have to refuse).
-/readyz says whether the service as a whole works: Redis answers and at least one worker's heartbeat is fresh.
+/readyz says whether the service as a whole works: Redis answers and at least one worker's heartbeat is fresh and
+that worker is not stuck (heartbeat.py).
 """
 from __future__ import annotations
 
@@ -29,8 +30,10 @@ def readyz() -> ResponseReturnValue:
     try:
         store.ping()
         checks["redis"] = "ok"
-        workers = heartbeat.alive(store.redis, store.key("workers"))
+        stuck = heartbeat.stuck(store.redis, store.key("workers"))
+        workers = [name for name, _ in heartbeat.alive(store.redis, store.key("workers")) if name not in stuck]
         checks["worker"] = (f"ok ({len(workers)} alive)" if workers
+                            else "stuck: " + "; ".join(f"{name}: {why}" for name, why in stuck.items()) if stuck
                             else f"no worker heartbeat in the last {heartbeat.STALE_AFTER:g} s")
     except redis.RedisError as err:
         checks["redis"] = f"unavailable: {type(err).__name__}"

@@ -61,8 +61,12 @@ class Phrasebook:
 
     def count(self, n: int, noun: str) -> str:
         """'1 reminder', '3 reminders'."""
-        singular, plural = self.nouns[noun]
-        return f"{n} {singular if n == 1 else plural}"
+        return f"{n} {self.form(n, noun)}"
+
+    def form(self, n: int, word: str) -> str:
+        """The word as it goes with a count of n: 'reminder' or 'reminders', 'is' or 'are'."""
+        singular, plural = self.nouns[word]
+        return singular if n == 1 else plural
 
     def clock(self, moment: datetime, with_day: bool = False) -> str:
         """'7:00 PM' ('19:00'), or with the weekday: '7:00 PM Fri' ('19:00 vie')."""

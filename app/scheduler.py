@@ -30,11 +30,13 @@ class Scheduler:
         self.store, self.queue = store, queue
         self.lease, self.batch_size, self.max_queued = lease, batch_size, max_queued
         self.stopping = threading.Event()
+        self.last_turn = time.time()  # each turn of the loop: the heartbeat tells a stuck loop from a busy one
 
     def run(self) -> None:
         """Loop until stopped, riding out Redis outages with a capped backoff."""
         backoff = 0.1
         while not self.stopping.is_set():
+            self.last_turn = time.time()
             try:
                 self.tick()
                 backoff = 0.1

@@ -18,6 +18,7 @@ SIGNATURE_METHODS = ("md5", "sha1", "sha256", "sha512")
 SEND_APIS = ("sms", "messages")
 SIMULATOR_MODES = ("auto", "on", "off")
 SWITCH = ("on", "off")
+BOOLEAN = ("true", "false")
 # What HELP and the opt-out confirmation say, kept to plain GSM-7 and short enough for their SMS (tests/test_phrasebook.py)
 SERVICE_NAME, SERVICE_NAME_MAX = re.compile(r"[A-Za-z0-9 .,'&:!()+-]+"), 30
 SUPPORT_CONTACT, SUPPORT_CONTACT_MAX = re.compile(r"[A-Za-z0-9 .,:;/@+()?=&%#_-]+"), 60
@@ -42,6 +43,7 @@ class Settings:
     opt_out_replies: bool = True  # off: the provider (Vonage Opt-Out Assist) answers STOP and START itself
     vonage_signature_secret: str | None = None
     vonage_signature_method: str = "sha256"
+    allow_unsigned_webhooks: bool = False  # unsafe: accept unsigned webhooks although Vonage is configured
     vonage_rest_host: str = "rest.nexmo.com"
     vonage_api_host: str = "api.nexmo.com"
     vonage_timeout: int = 10
@@ -61,8 +63,11 @@ class Settings:
     texts_per_minute: int = 20  # inbound texts per number per minute that get an answer (no reply storms)
     concat_timeout: int = 300  # seconds to wait for the rest of a long message before saying so
     nag_minutes: float = 10.0  # how often an `until done` reminder repeats until DONE (at most 6 times)
+    min_repeat_minutes: float = 15.0  # the most often a series may repeat (rules.check)
+    max_sms_per_number_per_day: int = 50  # SMS to one number in any 24 hours (budget.py); 0 = no budget
     api_rate_per_number: str = "10/minute"  # REST API reminder creation, per phone number
     api_rate_per_token: str = "600/minute"  # REST API reminder creation, per bearer token
+    auth_failures_per_minute: int = 10  # wrong tokens or passwords from one client address before it gets 429
 
     @property
     def vonage_enabled(self) -> bool:
@@ -78,6 +83,16 @@ class Settings:
     @property
     def signatures_required(self) -> bool:
         return bool(self.vonage_signature_secret)
+
+    @property
+    def unsigned_webhooks_problem(self) -> str | None:
+        """Why the web process must not start: with Vonage configured and no signature secret, anyone could post
+        texts (the service would text numbers that never wrote) and receipts (changing reminders' status)."""
+        if not self.vonage_enabled or self.signatures_required or self.allow_unsigned_webhooks:
+            return None
+        return ("VONAGE_SIGNATURE_SECRET is not set while Vonage credentials are: anyone could fake inbound texts "
+                "and delivery receipts. Set it (and turn on signed webhooks in Vonage's dashboard), or set "
+                "ALLOW_UNSIGNED_WEBHOOKS=true to accept that risk")
 
     @property
     def simulator_enabled(self) -> bool:
@@ -174,6 +189,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         opt_out_replies=_choice(get("OPT_OUT_REPLIES") or "on", "OPT_OUT_REPLIES", SWITCH) == "on",
         vonage_signature_secret=get("VONAGE_SIGNATURE_SECRET"),
         vonage_signature_method=method,
+        allow_unsigned_webhooks=_choice(get("ALLOW_UNSIGNED_WEBHOOKS") or "false", "ALLOW_UNSIGNED_WEBHOOKS",
+                                        BOOLEAN) == "true",
         vonage_rest_host=get("VONAGE_REST_HOST") or Settings.vonage_rest_host,
         vonage_api_host=get("VONAGE_API_HOST") or Settings.vonage_api_host,
         vonage_timeout=int(_number(env, "VONAGE_TIMEOUT", Settings.vonage_timeout, minimum=1)),
@@ -193,6 +210,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         texts_per_minute=int(_number(env, "TEXTS_PER_MINUTE", Settings.texts_per_minute, minimum=1)),
         api_rate_per_number=_rate(get("API_RATE_PER_NUMBER") or Settings.api_rate_per_number, "API_RATE_PER_NUMBER"),
         api_rate_per_token=_rate(get("API_RATE_PER_TOKEN") or Settings.api_rate_per_token, "API_RATE_PER_TOKEN"),
+        auth_failures_per_minute=int(_number(env, "AUTH_FAILURES_PER_MINUTE", Settings.auth_failures_per_minute,
+                                             minimum=1)),
         concat_timeout=int(_number(env, "CONCAT_TIMEOUT_SECONDS", Settings.concat_timeout, minimum=1)),
         nag_minutes=_number(env, "NAG_MINUTES", Settings.nag_minutes, minimum=0.01),
+        min_repeat_minutes=_number(env, "MIN_REPEAT_MINUTES", Settings.min_repeat_minutes, minimum=0.01),
+        max_sms_per_number_per_day=int(_number(env, "MAX_SMS_PER_NUMBER_PER_DAY",
+                                               Settings.max_sms_per_number_per_day)),
     )

@@ -32,6 +32,7 @@ PENDING = ("pending", "sending", "held")  # not yet sent: may still be changed o
 DONE_TTL = 7 * 24 * 3600
 INBOUND_TTL = 2 * 24 * 3600
 BUCKET = 100  # reminders per data hash: under Redis's 128-entry listpack limit
+OVER_BUDGET = "over"  # what begin.lua answers for an entry past its number's daily budget
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,15 @@ class Reminder:
         return cls(phone=phone, message=message, due=due, tz=tz or number_zone(phone) or "UTC", every=every or None,
                     kind="reply" if rid.startswith("x") else "reminder", attempts=attempts, id=rid, status=status,
                     detail=detail, nag=bool(nag))
+
+    def checked(self) -> "Reminder":
+        """This reminder, if its fields have the types sending needs (a record planted or damaged in Redis may
+        not); else ValueError, TypeError or KeyError (an unknown zone)."""
+        if not (isinstance(self.phone, str) and isinstance(self.message, str) and isinstance(self.attempts, int)
+                and isinstance(self.due, (int, float)) and isinstance(self.every, (str, type(None)))):
+            raise TypeError("a field has the wrong type")
+        self.due_local  # noqa: B018 - the zone must exist
+        return self
 
     def final_record(self, status: str, detail: str | None) -> str:
         final = {"r": json.loads(self.record()), "s": status, "t": round(time.time(), 3)}
@@ -134,16 +144,41 @@ class Store(State):
     def begin(self, rid: str, token: str, lease_end: float) -> Reminder | None:
         """The entry, leased afresh, if `token` still holds its claim: the guard that keeps a stale or repeated
         job from sending."""
-        return self.begin_many([(rid, token)], lease_end)[0]
+        begun = self.begin_many([(rid, token)], lease_end)[0]  # no budget: never OVER_BUDGET
+        return begun if isinstance(begun, Reminder) else None
 
-    def begin_many(self, claims: list[tuple[str, str]], lease_end: float) -> list[Reminder | None]:
-        """`begin` for several (id, token) claims in one round trip (the courier's group commit)."""
+    def begin_many(self, claims: list[tuple[str, str]], lease_end: float, budget: int = 0
+                   ) -> list[Reminder | str | None]:
+        """`begin` for several (id, token) claims in one round trip (the courier's group commit). With a `budget`
+        (SMS per number per 24 hours, budget.py), an entry past it is OVER_BUDGET instead (begin.lua). A record
+        that cannot be read is ended as failed here: one bad entry must not fail the others or come back."""
         pipe = self.redis.pipeline(transaction=False)
         for rid, token in claims:
             self._begin(keys=[self.key("due"), self.data_key(rid), self.key("claims")],
-                        args=[rid, token, repr(lease_end), self.key("person", "")], client=pipe)
-        return [Reminder.from_record(rid, raw, status="sending") if raw else None
-                for (rid, _), raw in zip(claims, pipe.execute())]
+                        args=[rid, token, repr(lease_end), self.key("person", ""), budget, self.prefix], client=pipe)
+        return [self._begun(rid, raw) for (rid, _), raw in zip(claims, pipe.execute())]
+
+    def _begun(self, rid: str, raw: bytes | None) -> Reminder | str | None:
+        if not raw:
+            return None
+        if as_text(raw) == OVER_BUDGET:
+            return OVER_BUDGET
+        try:
+            return Reminder.from_record(rid, raw, status="sending").checked()
+        except (ValueError, TypeError, KeyError, AttributeError) as err:
+            self._quarantine(rid, f"unreadable record ({type(err).__name__})")
+            return None
+
+    def _quarantine(self, rid: str, why: str) -> None:
+        """End an entry whose record cannot be read: off the schedule, dead-lettered with why, never sent."""
+        final = json.dumps({"r": ["", "(unreadable)", 0], "s": "failed", "t": round(time.time(), 3), "w": why})
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.zrem(self.key("due"), rid)
+        pipe.hdel(self.key("claims"), rid)
+        pipe.hdel(self.data_key(rid), rid)
+        pipe.set(self.key("done", rid), final, ex=DONE_TTL)
+        pipe.zadd(self.key("dead"), {rid: time.time()})
+        pipe.execute()
 
     def reschedule(self, rem: Reminder, token: str, at: float, *, next_occurrence: bool = False,
                    delivered: bool = True) -> bool:

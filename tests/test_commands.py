@@ -148,7 +148,8 @@ def test_stop_holds_a_reminder_past_its_due_time_and_start_resumes_the_rest(phon
     assert "subscribed already" in phone.ask("UNSTOP")
 
 
-def test_a_held_series_resumes_at_its_next_occurrence(phone):
+def test_a_held_series_resumes_at_its_next_occurrence(fast_phone):
+    phone = fast_phone
     phone.text("every 2 seconds blink")
     phone.ask("STOP")
     time.sleep(2.5)
@@ -264,7 +265,8 @@ def test_a_reply_waiting_to_be_retried_is_not_sent_after_stop(phone, fake_vonage
     assert phone.deliver() == []  # the throttled HELP reply never follows the opt-out's confirmation
 
 
-def test_a_failed_occurrence_does_not_end_the_series(phone, fake_vonage):
+def test_a_failed_occurrence_does_not_end_the_series(fast_phone, fake_vonage):
+    phone = fast_phone
     phone.text("every 2 seconds blink")
     (series,) = phone.store.for_phone(phone.number)
     fake_vonage.status_for_number(phone.number, "7")  # Number barred: fails for good

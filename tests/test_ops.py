@@ -246,7 +246,7 @@ def test_release_check_fails_fast_with_a_clear_message(env):
     assert levels(checks.check({**env, "REDIS_URL": ""}, production=True))["REDIS_URL"] == "fail"
     assert levels(checks.check({**env, "REDIS_URL": "redis://127.0.0.1:1/0"}, production=False))["REDIS_URL"] == "fail"
     assert levels(checks.check({**env, "VONAGE_NUMBER": ""}, production=True))["VONAGE_NUMBER"] == "fail"
-    assert levels(checks.check(env, production=True))["VONAGE_SIGNATURE_SECRET"] == "warn"
+    assert levels(checks.check(env, production=True))["ALLOW_UNSIGNED_WEBHOOKS"] == "warn"
 
 
 def test_release_check_command_exit_code(env, monkeypatch, capsys):

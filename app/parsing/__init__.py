@@ -10,7 +10,7 @@ says which one a text is in.  Pure package: no Flask, no Redis, nothing from `ap
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from . import detect, leftovers
@@ -20,16 +20,14 @@ from .detect import detect_language
 from .errors import ParseError, fail
 from .fallback import search as _dp_search
 from .message import clean_message
+from .offsets import MAX_AHEAD
 from .resolve import resolve_once, resolve_recurring
-from .rules import next_occurrence
 from .scan import scan
 from .vocabulary import LANGUAGES, load, speaking
 from .zones import month_first, zone as _zone
 
-__all__ = ["Parsed", "ParseError", "parse", "next_occurrence", "describe_when", "warm_up", "month_first", "LANGUAGES",
+__all__ = ["Parsed", "ParseError", "parse", "describe_when", "warm_up", "month_first", "LANGUAGES",
            "detect_language"]
-
-MAX_AHEAD = timedelta(days=5 * 366)  # "too_far" beyond about five years
 
 
 @dataclass(frozen=True)

@@ -10,14 +10,14 @@ from .errors import unsure
 from .found import Found, Scanner
 from .message import default_message, merge
 from .resolve import distinct_clocks, in_part
-from .rules import rule_parts
+from ..rules import split
 from .vocabulary import V
 
 
 
 def check(f: Found, sc: Scanner, text: str, due: datetime, message: str, every: str | None) -> None:
     """Raise ParseError('unsure') naming the first piece of the text that was not understood."""
-    series_hours = len(rule_parts(every).get("BYHOUR", "0").split(",")) if every else 1
+    series_hours = len(split(every).get("BYHOUR", "0").split(",")) if every else 1
     span = _conflict(f, series_hours) or _hedged(sc) or _timelike_leftover(sc)
     if span is None:
         return
