@@ -92,15 +92,15 @@ class Conversation:
         now = now or datetime.now(timezone.utc)
         if person.unreachable:  # it texted, so it can get texts again
             self.unreachable.clear(self.store, phone, now, person.opted_out)
-        text = printable(text)
-        command, arg, heard = understand(text, language_of(person))
+        text, book = printable(text), phrasebook(language_of(person))
+        too_long = len(text) > MAX_MESSAGE  # no command: before any reading, a 64 KB text must cost nothing
+        command, arg, heard = ("new", None, book) if too_long else understand(text, book.code)
         if person.opted_out and command != "start":
             items: list[Reminder] = []  # opted out: nothing is ever sent until START
         elif texts > self.settings.texts_per_minute:
-            items = self._refusal(person, phrasebook(language_of(person)).say("too_fast"))
-        elif len(text) > MAX_MESSAGE:  # before any parsing: a 64 KB text must cost nothing (joined parts too)
-            words = phrasebook(language_of(person)).say("too_long", limit=MAX_MESSAGE)
-            items = [reply(phone, words, self.zone(person)[0])]
+            items = self._refusal(person, book.say("too_fast"))
+        elif too_long:
+            items = [reply(phone, book.say("too_long", limit=MAX_MESSAGE), self.zone(person)[0])]
         else:
             detected = parsing.detect_language(text) if command in WHOLE_TEXT else None
             person = learn(self.people, person, heard_in(text, detected))
@@ -115,8 +115,8 @@ class Conversation:
         _seen, person, texts = self.quotas.arrival(phone, message_id)
         book = phrasebook(language_of(person))
         if texts > self.settings.texts_per_minute:
-            if refusal := self._refusal(person, book.say("too_fast")):
-                self.store.add(refusal)
+            if no := self._refusal(person, book.say("too_fast")):
+                self.store.add(no)
             return False
         state, timer, parts = self.parts.collect(phone, ref, part, total, text, message_id,
                                                  ttl=self.settings.concat_timeout * 2)
