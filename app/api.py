@@ -10,11 +10,13 @@ import base64
 import binascii
 import hashlib
 import json
+from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
+import redis
 from flask import Blueprint, Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
@@ -24,9 +26,10 @@ from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
 from . import auth, parsing, people, rules, zones
 from .errors import ApiError
 from .commands import printable
-from .connection import storage_uri
+from .connection import limiter_storage
 from .language import language_of, read, set_language
 from .phones import e164, normalise
+from .replication import NotReplicated
 from .services import services
 from .store import Reminder
 
@@ -188,9 +191,8 @@ limiter = Limiter(key_func=_token_key, headers_enabled=True, strategy="moving-wi
 
 def init_app(app: Flask) -> None:
     settings = app.extensions["reminders"].settings
-    app.config["RATELIMIT_STORAGE_URI"] = storage_uri(settings)  # shared by every web process
-    if (settings.redis_url or "").startswith("rediss://"):
-        app.config["RATELIMIT_STORAGE_OPTIONS"] = {"ssl_cert_reqs": "none"}
+    app.config["RATELIMIT_STORAGE_URI"], app.config["RATELIMIT_STORAGE_OPTIONS"] = limiter_storage(settings)
+    limiter._storage_options = {}  # init_app adds each app's options to the last one's: Sentinel's would stay
     app.config["RATELIMIT_KEY_PREFIX"] = settings.key_prefix + "limits"
     limiter.init_app(app)
     app.register_blueprint(bp)
@@ -232,7 +234,20 @@ def create_reminder() -> ResponseReturnValue:
                        "phone_number")
     rem = Reminder(phone=new.phone_number, message=message, due=due.timestamp(), tz=tz, every=every)
     (rid,) = store.add([rem])
+    _confirm(rid)
     return as_json(store.get(rid)), 201
+
+
+def _confirm(rid: str) -> None:
+    """201 only once enough replicas have the reminder (REDIS_MIN_REPLICAS); else it is cancelled again, so that
+    the client's retry after the 503 does not leave two."""
+    store = services().store
+    try:
+        services().replication.confirm(store.data_key(rid), rid)
+    except NotReplicated:
+        with suppress(redis.RedisError):
+            store.cancel(rid, detail="not confirmed: too few replicas had it")
+        raise
 
 
 def _what_and_when(new: NewReminder, tz: str, speaks: str) -> tuple[str, datetime, str | None]:

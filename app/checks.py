@@ -50,18 +50,23 @@ def check(env: Mapping[str, str], production: bool) -> list[Finding]:
 
 
 def _redis(settings: Settings, production: bool) -> list[Finding]:
-    if not settings.redis_url:
+    if not settings.redis_url and not settings.redis_sentinels:
         if production:
             return [Finding("fail", "REDIS_URL", "not set: add a Redis add-on (the embedded Redis is for one "
                                                  "machine; web and worker dynos would not share it)")]
         return [Finding("ok", "REDIS_URL", "not set: using the embedded Redis (local runs only)")]
-    where = urlsplit(settings.redis_url).hostname or "?"
+    name, where = (("REDIS_SENTINELS", f"the Sentinels' primary {settings.redis_sentinel_master!r}")
+                   if settings.redis_sentinels else ("REDIS_URL", urlsplit(settings.redis_url or "").hostname or "?"))
     try:
         client = connect(settings)
-        client.ping()
+        replicas = int(client.info("replication").get("connected_slaves", 0))
     except (redis.RedisError, OSError) as err:
-        return [Finding("fail", "REDIS_URL", f"cannot reach Redis at {where}: {type(err).__name__}: {err}")]
-    return [Finding("ok", "REDIS_URL", f"Redis at {where} answers")]
+        return [Finding("fail", name, f"cannot reach Redis at {where}: {type(err).__name__}: {err}")]
+    found = [Finding("ok", name, f"Redis at {where} answers ({replicas} replicas connected)")]
+    if replicas < settings.redis_min_replicas:
+        found.append(Finding("warn", "REDIS_MIN_REPLICAS", f"{settings.redis_min_replicas} needed, {replicas} "
+                                                           "connected: new reminders get 503 until more connect"))
+    return found
 
 
 def _vonage(env: Mapping[str, str], settings: Settings, production: bool) -> list[Finding]:

@@ -22,6 +22,7 @@ from .people import People, Person
 from .phrasebook import Phrasebook, language_named, phrasebook, understand
 from .quotas import Quotas
 from .receipts import Receipts
+from .replication import Replication
 from .sending import fits_one_segment
 from .settings import Settings
 from .store import Reminder, Store
@@ -83,11 +84,13 @@ class Conversation:
         self.settings = settings
         self.acks = Acks(store.redis, store.prefix)
         self.unreachable = Unreachable(store.redis, store.prefix)
+        self.replication = Replication(store.redis, store.prefix, settings)
 
     def receive(self, phone: str, text: str, message_id: str, now: datetime | None = None) -> bool:
         """Handle one inbound text; False when this message was already handled (a webhook retry)."""
         seen, person, texts = self.quotas.arrival(phone, message_id)
         if seen:
+            self.replication.release(self.store, message_id)  # a retry after a 503: the replies still parked
             return False
         now = now or datetime.now(timezone.utc)
         if person.unreachable:  # it texted, so it can get texts again
@@ -107,7 +110,9 @@ class Conversation:
             tz, ask = self.zone(person)
             turn = Turn(person, text, phrasebook(language_of(person)), heard, detected, now, tz, ask)
             items = getattr(self, f"_{command}")(turn, text if command == "new" else arg)
-        return self.store.add(items, inbound_id=message_id, sender=phone) is not None
+        added = self.store.add(items, inbound_id=message_id, sender=phone, park_replies=self.replication.required)
+        self.replication.release(self.store, message_id)  # NotReplicated: 503, and Vonage retries
+        return added is not None
 
     def receive_part(self, phone: str, ref: str, part: int, total: int, text: str, message_id: str) -> bool:
         """A part of a long message: act once all parts are in; say so if the rest never comes. Each part counts

@@ -14,6 +14,7 @@ from flask import Blueprint, Response, jsonify, redirect, render_template, reque
 from flask.typing import ResponseReturnValue
 
 from . import auth, operations
+from .budget import Budget
 from .logs import mask_phone
 from .services import services
 from .unreachable import Unreachable
@@ -72,6 +73,7 @@ def page() -> ResponseReturnValue:
         dead=operations.dead_letters(store), upcoming=operations.upcoming(store, limit=15),
         opted_out=operations.opted_out(store, limit=20), rq_workers=operations.rq_workers(store),
         unreachable=marked.numbers(limit=20), unreachable_count=marked.count(),
+        capped=Budget(store.redis, store.prefix).capped(limit=20), budget=settings.max_sms_per_number_per_day,
         queue_name=operations.delivery_queue(store).name,
         flash=request.args.get("flash", ""), vonage_enabled=settings.vonage_enabled,
         now=datetime.now(zone).strftime("%H:%M:%S"))

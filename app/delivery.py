@@ -24,6 +24,7 @@ import redis
 from . import metrics, rules
 from .acks import Acks
 from .budget import Budget
+from .connection import RETRIED
 from .receipts import Receipts
 from .sending import Sender, SendError
 from .store import OVER_BUDGET, Reminder, Store
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 LATE_AFTER = 1.0  # seconds past due before a send is logged as late
 RETRY_CAP = 600.0  # seconds
+PERSIST_FOR = 60.0  # seconds a store write is retried through an outage: a failover takes a few, a lease 60
 Following = datetime | rules.RuleError | None  # a series' next occurrence, its end, or why it cannot go on
 
 class Courier:
@@ -221,7 +223,11 @@ def _run_steps(pipe: "redis.client.Pipeline", store: Store, steps: list[Callable
         try:
             for step in steps:
                 step(store)
-            return pipe.execute(raise_on_error=False)
+            results = pipe.execute(raise_on_error=False)
+            lost = next((r for r in results if isinstance(r, RETRIED)), None)
+            if lost is not None:
+                raise lost  # e.g. a primary turned replica: retry the lot (tokens make settling idempotent)
+            return results
         finally:
             pipe.reset()
 
@@ -233,16 +239,18 @@ def retry_delay(attempts: int, base: float) -> float:
     return random.uniform(base / 2, min(RETRY_CAP, base * 2 ** (attempts - 1)))
 
 
-def _persist(step: Callable[[], T], tries: int = 5) -> T:
-    """Retry a store write through a short Redis blip: losing an acknowledgement means sending twice."""
-    for attempt in range(tries):
+def _persist(step: Callable[[], T], within: float = PERSIST_FOR) -> T:
+    """Retry a store write through a Redis blip or a failover (the client finds the new primary): losing an
+    acknowledgement means sending twice, so keep trying, with a capped backoff, for about a lease."""
+    deadline, delay = time.monotonic() + within, 0.2
+    while True:
         try:
             return step()
-        except redis.ConnectionError:
-            if attempt == tries - 1:
+        except RETRIED:
+            if time.monotonic() + delay > deadline:
                 raise
-            time.sleep(0.2 * 2 ** attempt)
-    raise AssertionError("unreachable")
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
 
 # The worker process installs its courier here; rq imports `deliver_job` by name and runs it in that process.

@@ -32,6 +32,14 @@ class SettingsError(ValueError):
 class Settings:
     redis_url: str | None = None
     embedded_redis_path: str = ".data/redis.db"
+    redis_sentinels: tuple[tuple[str, int], ...] = ()  # Sentinels to ask for the primary (instead of REDIS_URL)
+    redis_sentinel_master: str = "mymaster"  # the name the Sentinels monitor the primary under
+    redis_password: str | None = None  # with Sentinel: the primary's (and replicas') password (REDIS_URL has its own)
+    redis_sentinel_password: str | None = None  # the Sentinels' own password, when they have one
+    redis_tls: bool = False  # with Sentinel: TLS to the Sentinels and the primary (REDIS_URL: rediss://)
+    redis_tls_ca_file: str | None = None  # with Sentinel: the CA that signed their certificates (verified when set)
+    redis_min_replicas: int = 0  # replicas that must have a write before it is confirmed (WAIT); 0 = none
+    redis_wait_seconds: float = 1.0  # how long a confirmation waits for them
     vonage_api_key: str | None = None
     vonage_api_secret: str | None = None
     vonage_application_id: str | None = None  # Messages API
@@ -149,6 +157,31 @@ def _text(value: str | None, name: str, allowed: re.Pattern, most: int) -> str |
     return value
 
 
+def _sentinels(value: str | None) -> tuple[tuple[str, int], ...]:
+    """`host:port,host:port` (IPv6 as `[::1]:26379`)."""
+    found = []
+    for item in filter(None, (part.strip() for part in (value or "").split(","))):
+        host, _, port = item.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise SettingsError(f"REDIS_SENTINELS must be host:port pairs separated by commas, got {item!r}")
+        found.append((host.strip("[]"), int(port)))
+    return tuple(found)
+
+
+def _wait(env: Mapping[str, str]) -> float:
+    """WAIT's timeout: never 0, which Redis reads as 'wait forever'."""
+    seconds = _number(env, "REDIS_WAIT_SECONDS", Settings.redis_wait_seconds, minimum=0.001)
+    if seconds > 10:
+        raise SettingsError(f"REDIS_WAIT_SECONDS must be at most 10 (Vonage gives a webhook 15 s), got {seconds:g}")
+    return seconds
+
+
+def _ca_file(value: str | None) -> str | None:
+    if value and not os.path.isfile(value):
+        raise SettingsError(f"REDIS_TLS_CA_FILE: no file at {value!r}")
+    return value
+
+
 def _zone(name: str) -> str:
     try:
         ZoneInfo(name)
@@ -174,9 +207,19 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
                        "VONAGE_SEND_API", SEND_APIS)
     if send_api == "messages" and not application:
         raise SettingsError("VONAGE_SEND_API=messages needs VONAGE_APPLICATION_ID and VONAGE_PRIVATE_KEY")
+    if get("REDIS_URL") and get("REDIS_SENTINELS"):
+        raise SettingsError("set REDIS_URL or REDIS_SENTINELS, not both (Sentinel tells where the primary is)")
     return Settings(
         redis_url=get("REDIS_URL"),
         embedded_redis_path=get("EMBEDDED_REDIS_PATH") or Settings.embedded_redis_path,
+        redis_sentinels=_sentinels(get("REDIS_SENTINELS")),
+        redis_sentinel_master=get("REDIS_SENTINEL_MASTER") or Settings.redis_sentinel_master,
+        redis_password=get("REDIS_PASSWORD"),
+        redis_sentinel_password=get("REDIS_SENTINEL_PASSWORD"),
+        redis_tls=_choice(get("REDIS_TLS") or "off", "REDIS_TLS", SWITCH) == "on",
+        redis_tls_ca_file=_ca_file(get("REDIS_TLS_CA_FILE")),
+        redis_min_replicas=int(_number(env, "REDIS_MIN_REPLICAS", Settings.redis_min_replicas)),
+        redis_wait_seconds=_wait(env),
         vonage_api_key=key,
         vonage_api_secret=secret,
         vonage_application_id=application,

@@ -33,6 +33,7 @@ DONE_TTL = 7 * 24 * 3600
 INBOUND_TTL = 2 * 24 * 3600
 BUCKET = 100  # reminders per data hash: under Redis's 128-entry listpack limit
 OVER_BUDGET = "over"  # what begin.lua answers for an entry past its number's daily budget
+PARKED = 1e11  # the score of a reply waiting for its text's writes to reach a replica (replication.py releases it)
 
 
 @dataclass(frozen=True)
@@ -122,16 +123,18 @@ class Store(State):
 
     # --- writing -------------------------------------------------------------------------------------------
 
-    def add(self, items: list[Reminder], inbound_id: str | None = None, sender: str | None = None
-            ) -> list[str] | None:
+    def add(self, items: list[Reminder], inbound_id: str | None = None, sender: str | None = None,
+            park_replies: bool = False) -> list[str] | None:
         """Schedule items atomically; with `inbound_id`, only the first delivery of that message does (None after);
-        with `sender`, the first reminder becomes that number's last made (what UNDO cancels)."""
+        with `sender`, the first reminder becomes that number's last made (what UNDO cancels); with `park_replies`,
+        replies wait (PARKED) until replication.py releases them."""
         keys = [self.key("due"), self.key("data", ""), self.key("seq"), self.key("wake"),
                 self.key("in", inbound_id or "-")] + [self.key("p", item.phone) for item in items] + \
             [self.key("person", sender or "-")]
         args: list[str | float] = [str(INBOUND_TTL) if inbound_id else "", "1" if sender else "0"]
         for item in items:
-            args += [item.record(), repr(item.due), "1" if item.kind == "reminder" else "0"]
+            due = PARKED if park_replies and item.kind == "reply" else item.due
+            args += [item.record(), repr(due), "1" if item.kind == "reminder" else "0"]
         result = [as_text(x) for x in self._add(keys=keys, args=args)]
         return None if result and result[0] == "duplicate" else result
 

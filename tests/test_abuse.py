@@ -53,6 +53,16 @@ def test_huge_numbers_through_the_api_get_a_422(client, text):
     assert answer.status_code == 422, answer.data
 
 
+@pytest.mark.parametrize("every", ["FREQ=MINUTELY;INTERVAL=99999999999", "FREQ=YEARLY;INTERVAL=99999999999999999999"])
+def test_a_huge_interval_in_the_api_every_field_gets_a_422(client, every):
+    from tests.helpers import auth
+
+    body = {"phone_number": "+14155550100", "message": "x", "remind_when": SOON, "every": every}
+    answer = client.post("/api/reminders", json=body, headers=auth())
+    assert answer.status_code == 422 and answer.json["error"]["field"] == "every", answer.data
+    assert client.get("/api/reminders?phone_number=%2B14155550100", headers=auth()).status_code == 200
+
+
 # --- 6. text length before parsing -----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text", ["1 " * 32000, "1/2 " * 16000, "x" * 1001 + " in 1 hour"])
