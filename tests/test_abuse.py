@@ -283,7 +283,7 @@ def test_phone_numbers_in_any_format_are_masked_in_access_lines(client, capsys, 
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
     access = [entry for entry in lines if entry["logger"] == "access"]
     assert access, lines
-    line = json.dumps(access[-1], ensure_ascii=False)
+    line = json.dumps({k: v for k, v in access[-1].items() if k != "request_id"}, ensure_ascii=False)  # random hex
     assert "555" not in line and "…0133" in access[-1]["path"], line
     assert access[-1]["ts"][:4].isdigit()  # dates and times are not mistaken for numbers
 
