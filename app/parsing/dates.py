@@ -178,7 +178,7 @@ def _extract_calendar_dates(sc: Scanner, f: Found, today: date, mfirst: bool) ->
         _set_date(f, sc, m, dt, given)
     for rx in (g.DOM, g.BARE_ORDINAL):
         for m in sc.matches(rx):
-            if rx is g.DOM and not m["ord"] and m["on"] is None:
+            if rx is g.DOM and not m["ord"] and (m["on"] is None or _clock_after(m)):
                 continue
             day = int(m["d"])
             if not 1 <= day <= 31:
@@ -186,6 +186,12 @@ def _extract_calendar_dates(sc: Scanner, f: Found, today: date, mfirst: bool) ->
             if f.dom is None:
                 f.dom = day
             _day(f, sc, m, next_dom(today, day))
+
+
+def _clock_after(m: re.Match) -> bool:
+    """'by 5' is five o'clock, not the 5th: a bare hour after a word that also leads a clock ('by the 5th' is a day)."""
+    bare = m.group(0).split()
+    return len(bare) == 2 and int(m["d"]) <= 12 and m["on"].lower() in V.words("at_clock")
 
 
 def _extract_daywords(sc: Scanner, f: Found, today: date) -> None:
