@@ -37,3 +37,10 @@ def test_every_english_reply_fits_its_segments_when_filled_in(key):
                                             ("Snooze for 1h", ("snooze", "1h")), ("gym at 7", ("new", None))])
 def test_command_words_come_from_the_phrasebook(text, expected):
     assert phrasebook("en").command(text) == expected
+
+
+@pytest.mark.parametrize("text", ["a" * 160, "a" * 161, "{" * 80, "{" * 81, "a" * 150 + "€" * 5, "a" * 151 + "€" * 5,
+                                  "é" * 160, "ш" * 70, "ш" * 71, "a" * 69 + "😀", "x" * 79 + "|" + "y" * 79])
+def test_the_one_segment_check_agrees_with_vonages_segment_count(text):
+    """At the edges: 160 GSM-7 places with extension characters taking two, 70 UTF-16 units (an emoji takes two)."""
+    assert fits_one_segment(text) == (count_segments(text, unicode=any(c in "ш😀" for c in text)) == 1)
