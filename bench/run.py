@@ -49,6 +49,12 @@ def median(runs: list[dict], key: str) -> float:
     return statistics.median(r[key] for r in runs)
 
 
+def redis_cost(runs: list[dict], memory: bool = False) -> str:
+    """Median Redis CPU and commands (and memory) per operation, from scenarios.per's figures."""
+    text = f"{median(runs, 'redis_cpu_ms') * 1000:.0f} µs, {median(runs, 'redis_calls'):.1f}"
+    return text + (f", {median(runs, 'redis_bytes'):.0f} B" if memory else "")
+
+
 def run_part(part: str, args: argparse.Namespace) -> dict:
     q, n = args.quick, args.repeat
     if part == "punctuality":
@@ -110,9 +116,7 @@ def table(results: dict, args: argparse.Namespace) -> str:
         cpu = median(one, "worker_cpu_ms_per_sms")
         row("", "worker CPU per SMS (process CPU time / SMS, 1 worker); SMS/s one core allows",
             f"{cpu:.2f} ms; {1000 / cpu:.0f}/s", "<= 1.5 ms", cpu <= 1.5)
-        sms = [x["per_sms"] for x in one]
-        row("", "Redis per SMS sent: CPU, commands", f"{median(sms, 'redis_cpu_ms') * 1000:.0f} µs, "
-            f"{median(sms, 'redis_calls'):.1f}")
+        row("", "Redis per SMS sent: CPU, commands", redis_cost([x["per_sms"] for x in one]))
         row("", "2 workers / 1 worker", f"{r2 / r1:.2f}x")
         bad = sum(x["lost"] + x["duplicates"] + x["early"] for x in one + two)
         row("", "lost + duplicated + early", str(bad), "0", bad == 0)
@@ -133,9 +137,7 @@ def table(results: dict, args: argparse.Namespace) -> str:
         cpu = median(steady, "web_cpu_ms_per_inbound")
         row("", "web CPU per inbound text (gunicorn's processes' CPU time / request; new reminder and reply)",
             f"{cpu:.2f} ms", "<= 1.5 ms", cpu <= 1.5)
-        each = [x["per_inbound"] for x in steady]
-        row("", "Redis per inbound text: CPU, commands, memory", f"{median(each, 'redis_cpu_ms') * 1000:.0f} µs, "
-            f"{median(each, 'redis_calls'):.1f}, {median(each, 'redis_bytes'):.0f} B")
+        row("", "Redis per inbound text: CPU, commands, memory", redis_cost([x["per_inbound"] for x in steady], True))
         errors = sum(x["non_2xx"] + x["socket_errors"] for x in steady + top)
         row("", "non-2xx / socket errors; wrk's own CPU", f"{errors}; {median(steady, 'wrk_cpu_cores'):.2f} core")
     if "memory" in results:
