@@ -10,6 +10,8 @@ import logging
 import os
 import signal
 import threading
+import time
+from functools import partial
 
 import redis
 import requests
@@ -17,7 +19,7 @@ from dotenv import load_dotenv
 from rq import Queue, SimpleWorker
 from rq.exceptions import StopRequested
 
-from app import delivery, heartbeat, logs, parsing
+from app import delivery, heartbeat, logs
 from app.connection import connect
 from app.delivery import Courier
 from app.scheduler import Scheduler, batch_size_for
@@ -43,9 +45,9 @@ def build(settings: Settings) -> tuple[Scheduler, DeliveryWorker, Courier]:
     store = Store(connect(settings, socket_timeout=None), settings.key_prefix)
     courier = Courier(store, make_sender(settings, store.redis),
                       Throttle(store.redis, store.key("throttle"), settings.sms_rate_limit),
-                      parsing.next_occurrence, lease=settings.lease_seconds, concurrency=settings.send_concurrency,
+                      lease=settings.lease_seconds, concurrency=settings.send_concurrency,
                       max_attempts=settings.max_send_attempts, retry_base=settings.retry_base_seconds,
-                      nag_minutes=settings.nag_minutes)
+                      nag_minutes=settings.nag_minutes, daily_budget=settings.max_sms_per_number_per_day)
     jobs_redis = connect(settings, socket_timeout=None)
     queue = Queue(store.delivery_queue, connection=jobs_redis)
     scheduler = Scheduler(store, queue, lease=settings.lease_seconds,
@@ -74,7 +76,8 @@ def run(settings: Settings) -> None:
     delivery.install(courier)
     thread = threading.Thread(target=scheduler.run, name="scheduler", daemon=True)
     thread.start()
-    heartbeat.start(connect(settings), scheduler.store.key("workers"), scheduler.stopping, thread.is_alive)
+    heartbeat.start(connect(settings), scheduler.store.key("workers"), scheduler.stopping,
+                    partial(trouble, scheduler, thread, courier, settings.lease_seconds))
     log.info("worker started (rate limit %s/s, %d send threads)", settings.sms_rate_limit or "no",
              settings.send_concurrency)
     try:
@@ -96,6 +99,16 @@ def run(settings: Settings) -> None:
         courier.pool.shutdown(wait=True)
         delivery.install(None)
         log.info("worker stopped")
+
+
+def trouble(scheduler: Scheduler, thread: threading.Thread, courier: Courier, lease: float) -> str | None:
+    """What keeps this worker from doing its job, for the heartbeat (None: nothing)."""
+    quiet = time.time() - scheduler.last_turn
+    if not thread.is_alive() or quiet > heartbeat.STUCK_AFTER:
+        return f"the scheduler loop has not turned for {quiet:.0f} s"
+    if (stuck := courier.stuck_for()) > lease:
+        return f"a send has been in flight for {stuck:.0f} s, past its {lease:g} s lease"
+    return None
 
 
 def _fresh_worker(old: DeliveryWorker) -> DeliveryWorker | None:

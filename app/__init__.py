@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from dotenv import load_dotenv
 from flask import Flask
 
-from . import admin, cli, errors, logs, parsing, services, simulator
-from .settings import load_settings
+from . import admin, cli, errors, guards, logs, parsing, services, simulator
+from .settings import SettingsError, load_settings
 
 MAX_BODY = 64 * 1024  # bytes; inbound SMS and API bodies are far smaller
 
@@ -18,8 +18,11 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
     """Build the app from the environment (plus `.env`), with `overrides` on top (tests pass their own)."""
     load_dotenv()
     settings = load_settings({**os.environ, **(overrides or {})})
+    if settings.unsigned_webhooks_problem:
+        raise SettingsError(settings.unsigned_webhooks_problem)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    app.wsgi_app = guards.BodyLimit(app.wsgi_app, MAX_BODY)  # type: ignore[method-assign]  # chunked bodies too
     app.json.sort_keys = False
     logs.setup({**os.environ, **(overrides or {})}.get("LOG_LEVEL"))
     logs.init_app(app)

@@ -10,21 +10,25 @@ import base64
 import binascii
 import hashlib
 import json
+from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr
+import redis
 from flask import Blueprint, Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
 
-from . import parsing, people, zones
+from . import auth, parsing, people, rules, zones
 from .errors import ApiError
-from .phones import normalise
+from .commands import printable
+from .connection import limiter_storage
+from .phones import e164, normalise
+from .replication import NotReplicated
 from .services import services
 from .store import Reminder
 
@@ -34,11 +38,12 @@ ERRORS = (400, 401, 404, 409, 413, 422, 429, 503)
 
 # --- shapes -------------------------------------------------------------------------------------------------
 
-def _e164(value: str) -> str:
-    phone = normalise(value)
-    if phone is None:
-        raise ValueError("not a phone number; use E.164, e.g. +14155550100")
-    return phone
+def _text(value: str) -> str:
+    """Cleaned as an SMS is (no control characters or bidi overrides), and still not empty."""
+    value = printable(value).strip()
+    if not value:
+        raise ValueError("must have some printable text")
+    return value
 
 
 def _zone(value: str) -> str:
@@ -49,22 +54,16 @@ def _zone(value: str) -> str:
 
 
 def _rule(value: str) -> str:
-    """An RFC 5545 RRULE the worker can step through: no DTSTART or COUNT, nothing more often than a minute."""
-    rule = value.strip().upper().removeprefix("RRULE:")
-    parts = dict(p.split("=", 1) for p in rule.split(";") if "=" in p)
-    if "FREQ" not in parts or parts["FREQ"] == "SECONDLY" or {"DTSTART", "COUNT"} & parts.keys():
-        raise ValueError("give an RRULE with FREQ (MINUTELY or slower), without DTSTART or COUNT")
-    try:
-        rrulestr(rule, dtstart=datetime(2026, 1, 1))
-    except (ValueError, TypeError) as err:
-        raise ValueError(f"not a valid RRULE: {err}") from None
-    return rule
+    """An RFC 5545 RRULE made of parts the worker can step (rules.parts); how often it repeats is checked once its
+    first due is known (create_reminder)."""
+    rules.parts(value)
+    return value.strip().upper().removeprefix("RRULE:")
 
 
-PhoneNumber = Annotated[str, Field(min_length=3, max_length=32, examples=["+14155550100"]), AfterValidator(_e164)]
+PhoneNumber = Annotated[str, Field(min_length=3, max_length=32, examples=["+14155550100"]), AfterValidator(e164)]
 Zone = Annotated[str, Field(min_length=1, max_length=64, examples=["Europe/London"]), AfterValidator(_zone)]
 Rule = Annotated[str, Field(min_length=6, max_length=200, examples=["FREQ=WEEKLY;BYDAY=MO"]), AfterValidator(_rule)]
-Message = Annotated[str, Field(min_length=1, max_length=1000)]
+Message = Annotated[str, Field(min_length=1, max_length=1000), AfterValidator(_text)]
 
 
 class Strict(BaseModel):
@@ -188,10 +187,8 @@ def _not_api() -> bool:
 
 def init_app(app: Flask) -> None:
     settings = app.extensions["reminders"].settings
-    # With the embedded Redis (local runs) each web process counts for itself.
-    app.config["RATELIMIT_STORAGE_URI"] = settings.redis_url or "memory://"
-    if (settings.redis_url or "").startswith("rediss://"):
-        app.config["RATELIMIT_STORAGE_OPTIONS"] = {"ssl_cert_reqs": "none"}
+    app.config["RATELIMIT_STORAGE_URI"], app.config["RATELIMIT_STORAGE_OPTIONS"] = limiter_storage(settings)
+    limiter._storage_options = {}  # init_app adds each app's options to the last one's: Sentinel's would stay
     app.config["RATELIMIT_KEY_PREFIX"] = settings.key_prefix + "limits"
     limiter.init_app(app)
     app.register_blueprint(bp)
@@ -207,7 +204,7 @@ def _require_token() -> None:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if not tokens:
         raise ApiError(401, "unauthorized", "the API is disabled: set API_TOKEN to enable it")
-    if scheme.lower() != "bearer" or not services().settings.knows_token(token):
+    if not auth.check(token if scheme.lower() == "bearer" else None):
         raise ApiError(401, "unauthorized", "send Authorization: Bearer <API_TOKEN>")
 
 
@@ -226,12 +223,27 @@ def create_reminder() -> ResponseReturnValue:
     tz = new.timezone or people.zone_of(person, settings.default_timezone)[0]
     message, due, every = _what_and_when(new, tz)
     _not_too_far(due)
+    if every:
+        every = _repeating(every, due.astimezone(ZoneInfo(tz)), "every" if new.every else "text")
     if people.too_many(settings, store.unsent_count(new.phone_number)):
         raise ApiError(409, "too_many", f"this number has {settings.max_pending} pending reminders already",
                        "phone_number")
     rem = Reminder(phone=new.phone_number, message=message, due=due.timestamp(), tz=tz, every=every)
     (rid,) = store.add([rem])
+    _confirm(rid)
     return as_json(store.get(rid)), 201
+
+
+def _confirm(rid: str) -> None:
+    """201 only once enough replicas have the reminder (REDIS_MIN_REPLICAS); else it is cancelled again, so that
+    the client's retry after the 503 does not leave two."""
+    store = services().store
+    try:
+        services().replication.confirm(store.data_key(rid), rid)
+    except NotReplicated:
+        with suppress(redis.RedisError):
+            store.cancel(rid, detail="not confirmed: too few replicas had it")
+        raise
 
 
 def _what_and_when(new: NewReminder, tz: str) -> tuple[str, datetime, str | None]:
@@ -248,6 +260,14 @@ def _what_and_when(new: NewReminder, tz: str) -> tuple[str, datetime, str | None
             raise ApiError(422, "invalid", f"{field}: required (or give text instead)", field)
     assert new.message is not None and new.remind_when is not None
     return new.message, _future(new.remind_when), new.every
+
+
+def _repeating(every: str, due: datetime, field: str) -> str:
+    """The rule as stored, checked as an SMS's is (MIN_REPEAT_MINUTES, a rule the worker can step): else 422."""
+    try:
+        return rules.check(every, min_minutes=services().settings.min_repeat_minutes, start=due)
+    except rules.RuleError as err:
+        raise ApiError(422, "invalid", f"{field}: {err}", field) from None
 
 
 def _future(when: datetime) -> datetime:

@@ -50,18 +50,23 @@ def check(env: Mapping[str, str], production: bool) -> list[Finding]:
 
 
 def _redis(settings: Settings, production: bool) -> list[Finding]:
-    if not settings.redis_url:
+    if not settings.redis_url and not settings.redis_sentinels:
         if production:
             return [Finding("fail", "REDIS_URL", "not set: add a Redis add-on (the embedded Redis is for one "
                                                  "machine; web and worker dynos would not share it)")]
         return [Finding("ok", "REDIS_URL", "not set: using the embedded Redis (local runs only)")]
-    where = urlsplit(settings.redis_url).hostname or "?"
+    name, where = (("REDIS_SENTINELS", f"the Sentinels' primary {settings.redis_sentinel_master!r}")
+                   if settings.redis_sentinels else ("REDIS_URL", urlsplit(settings.redis_url or "").hostname or "?"))
     try:
         client = connect(settings)
-        client.ping()
+        replicas = int(client.info("replication").get("connected_slaves", 0))
     except (redis.RedisError, OSError) as err:
-        return [Finding("fail", "REDIS_URL", f"cannot reach Redis at {where}: {type(err).__name__}: {err}")]
-    return [Finding("ok", "REDIS_URL", f"Redis at {where} answers")]
+        return [Finding("fail", name, f"cannot reach Redis at {where}: {type(err).__name__}: {err}")]
+    found = [Finding("ok", name, f"Redis at {where} answers ({replicas} replicas connected)")]
+    if replicas < settings.redis_min_replicas:
+        found.append(Finding("warn", "REDIS_MIN_REPLICAS", f"{settings.redis_min_replicas} needed, {replicas} "
+                                                           "connected: new reminders get 503 until more connect"))
+    return found
 
 
 def _vonage(env: Mapping[str, str], settings: Settings, production: bool) -> list[Finding]:
@@ -75,9 +80,11 @@ def _vonage(env: Mapping[str, str], settings: Settings, production: bool) -> lis
                                                       "people text (E.164, e.g. 447700900000)"))
     elif not settings.vonage_number.isdigit() or not 6 <= len(settings.vonage_number) <= 15:
         found.append(Finding("fail", "VONAGE_NUMBER", f"{settings.vonage_number!r} is not a number in E.164 form"))
-    if not settings.signatures_required:
-        found.append(Finding("warn", "VONAGE_SIGNATURE_SECRET", "not set: anyone who finds the webhook URL can "
-                                                                "fake inbound texts"))
+    if settings.unsigned_webhooks_problem:
+        found.append(Finding("fail", "VONAGE_SIGNATURE_SECRET", settings.unsigned_webhooks_problem))
+    elif not settings.signatures_required:
+        found.append(Finding("warn", "ALLOW_UNSIGNED_WEBHOOKS", "true: anyone who finds the webhook URL can fake "
+                                                                "inbound texts and delivery receipts"))
     if settings.simulator == "on":
         found.append(Finding("warn", "SIMULATOR", "on with Vonage configured: anyone can text the service as any "
                                                   "number from /simulator, and replies are real SMS"))

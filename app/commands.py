@@ -13,13 +13,14 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from . import moves, parsing, people, zones
+from . import moves, parsing, people, rules, zones
 from .acks import Acks
 from .parts import Parts
 from .people import People, Person
 from .phrasebook import phrasebook
 from .quotas import Quotas
 from .receipts import Receipts
+from .replication import Replication
 from .sending import fits_one_segment
 from .settings import Settings
 from .store import Reminder, Store
@@ -36,9 +37,13 @@ TIME_ONLY = parsing.parse("in 1 hour", "UTC").message  # what the parser calls a
 _SNOOZE = re.compile(r"(\d{1,4}(?:\.\d{1,2})?)\s*(m|mins?|minutes?|h|hrs?|hours?)?")
 
 
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def printable(text: str) -> str:
-    """Drop control characters (keeping line breaks) so they never reach the parser, the store or a reply."""
-    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    """Drop control characters (keeping line breaks) and bidirectional overrides (U+202E can make a reminder read
+    backwards on the phone), so they never reach the parser, the store or a reply. Joiners stay: emoji use them."""
+    return "".join(ch for ch in text if ch in "\n\t" or (unicodedata.category(ch) != "Cc" and ch not in BIDI_CONTROLS))
 
 
 class Conversation:
@@ -50,11 +55,13 @@ class Conversation:
         self.settings = settings
         self.acks = Acks(store.redis, store.prefix)
         self.unreachable = Unreachable(store.redis, store.prefix)
+        self.replication = Replication(store.redis, store.prefix, settings)
 
     def receive(self, phone: str, text: str, message_id: str, now: datetime | None = None) -> bool:
         """Handle one inbound text; False when this message was already handled (a webhook retry)."""
         seen, person, texts = self.quotas.arrival(phone, message_id)
         if seen:
+            self.replication.release(self.store, message_id)  # a retry after a 503: the replies still parked
             return False
         now = now or datetime.now(timezone.utc)
         if person.unreachable:  # it texted, so it can get texts again
@@ -65,14 +72,24 @@ class Conversation:
             items: list[Reminder] = []  # opted out: nothing is ever sent until START
         elif texts > self.settings.texts_per_minute:
             items = self._refusal(person, EN.say("too_fast"))
+        elif len(text) > MAX_MESSAGE:  # before any parsing: a 64 KB text must cost nothing (joined parts too)
+            items = [reply(phone, EN.say("too_long", limit=MAX_MESSAGE), self.zone(person)[0])]
         else:
             items = getattr(self, f"_{command}")(person, text if command in WHOLE_TEXT else arg, now)
-        return self.store.add(items, inbound_id=message_id, sender=phone) is not None
+        added = self.store.add(items, inbound_id=message_id, sender=phone, park_replies=self.replication.required)
+        self.replication.release(self.store, message_id)  # NotReplicated: 503, and Vonage retries
+        return added is not None
 
     def receive_part(self, phone: str, ref: str, part: int, total: int, text: str, message_id: str) -> bool:
-        """A part of a long message: act once all parts are in; say so if the rest never comes."""
+        """A part of a long message: act once all parts are in; say so if the rest never comes. Each part counts
+        as a text, so parts cannot buy more answers than whole texts."""
+        _seen, person, texts = self.quotas.arrival(phone, message_id)
+        if texts > self.settings.texts_per_minute:
+            if refusal := self._refusal(person, EN.say("too_fast")):
+                self.store.add(refusal)
+            return False
         state, timer, parts = self.parts.collect(phone, ref, part, total, text, message_id,
-                                                      ttl=self.settings.concat_timeout * 2)
+                                                 ttl=self.settings.concat_timeout * 2)
         if state == "first":
             give_up = reply(phone, EN.say("part_missing"), "UTC", due=time.time() + self.settings.concat_timeout)
             (timer_id,) = self.store.add([give_up])
@@ -96,6 +113,10 @@ class Conversation:
             return say(str(err))
         if len(parsed.message) > MAX_MESSAGE:
             return say(EN.say("too_long", limit=MAX_MESSAGE))
+        try:
+            parsed = self._checked(parsed)
+        except rules.RuleError as err:
+            return say(refusal(err))
         if people.too_far(self.settings, parsed.due, now):
             return say(EN.say("too_far", days=self.settings.max_days_ahead))
         made, unsent = self.quotas.reminder_load(person.phone)
@@ -111,6 +132,13 @@ class Conversation:
             else EN.say("list_hint")
         words = confirmation(parsed.message, parsing.describe_when(parsed.due, parsed.every), hint)
         return [reminder, reply(person.phone, words, tz)]
+
+    def _checked(self, parsed: parsing.Parsed) -> parsing.Parsed:
+        """The parse with its rule as stored, or RuleError: a text gets the same floor as the API (rules.check)."""
+        if not parsed.every:
+            return parsed
+        return replace(parsed, every=rules.check(parsed.every, min_minutes=self.settings.min_repeat_minutes,
+                                                 start=parsed.due))
 
     def zone(self, person: Person) -> tuple[str, bool]:
         """The number's zone, and whether to ask for it (once) because the number alone cannot tell."""
@@ -205,6 +233,10 @@ class Conversation:
         """Give `rem` the new time the words say (moves.new_time), in the person's zone, and say when it is now."""
         tz = self.zone(person)[0]
         try:
+            parsed = self._checked(parsed)
+        except rules.RuleError as err:
+            return [reply(person.phone, refusal(err), tz)]
+        try:
             due, every = moves.new_time(EN, words, parsed, rem.due_local.astimezone(ZoneInfo(tz)), rem.every, now)
         except moves.MoveError as err:
             return [reply(person.phone, EN.say(str(err)), tz)]
@@ -251,7 +283,7 @@ class Conversation:
         held = people.opt_out(self.store, self.people, person.phone, now, confirm=confirm)
         if not confirm:
             return []
-        kept = EN.say("stopped_held", reminders=EN.count(held, "reminder")) if held else ""
+        kept = EN.say("stopped_held", reminders=EN.count(held, "reminder"), are=EN.form(held, "are")) if held else ""
         words = EN.say("stopped", service=self.settings.service_name, held=kept)
         return [reply(person.phone, words, self.zone(person)[0])]
 
@@ -263,6 +295,13 @@ class Conversation:
         if resumed is None:
             return [reply(person.phone, EN.say("started_already"), tz)]
         return [reply(person.phone, EN.say("started", reminders=EN.count(resumed, "reminder")), tz)]
+
+
+def refusal(err: rules.RuleError) -> str:
+    """The reply to a text whose series cannot be made: the floor when it repeats too often."""
+    if isinstance(err, rules.TooOften):
+        return EN.say("too_often", minutes=f"{err.floor_minutes:g}")
+    return EN.say("bad_repeat")
 
 
 def reply(phone: str, text: str, tz: str, due: float | None = None) -> Reminder:

@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from . import operations
+from . import auth, operations
+from .budget import Budget
 from .logs import mask_phone
 from .services import services
 from .unreachable import Unreachable
@@ -24,16 +25,32 @@ REALM = 'Basic realm="Reminders dashboard", charset="UTF-8"'
 
 @bp.before_request
 def _require_token() -> ResponseReturnValue | None:
-    tokens = services().settings.api_tokens
-    given = request.authorization.password if request.authorization else None
-    if not tokens:
+    if not services().settings.api_tokens:
         return Response("The dashboard is disabled: set API_TOKEN to enable it.\n", 403, mimetype="text/plain")
-    if not services().settings.knows_token(given):
-        return Response("Log in with any user name and an API_TOKEN as the password.\n", 401,
-                        {"WWW-Authenticate": REALM}, mimetype="text/plain")
+    if refused := login_required():
+        return refused
     if request.method == "POST" and not _same_origin():
         return Response("Cross-site form posts are refused.\n", 403, mimetype="text/plain")
     return None
+
+
+def login_required() -> Response | None:
+    """401 asking for the Basic login (any user name, an API_TOKEN as the password) unless it was given; the
+    phone simulator uses it too."""
+    if auth.check(auth.basic_password()):
+        return None
+    return Response("Log in with any user name and an API_TOKEN as the password.\n", 401,
+                    {"WWW-Authenticate": REALM}, mimetype="text/plain")
+
+
+def _frame_guard(response: Response) -> Response:
+    """The dashboard's buttons must not be clickable through another site's invisible frame (clickjacking)."""
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+    return response
+
+
+bp.after_request(_frame_guard)
 
 
 def _same_origin() -> bool:
@@ -56,6 +73,7 @@ def page() -> ResponseReturnValue:
         dead=operations.dead_letters(store), upcoming=operations.upcoming(store, limit=15),
         opted_out=operations.opted_out(store, limit=20), rq_workers=operations.rq_workers(store),
         unreachable=marked.numbers(limit=20), unreachable_count=marked.count(),
+        capped=Budget(store.redis, store.prefix).capped(limit=20), budget=settings.max_sms_per_number_per_day,
         queue_name=operations.delivery_queue(store).name,
         flash=request.args.get("flash", ""), vonage_enabled=settings.vonage_enabled,
         now=datetime.now(zone).strftime("%H:%M:%S"))

@@ -15,39 +15,41 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timezone
 from functools import partial
 from typing import TypeVar
 
 import redis
 
-from . import metrics
+from . import metrics, rules
 from .acks import Acks
+from .budget import Budget
+from .connection import RETRIED
 from .receipts import Receipts
 from .sending import Sender, SendError
-from .store import Reminder, Store
+from .store import OVER_BUDGET, Reminder, Store
 from .throttle import Throttle
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 LATE_AFTER = 1.0  # seconds past due before a send is logged as late
 RETRY_CAP = 600.0  # seconds
-
-NextOccurrence = Callable[[str, datetime], "datetime | None"]
-
+PERSIST_FOR = 60.0  # seconds a store write is retried through an outage: a failover takes a few, a lease 60
+Following = datetime | rules.RuleError | None  # a series' next occurrence, its end, or why it cannot go on
 
 class Courier:
     """Sends the entries of delivery jobs concurrently (Vonage's latency must not serialise sending)."""
 
-    def __init__(self, store: Store, sender: Sender, throttle: Throttle, next_occurrence: NextOccurrence,
-                 *, lease: float = 60.0, concurrency: int = 32, max_attempts: int = 6,
-                 retry_base: float = 2.0, nag_minutes: float = 10.0) -> None:
+    def __init__(self, store: Store, sender: Sender, throttle: Throttle, *, lease: float = 60.0,
+                 concurrency: int = 32, max_attempts: int = 6, retry_base: float = 2.0, nag_minutes: float = 10.0,
+                 daily_budget: int = 0) -> None:
         self.store, self.sender, self.throttle = store, sender, throttle
+        self.budget, self.daily_budget = Budget(store.redis, store.prefix), daily_budget
         self.receipts = Receipts(store.redis, store.prefix)
         self.acks, self.nag_every = Acks(store.redis, store.prefix), nag_minutes * 60
-        self.next_occurrence = next_occurrence
         self.lease, self.max_attempts, self.retry_base = lease, max_attempts, retry_base
         self.pool = ThreadPoolExecutor(concurrency, thread_name_prefix="send")
+        self.in_flight: dict[int, float] = {}  # send thread -> when its entry began: a stuck send shows (stuck_for)
         self.stopping = threading.Event()  # set on SIGTERM: sends not yet begun go back to the schedule
         # The send threads' Redis steps, a few round trips for many sends (see GroupCommit).
         self._begins = GroupCommit(self._begin_many, "begin")
@@ -59,14 +61,33 @@ class Courier:
         outcomes = dict(Counter(self.pool.map(partial(self.deliver_one, token), ids)))
         if outcomes.get("released"):
             self._release(token, ids)
+        if outcomes.get("over_budget"):
+            _persist(lambda: self.budget.send_notices(self.store, self.daily_budget))
         return outcomes
+
+    def stuck_for(self, now: float | None = None) -> float:
+        """Seconds the oldest send in flight has taken (0 when none): a send that outlives its lease is stuck."""
+        started = list(self.in_flight.values())
+        return max(0.0, (time.time() if now is None else now) - min(started)) if started else 0.0
 
     def deliver_one(self, token: str, rid: str) -> str:
         if self.stopping.is_set():
             return "released"  # shutting down: not begun, so not sent; _release hands it to the next worker
         rem = self._begins.call((rid, token))
+        if rem == OVER_BUDGET:
+            metrics.record_over_budget(self.store, "reply" if rid.startswith("x") else "reminder")
+            return "over_budget"  # begin.lua: the reminder waits for the budget to free, a reply is dropped
         if rem is None:
             return "skipped"  # cancelled, already settled, or claimed again by another job
+        me = threading.get_ident()
+        self.in_flight[me] = time.time()
+        try:
+            return self._send(rem, token)
+        finally:
+            self.in_flight.pop(me, None)
+
+    def _send(self, rem: Reminder, token: str) -> str:
+        rid = rem.id
         early = rem.due - time.time()  # claimed a little ahead (scheduler.LOOKAHEAD): never send before due
         if early > 0:
             time.sleep(early)
@@ -84,7 +105,7 @@ class Courier:
         log.log(logging.WARNING if lateness > LATE_AFTER else logging.INFO,
                 "sent %s %s to ...%s, %.0f ms %s", rem.kind, rem.id, rem.phone[-4:], abs(lateness) * 1000,
                 "late" if lateness > 0 else "early")
-        following = self.next_occurrence(rem.every, rem.due_local) if rem.every else None
+        following = _following(rem)
         self._settles.call(lambda store: self._after_success(store, rem, token, following))
         if rem.nag:  # repeats until the person replies DONE
             _persist(lambda: self.acks.start(self.store, rem, self.nag_every))
@@ -92,13 +113,15 @@ class Courier:
         return "sent"
 
     @staticmethod
-    def _after_success(store: Store, rem: Reminder, token: str, following: datetime | None) -> bool:
+    def _after_success(store: Store, rem: Reminder, token: str, following: Following) -> bool:
+        if isinstance(following, rules.RuleError):  # sent once; never again by a retry
+            return store.finish(rem, token, "failed", _ended(rem, following))
         if following is not None:
             return store.reschedule(rem, token, following.timestamp(), next_occurrence=True)
         return store.finish(rem, token, "sent")
 
-    def _begin_many(self, claims: list[tuple[str, str]]) -> list[Reminder | None]:
-        return _persist(lambda: self.store.begin_many(claims, time.time() + self.lease))
+    def _begin_many(self, claims: list[tuple[str, str]]) -> list[Reminder | str | None]:
+        return _persist(lambda: self.store.begin_many(claims, time.time() + self.lease, self.daily_budget))
 
     def _release(self, token: str, ids: list[str]) -> None:
         """Put the entries this job did not begin back on the schedule, due as before, for another worker."""
@@ -122,15 +145,34 @@ class Courier:
             return "retrying"
         log.error("send of %s failed for good after %d tries: %s", rem.id, attempts, err)
         metrics.record_failed(self.store, rem)
-        following = self.next_occurrence(rem.every, rem.due_local) if rem.every else None
-        if following is not None:  # one lost occurrence must not end a series the person set up
+        following = _following(rem)
+        if isinstance(following, datetime):  # one lost occurrence must not end a series the person set up
             _persist(lambda: self.receipts.record(f"{rem.id}-{int(rem.due)}", "failed", err.code,
                                                   f"send:{rem.id}:{rem.due}"))
             _persist(lambda: self.store.reschedule(rem, token, following.timestamp(), next_occurrence=True,
                                                    delivered=False))
         else:
-            _persist(lambda: self.store.finish(rem, token, "failed", str(err)))
+            why = str(err) if following is None else f"{err}; {_ended(rem, following)}"
+            _persist(lambda: self.store.finish(rem, token, "failed", why))
         return "failed"
+
+
+
+def _following(rem: Reminder) -> Following:
+    """A series' next occurrence after now (those missed meanwhile are not sent late), None when it is over or not a
+    series, or the RuleError that ends it: stepping is bounded (rules.py), and a rule that cannot be stepped ends its
+    series as failed instead of leaving the entry to be claimed, and sent, again."""
+    if not rem.every:
+        return None
+    try:
+        return rules.next_occurrence(rem.every, rem.due_local, after=datetime.now(timezone.utc))
+    except rules.RuleError as err:
+        return err
+
+
+def _ended(rem: Reminder, err: rules.RuleError) -> str:
+    log.error("series %s ended: its rule cannot be stepped (%s)", rem.id, err)
+    return f"its repeat rule cannot be stepped: {err}"
 
 
 class GroupCommit:
@@ -181,7 +223,11 @@ def _run_steps(pipe: "redis.client.Pipeline", store: Store, steps: list[Callable
         try:
             for step in steps:
                 step(store)
-            return pipe.execute(raise_on_error=False)
+            results = pipe.execute(raise_on_error=False)
+            lost = next((r for r in results if isinstance(r, RETRIED)), None)
+            if lost is not None:
+                raise lost  # e.g. a primary turned replica: retry the lot (tokens make settling idempotent)
+            return results
         finally:
             pipe.reset()
 
@@ -193,16 +239,18 @@ def retry_delay(attempts: int, base: float) -> float:
     return random.uniform(base / 2, min(RETRY_CAP, base * 2 ** (attempts - 1)))
 
 
-def _persist(step: Callable[[], T], tries: int = 5) -> T:
-    """Retry a store write through a short Redis blip: losing an acknowledgement means sending twice."""
-    for attempt in range(tries):
+def _persist(step: Callable[[], T], within: float = PERSIST_FOR) -> T:
+    """Retry a store write through a Redis blip or a failover (the client finds the new primary): losing an
+    acknowledgement means sending twice, so keep trying, with a capped backoff, for about a lease."""
+    deadline, delay = time.monotonic() + within, 0.2
+    while True:
         try:
             return step()
-        except redis.ConnectionError:
-            if attempt == tries - 1:
+        except RETRIED:
+            if time.monotonic() + delay > deadline:
                 raise
-            time.sleep(0.2 * 2 ** attempt)
-    raise AssertionError("unreachable")
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)
 
 
 # The worker process installs its courier here; rq imports `deliver_job` by name and runs it in that process.

@@ -8,6 +8,7 @@ from flask import Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from .replication import NotReplicated
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,13 @@ def _storage_down(err: redis.RedisError) -> ResponseReturnValue:
     return json_error(503, "unavailable", "storage is unavailable; retry later")
 
 
+def _not_replicated(err: NotReplicated) -> ResponseReturnValue:
+    """Stored, but not yet on enough replicas to survive a failover: not confirmed, so the caller retries."""
+    log.warning("%s %s not confirmed: %s", request.method, request.path, err)
+    body, status = json_error(503, "not_replicated", f"not confirmed: {err}; retry later")
+    return body, status, {"Retry-After": "1"}
+
+
 def _http_error(err: HTTPException) -> ResponseReturnValue:
     """Werkzeug's errors (404, 405, 413, 429, …) in the JSON shape, keeping their headers (Allow, Retry-After)."""
     body, status = json_error(err.code or 500, (err.name or "error").lower().replace(" ", "_"),
@@ -40,5 +48,6 @@ def _http_error(err: HTTPException) -> ResponseReturnValue:
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(redis.RedisError, _storage_down)
+    app.register_error_handler(NotReplicated, _not_replicated)
     app.register_error_handler(ApiError, lambda e: json_error(e.status, e.code, e.message, e.field))
     app.register_error_handler(HTTPException, _http_error)

@@ -1,10 +1,12 @@
 """The worker's heartbeat: how /readyz, /metrics and the dashboard tell a live worker from a dead or stuck one.
 
-Each worker process writes its name and the time into one sorted set every few seconds, but only while its
-scheduler thread is alive: a worker whose scheduler died stops beating even though the process still runs.
+Each worker process writes its name and the time into one sorted set every few seconds while its loops turn. When
+one does not (its scheduler thread died or stopped turning, or a send outlived its lease), it writes why into the
+hash `<key>:stuck` instead, so /readyz and the dashboard can tell a stuck worker from a dead one.
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -18,6 +20,7 @@ log = logging.getLogger(__name__)
 INTERVAL = 5.0  # seconds between beats
 STALE_AFTER = 20.0  # seconds without a beat before a worker counts as gone
 FORGET_AFTER = 24 * 3600  # seconds before a silent worker's entry is dropped from the set
+STUCK_AFTER = 30.0  # seconds without a turn of the scheduler's loop before the worker counts as stuck
 
 
 def worker_name() -> str:
@@ -30,7 +33,25 @@ def beat(client: redis.Redis, key: str, name: str, now: float | None = None) -> 
     pipe = client.pipeline(transaction=False)
     pipe.zadd(key, {name: now})
     pipe.zremrangebyscore(key, "-inf", now - FORGET_AFTER)
+    pipe.hdel(key + ":stuck", name)
     pipe.execute()
+
+
+def report_stuck(client: redis.Redis, key: str, name: str, why: str, now: float | None = None) -> None:
+    """Say why this worker is not beating (it keeps its last beat, which goes stale)."""
+    now = time.time() if now is None else now
+    client.hset(key + ":stuck", name, json.dumps({"at": now, "why": why}))
+
+
+def stuck(client: redis.Redis, key: str, now: float | None = None) -> dict[str, str]:
+    """name -> why, of each worker that reported itself stuck in the last STALE_AFTER seconds."""
+    now = time.time() if now is None else now
+    found = {}
+    for name, raw in client.hgetall(key + ":stuck").items():
+        report = json.loads(raw)
+        if report["at"] >= now - STALE_AFTER:
+            found[name.decode() if isinstance(name, bytes) else name] = report["why"]
+    return found
 
 
 def alive(client: redis.Redis, key: str, now: float | None = None) -> list[tuple[str, float]]:
@@ -41,20 +62,26 @@ def alive(client: redis.Redis, key: str, now: float | None = None) -> list[tuple
 
 
 def start(client: redis.Redis, key: str, stopping: threading.Event,
-          healthy: Callable[[], bool] = lambda: True) -> threading.Thread:
-    """Beat every INTERVAL seconds while `healthy()` holds, until `stopping` is set; then leave the set."""
+          trouble: Callable[[], str | None] = lambda: None) -> threading.Thread:
+    """Every INTERVAL seconds until `stopping` is set: beat, or report why not (`trouble()` says what is stuck,
+    None when nothing is); then leave the set."""
     name = worker_name()
 
     def run() -> None:
         while not stopping.is_set():
-            if healthy():
-                try:
+            try:
+                why = trouble()
+                if why is None:
                     beat(client, key, name)
-                except redis.RedisError as err:
-                    log.warning("heartbeat not written: %s", err)
+                else:
+                    log.error("worker stuck: %s", why)
+                    report_stuck(client, key, name, why)
+            except redis.RedisError as err:
+                log.warning("heartbeat not written: %s", err)
             stopping.wait(INTERVAL)
         try:
             client.zrem(key, name)
+            client.hdel(key + ":stuck", name)
         except redis.RedisError:
             pass
 

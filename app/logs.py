@@ -17,7 +17,11 @@ from datetime import datetime, timezone
 from flask import Flask, Response, g, request
 
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
-_PHONE = re.compile(r"(?<![\w.])\+?\d{8,15}(?![\w.])")  # E.164-sized digit runs: phone numbers
+# A phone number in any common writing: digits, or groups like `(415)`, with at most one space, dot, dash or slash
+# between them: `+14155550100`, `001-415-555-0133`, `1 (415) 555-0133`, `415.555.0133`. `_is_phone` then asks
+# for 8 to 15 digits, and leaves dates (`2026-11-27 09`) and decimals (`1764212345.123`) alone.
+_PHONE = re.compile(r"(?<![\w+.])\+?(?:\(\d+\)|\d)(?:[ .\-/]?(?:\(\d+\)|\d))+(?![\w.])")
+_NOT_PHONE = re.compile(r"\d{4}-\d\d-\d\d|\d+\.\d+$")
 _GIVEN_ID = re.compile(r"^[\w.\-]{1,128}$")  # what we accept from a router's X-Request-ID
 QUIET_PREFIXES = ("/healthz", "/readyz", "/metrics", "/simulator/api/", "/simulator/static/")  # polled: DEBUG only
 access_log = logging.getLogger("access")
@@ -25,7 +29,15 @@ access_log = logging.getLogger("access")
 
 def mask_phone(text: str) -> str:
     """`+14155550100` -> `…0100`: enough to tell numbers apart in a log, not enough to text anyone."""
-    return _PHONE.sub(lambda m: "…" + m.group(0)[-4:], text)
+    return _PHONE.sub(_masked, text)
+
+
+def _masked(match: re.Match) -> str:
+    found = match.group(0)
+    digits = "".join(ch for ch in found if ch.isdigit())
+    if not 8 <= len(digits) <= 15 or _NOT_PHONE.match(found):
+        return found
+    return "…" + digits[-4:]
 
 
 def debugging() -> bool:
@@ -105,7 +117,8 @@ def _end_request(response: Response) -> Response:
         response.headers["X-Request-ID"] = rid
     elapsed = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
     quiet = request.path.startswith(QUIET_PREFIXES) and response.status_code < 400
-    access_log.log(logging.DEBUG if quiet else logging.INFO, "%s %s %s", request.method, request.path,
+    # `->` keeps the status apart from a number at the end of the path, so masking never joins the two
+    access_log.log(logging.DEBUG if quiet else logging.INFO, "%s %s -> %s", request.method, request.path,
                    response.status_code, extra={"fields": {"method": request.method, "path": request.path,
                                                            "status": response.status_code,
                                                            "ms": round(elapsed, 1)}})

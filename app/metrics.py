@@ -24,6 +24,7 @@ from prometheus_client.utils import floatToGoString
 from rq import Queue
 
 from . import heartbeat
+from .budget import Budget
 from .state import as_text
 from .store import Reminder, Store
 
@@ -32,7 +33,7 @@ LATENESS_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.
 KINDS = ("reminder", "reply")
 HOUR_TTL = 8 * 24 * 3600  # hourly buckets: a week of "today"s in any zone, plus a margin
 RECENT_LATENESS = 500  # reminders whose lateness the dashboard summarises
-HOURLY = ("created", "sent", "failed", "retried")
+HOURLY = ("created", "sent", "failed", "retried", "over_budget")
 FLUSH_EVERY = 1.0  # seconds
 
 
@@ -136,6 +137,11 @@ def record_retry(store: Store, rem: Reminder) -> None:
     _record(store, {f"retried:{rem.kind}": 1})
 
 
+def record_over_budget(store: Store, kind: str) -> None:
+    """A send the daily budget per number stopped (budget.py): a reminder made to wait, or a reply dropped."""
+    _record(store, {f"over_budget:{kind}": 1})
+
+
 def record_failed(store: Store, rem: Reminder) -> None:
     """A message given up on (dead-lettered)."""
     _record(store, {f"failed:{rem.kind}": 1})
@@ -185,7 +191,9 @@ class RedisCollector:
         yield created
         for name, doc in (("sent", "SMS accepted by Vonage (or written by the log sender)."),
                           ("failed", "SMS given up on and dead-lettered."),
-                          ("retried", "SMS sends retried after a temporary failure.")):
+                          ("retried", "SMS sends retried after a temporary failure."),
+                          ("over_budget", "Sends stopped by the daily budget per number (reminders wait, replies "
+                                          "are dropped).")):
             family = CounterMetricFamily(f"reminders_sms_{name}", doc, labels=["kind"])
             for kind in KINDS:
                 family.add_metric([kind], total.get(f"{name}:{kind}", 0))
@@ -212,12 +220,14 @@ class RedisCollector:
         pipe.zcount(store.key("due"), "-inf", now - 5)
         pipe.zcard(store.key("dead"))
         scheduled, overdue, dead = pipe.execute()
+        capped = Budget(store.redis, store.prefix).capped_count(now)
         jobs = Queue(store.delivery_queue, connection=store.redis).count
         for name, doc, value in (
                 ("scheduled", "Entries on the schedule (reminders and replies not yet sent).", scheduled),
                 ("overdue", "Entries more than 5 s past due and not yet taken by a worker.", overdue),
                 ("dead_letters", "Messages on the dead-letter list.", dead),
                 ("queue_jobs", "Delivery jobs waiting in the rq queue.", jobs),
+                ("numbers_over_budget", "Numbers that met their daily SMS budget in the last 24 hours.", capped),
                 ("workers_alive", "Workers whose heartbeat is fresh.",
                  len(heartbeat.alive(store.redis, store.key("workers"), now)))):
             gauge = GaugeMetricFamily(f"reminders_{name}", doc)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from . import parsing
+from . import parsing, rules
 from .phrasebook import Phrasebook
 
 
@@ -54,9 +54,10 @@ def _at(day: date, clock: datetime) -> datetime:
 
 def _following(every: str, start: datetime, now: datetime) -> datetime:
     """The series' first occurrence after now, stepping from `start`."""
-    due: datetime | None = start
-    while due is not None and due <= now:
-        due = parsing.next_occurrence(every, due)
+    try:
+        due = rules.next_occurrence(every, start, after=now)
+    except rules.RuleError:
+        raise MoveError("bad_repeat") from None
     if due is None:
         raise MoveError("move_past")
     return due

@@ -15,6 +15,7 @@ from rq import Queue, Worker
 from rq.registry import FailedJobRegistry, StartedJobRegistry
 
 from . import heartbeat, metrics
+from .budget import Budget
 from .state import as_text
 from .people import People
 from .store import Reminder, Store
@@ -42,6 +43,8 @@ class Stats:
     running_jobs: int = 0
     failed_jobs: int = 0
     day_starts: str = ""  # local midnight the "today" figures count from
+    over_budget_today: int = 0  # sends the daily budget per number stopped (reminders waiting, replies dropped)
+    numbers_over_budget: int = 0  # numbers that met their budget in the last 24 hours
 
     def as_dict(self) -> dict:
         out = dict(self.__dict__)
@@ -75,7 +78,9 @@ def stats(store: Store, zone: str, now: float | None = None) -> Stats:
                  workers=heartbeat.alive(store.redis, store.key("workers"), now), queued_jobs=queue.count,
                  running_jobs=StartedJobRegistry(queue=queue).count,
                  failed_jobs=FailedJobRegistry(queue=queue).count,
-                 day_starts=datetime.fromtimestamp(midnight, ZoneInfo(zone)).isoformat())
+                 day_starts=datetime.fromtimestamp(midnight, ZoneInfo(zone)).isoformat(),
+                 over_budget_today=int(today["over_budget"]),
+                 numbers_over_budget=Budget(store.redis, store.prefix).capped_count(now))
 
 
 def delivery_queue(store: Store) -> Queue:

@@ -13,8 +13,9 @@ import redis
 from .state import as_text
 
 Direction = Literal["in", "out", "note"]  # note: something the simulator says
-KEEP = 200  # messages per number
-TTL = 7 * 24 * 3600  # seconds a quiet conversation is kept
+KEEP = 100  # messages per number
+TTL = 24 * 3600  # seconds a quiet conversation is kept
+MAX_TEXT = 1600  # characters kept of one message: ten SMS segments, more than any reply or reminder
 
 
 class Outbox:
@@ -27,7 +28,7 @@ class Outbox:
     def record(self, phone: str, direction: Direction, text: str) -> str:
         """Append one message; returns its id (the stream's, ordered by time)."""
         pipe = self.redis.pipeline(transaction=True)
-        pipe.xadd(self.key(phone), {"dir": direction, "text": text, "at": f"{time.time():.3f}"},
+        pipe.xadd(self.key(phone), {"dir": direction, "text": text[:MAX_TEXT], "at": f"{time.time():.3f}"},
                   maxlen=KEEP, approximate=True)
         pipe.expire(self.key(phone), TTL)
         entry_id = pipe.execute()[0]

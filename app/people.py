@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from . import parsing
+from . import rules
 from .phones import number_zone
 from .settings import Settings
 from .state import State, as_text
@@ -108,13 +108,14 @@ def resume(store: Store, phone: str, now: datetime) -> int:
 
 
 def _resume(store: Store, rem: Reminder, now: datetime) -> bool:
-    due = rem.due_local
-    while rem.every and due <= now:
-        following = parsing.next_occurrence(rem.every, due)
-        if following is None:
-            break
-        due = following
-    if due > now:
+    due: datetime | None = rem.due_local
+    if rem.every and due <= now:
+        try:
+            due = rules.next_occurrence(rem.every, due, after=now)  # one bounded step, however long it was held
+        except rules.RuleError as err:  # a rule stored before rules were checked: the series ends, visibly
+            store.finish(rem, "", "failed", f"its repeat rule cannot be stepped: {err}")
+            return False
+    if due is not None and due > now:
         return store.update(replace(rem, due=due.timestamp()))
     store.cancel(rem.id, detail="due while opted out")
     return False

@@ -8,19 +8,33 @@ import pytz
 from phonenumbers import timezone as number_zones
 
 
-def normalise(raw: str) -> str | None:
-    """E.164 digits without '+' (Vonage's form), or None when `raw` is not a valid phone number."""
+def e164(raw: str) -> str:
+    """E.164 digits without '+' (Vonage's form); raises ValueError saying why `raw` is not a number we text.
+    Letters are refused rather than converted (`+1-800-FLOWERS` is not quietly `18003569377`), and so are
+    premium-rate numbers: every text to one would cost."""
     raw = (raw or "").strip()
     if not raw:
-        return None
+        raise ValueError("not a phone number; use E.164, e.g. +14155550100")
+    if any(ch.isalpha() for ch in raw):
+        raise ValueError("give the number in digits; letters (vanity numbers) are not accepted")
     candidate = raw if raw.startswith("+") else "+" + raw.lstrip("0") if raw.startswith("00") else "+" + raw
     try:
         number = phonenumbers.parse(candidate, None)
     except phonenumbers.NumberParseException:
-        return None
+        raise ValueError("not a phone number; use E.164, e.g. +14155550100") from None
     if not phonenumbers.is_possible_number(number):
-        return None
+        raise ValueError("not a phone number; use E.164, e.g. +14155550100")
+    if phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.PREMIUM_RATE:
+        raise ValueError("premium-rate numbers are not accepted")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164).lstrip("+")
+
+
+def normalise(raw: str) -> str | None:
+    """E.164 digits without '+', or None when `raw` is not a number we text (see `e164`)."""
+    try:
+        return e164(raw)
+    except ValueError:
+        return None
 
 
 @lru_cache(maxsize=65536)  # read with every stored record: phonenumbers takes ~60 µs a look-up

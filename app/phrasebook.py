@@ -40,8 +40,12 @@ class Phrasebook:
 
     def count(self, n: int, noun: str) -> str:
         """'1 reminder', '3 reminders'."""
-        singular, plural = self.nouns[noun]
-        return f"{n} {singular if n == 1 else plural}"
+        return f"{n} {self.form(n, noun)}"
+
+    def form(self, n: int, word: str) -> str:
+        """The word as it goes with a count of n: 'reminder' or 'reminders', 'is' or 'are'."""
+        singular, plural = self.nouns[word]
+        return singular if n == 1 else plural
 
 
 @lru_cache(maxsize=None)

@@ -2,7 +2,8 @@
 
 The scheduler sleeps until the earliest entry is due, or until the web process schedules something sooner
 (a BLPOP on the wake list with that timeout), then claims what is due and enqueues rq jobs for it. It claims only
-while few jobs wait, so leases never run out on work that is merely queued.
+while few jobs wait, so leases never run out on work that is merely queued. When the Redis primary changes (a
+failover), it recovers the claims whose delivery jobs were lost with the old primary (`recover`).
 """
 from __future__ import annotations
 
@@ -13,8 +14,11 @@ import uuid
 
 import redis
 from rq import Queue
+from rq.job import Job, JobStatus
 
 from .delivery import deliver_job
+from .failover import PrimaryWatch
+from .state import as_text
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -23,6 +27,7 @@ MAX_SLEEP = 1.0  # seconds: also bounds how long a retry or recurring occurrence
 # ahead of time; the courier holds each send until its due time (never early). Measured p99 lateness fell from
 # ~105 ms to the send's own latency.
 LOOKAHEAD = 0.25  # seconds
+LIVE_JOBS = (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED)
 
 
 class Scheduler:
@@ -30,12 +35,19 @@ class Scheduler:
         self.store, self.queue = store, queue
         self.lease, self.batch_size, self.max_queued = lease, batch_size, max_queued
         self.stopping = threading.Event()
+        self.last_turn = time.time()  # each turn of the loop: the heartbeat tells a stuck loop from a busy one
+        self.watch = PrimaryWatch(store.redis)
+        self._recover = store.script("recover")
 
     def run(self) -> None:
         """Loop until stopped, riding out Redis outages with a capped backoff."""
         backoff = 0.1
         while not self.stopping.is_set():
+            self.last_turn = time.time()
             try:
+                if self.watch.changed():
+                    log.warning("scheduler: the Redis primary changed (%s); recovered %d claims", self.watch,
+                                self.recover())
                 self.tick()
                 backoff = 0.1
             except redis.RedisError as err:
@@ -61,6 +73,23 @@ class Scheduler:
         self.store.wait_for_work(MAX_SLEEP if following is None else
                                  min(MAX_SLEEP, following - LOOKAHEAD - time.time()))
         return 0
+
+
+    def recover(self) -> int:
+        """Make due now the claimed entries whose delivery job the primary does not know or that ended (its enqueue
+        or its acknowledgements were lost with the old primary), rather than leaving them until their lease runs
+        out. Entries of a job still running elsewhere may be sent twice: no more than that job has in flight,
+        as at-least-once delivery allows."""
+        claims = {as_text(rid): as_text(token)
+                  for rid, token in self.store.redis.hgetall(self.store.key("claims")).items()}
+        tokens = sorted(set(claims.values()))
+        jobs = Job.fetch_many([f"deliver-{token}" for token in tokens], connection=self.queue.connection)
+        live = {token for token, job in zip(tokens, jobs) if job is not None and job.get_status() in LIVE_JOBS}
+        orphans = [x for pair in claims.items() if pair[1] not in live for x in pair]
+        if not orphans:
+            return 0
+        return int(self._recover(keys=[self.store.key("due"), self.store.key("claims")],
+                                 args=[repr(time.time()), *orphans]))
 
 
 UNLIMITED_BATCH = 250  # entries per job without a rate limit: each job's start and tail cost ~40 ms of idle sends

@@ -13,6 +13,7 @@ from .parts import Parts
 from .people import People
 from .quotas import Quotas
 from .receipts import Receipts
+from .replication import Replication
 from .settings import Settings
 from .store import Store
 
@@ -36,6 +37,10 @@ class Services:
     @cached_property
     def receipts(self) -> Receipts:
         return Receipts(self.redis, self.settings.key_prefix)
+
+    @cached_property
+    def replication(self) -> Replication:
+        return Replication(self.redis, self.settings.key_prefix, self.settings)
 
     @cached_property
     def conversation(self) -> Conversation:

@@ -18,6 +18,7 @@ SIGNATURE_METHODS = ("md5", "sha1", "sha256", "sha512")
 SEND_APIS = ("sms", "messages")
 SIMULATOR_MODES = ("auto", "on", "off")
 SWITCH = ("on", "off")
+BOOLEAN = ("true", "false")
 # What HELP and the opt-out confirmation say, kept to plain GSM-7 and short enough for their SMS (tests/test_phrasebook.py)
 SERVICE_NAME, SERVICE_NAME_MAX = re.compile(r"[A-Za-z0-9 .,'&:!()+-]+"), 30
 SUPPORT_CONTACT, SUPPORT_CONTACT_MAX = re.compile(r"[A-Za-z0-9 .,:;/@+()?=&%#_-]+"), 60
@@ -31,6 +32,14 @@ class SettingsError(ValueError):
 class Settings:
     redis_url: str | None = None
     embedded_redis_path: str = ".data/redis.db"
+    redis_sentinels: tuple[tuple[str, int], ...] = ()  # Sentinels to ask for the primary (instead of REDIS_URL)
+    redis_sentinel_master: str = "mymaster"  # the name the Sentinels monitor the primary under
+    redis_password: str | None = None  # with Sentinel: the primary's (and replicas') password (REDIS_URL has its own)
+    redis_sentinel_password: str | None = None  # the Sentinels' own password, when they have one
+    redis_tls: bool = False  # with Sentinel: TLS to the Sentinels and the primary (REDIS_URL: rediss://)
+    redis_tls_ca_file: str | None = None  # with Sentinel: the CA that signed their certificates (verified when set)
+    redis_min_replicas: int = 0  # replicas that must have a write before it is confirmed (WAIT); 0 = none
+    redis_wait_seconds: float = 1.0  # how long a confirmation waits for them
     vonage_api_key: str | None = None
     vonage_api_secret: str | None = None
     vonage_application_id: str | None = None  # Messages API
@@ -42,6 +51,7 @@ class Settings:
     opt_out_replies: bool = True  # off: the provider (Vonage Opt-Out Assist) answers STOP and START itself
     vonage_signature_secret: str | None = None
     vonage_signature_method: str = "sha256"
+    allow_unsigned_webhooks: bool = False  # unsafe: accept unsigned webhooks although Vonage is configured
     vonage_rest_host: str = "rest.nexmo.com"
     vonage_api_host: str = "api.nexmo.com"
     vonage_timeout: int = 10
@@ -61,8 +71,11 @@ class Settings:
     texts_per_minute: int = 20  # inbound texts per number per minute that get an answer (no reply storms)
     concat_timeout: int = 300  # seconds to wait for the rest of a long message before saying so
     nag_minutes: float = 10.0  # how often an `until done` reminder repeats until DONE (at most 6 times)
+    min_repeat_minutes: float = 15.0  # the most often a series may repeat (rules.check)
+    max_sms_per_number_per_day: int = 50  # SMS to one number in any 24 hours (budget.py); 0 = no budget
     api_rate_per_number: str = "10/minute"  # REST API reminder creation, per phone number
     api_rate_per_token: str = "600/minute"  # REST API reminder creation, per bearer token
+    auth_failures_per_minute: int = 10  # wrong tokens or passwords from one client address before it gets 429
 
     @property
     def vonage_enabled(self) -> bool:
@@ -78,6 +91,16 @@ class Settings:
     @property
     def signatures_required(self) -> bool:
         return bool(self.vonage_signature_secret)
+
+    @property
+    def unsigned_webhooks_problem(self) -> str | None:
+        """Why the web process must not start: with Vonage configured and no signature secret, anyone could post
+        texts (the service would text numbers that never wrote) and receipts (changing reminders' status)."""
+        if not self.vonage_enabled or self.signatures_required or self.allow_unsigned_webhooks:
+            return None
+        return ("VONAGE_SIGNATURE_SECRET is not set while Vonage credentials are: anyone could fake inbound texts "
+                "and delivery receipts. Set it (and turn on signed webhooks in Vonage's dashboard), or set "
+                "ALLOW_UNSIGNED_WEBHOOKS=true to accept that risk")
 
     @property
     def simulator_enabled(self) -> bool:
@@ -134,6 +157,31 @@ def _text(value: str | None, name: str, allowed: re.Pattern, most: int) -> str |
     return value
 
 
+def _sentinels(value: str | None) -> tuple[tuple[str, int], ...]:
+    """`host:port,host:port` (IPv6 as `[::1]:26379`)."""
+    found = []
+    for item in filter(None, (part.strip() for part in (value or "").split(","))):
+        host, _, port = item.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise SettingsError(f"REDIS_SENTINELS must be host:port pairs separated by commas, got {item!r}")
+        found.append((host.strip("[]"), int(port)))
+    return tuple(found)
+
+
+def _wait(env: Mapping[str, str]) -> float:
+    """WAIT's timeout: never 0, which Redis reads as 'wait forever'."""
+    seconds = _number(env, "REDIS_WAIT_SECONDS", Settings.redis_wait_seconds, minimum=0.001)
+    if seconds > 10:
+        raise SettingsError(f"REDIS_WAIT_SECONDS must be at most 10 (Vonage gives a webhook 15 s), got {seconds:g}")
+    return seconds
+
+
+def _ca_file(value: str | None) -> str | None:
+    if value and not os.path.isfile(value):
+        raise SettingsError(f"REDIS_TLS_CA_FILE: no file at {value!r}")
+    return value
+
+
 def _zone(name: str) -> str:
     try:
         ZoneInfo(name)
@@ -159,9 +207,19 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
                        "VONAGE_SEND_API", SEND_APIS)
     if send_api == "messages" and not application:
         raise SettingsError("VONAGE_SEND_API=messages needs VONAGE_APPLICATION_ID and VONAGE_PRIVATE_KEY")
+    if get("REDIS_URL") and get("REDIS_SENTINELS"):
+        raise SettingsError("set REDIS_URL or REDIS_SENTINELS, not both (Sentinel tells where the primary is)")
     return Settings(
         redis_url=get("REDIS_URL"),
         embedded_redis_path=get("EMBEDDED_REDIS_PATH") or Settings.embedded_redis_path,
+        redis_sentinels=_sentinels(get("REDIS_SENTINELS")),
+        redis_sentinel_master=get("REDIS_SENTINEL_MASTER") or Settings.redis_sentinel_master,
+        redis_password=get("REDIS_PASSWORD"),
+        redis_sentinel_password=get("REDIS_SENTINEL_PASSWORD"),
+        redis_tls=_choice(get("REDIS_TLS") or "off", "REDIS_TLS", SWITCH) == "on",
+        redis_tls_ca_file=_ca_file(get("REDIS_TLS_CA_FILE")),
+        redis_min_replicas=int(_number(env, "REDIS_MIN_REPLICAS", Settings.redis_min_replicas)),
+        redis_wait_seconds=_wait(env),
         vonage_api_key=key,
         vonage_api_secret=secret,
         vonage_application_id=application,
@@ -174,6 +232,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         opt_out_replies=_choice(get("OPT_OUT_REPLIES") or "on", "OPT_OUT_REPLIES", SWITCH) == "on",
         vonage_signature_secret=get("VONAGE_SIGNATURE_SECRET"),
         vonage_signature_method=method,
+        allow_unsigned_webhooks=_choice(get("ALLOW_UNSIGNED_WEBHOOKS") or "false", "ALLOW_UNSIGNED_WEBHOOKS",
+                                        BOOLEAN) == "true",
         vonage_rest_host=get("VONAGE_REST_HOST") or Settings.vonage_rest_host,
         vonage_api_host=get("VONAGE_API_HOST") or Settings.vonage_api_host,
         vonage_timeout=int(_number(env, "VONAGE_TIMEOUT", Settings.vonage_timeout, minimum=1)),
@@ -193,6 +253,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         texts_per_minute=int(_number(env, "TEXTS_PER_MINUTE", Settings.texts_per_minute, minimum=1)),
         api_rate_per_number=_rate(get("API_RATE_PER_NUMBER") or Settings.api_rate_per_number, "API_RATE_PER_NUMBER"),
         api_rate_per_token=_rate(get("API_RATE_PER_TOKEN") or Settings.api_rate_per_token, "API_RATE_PER_TOKEN"),
+        auth_failures_per_minute=int(_number(env, "AUTH_FAILURES_PER_MINUTE", Settings.auth_failures_per_minute,
+                                             minimum=1)),
         concat_timeout=int(_number(env, "CONCAT_TIMEOUT_SECONDS", Settings.concat_timeout, minimum=1)),
         nag_minutes=_number(env, "NAG_MINUTES", Settings.nag_minutes, minimum=0.01),
+        min_repeat_minutes=_number(env, "MIN_REPEAT_MINUTES", Settings.min_repeat_minutes, minimum=0.01),
+        max_sms_per_number_per_day=int(_number(env, "MAX_SMS_PER_NUMBER_PER_DAY",
+                                               Settings.max_sms_per_number_per_day)),
     )

@@ -2,7 +2,9 @@
 
 It is a client of the real service, not a shortcut: the page posts each text to the inbound webhook exactly as
 Vonage would, and shows what the worker sent through the log sender (which writes every outbound SMS to the
-number's conversation in the outbox). Served when Vonage is not configured, or when SIMULATOR=on.
+number's conversation in the outbox). Served when Vonage is not configured, or when SIMULATOR=on; behind the
+dashboard's login whenever API_TOKEN is set, since a conversation is somebody's texts. Only texts the webhook
+accepted are kept, cut to a size (outbox.py).
 """
 from __future__ import annotations
 
@@ -10,9 +12,10 @@ from flask import Blueprint, Flask, abort, jsonify, redirect, render_template, r
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
+from .dashboard import login_required
+from .errors import ApiError
 from .outbox import Outbox
 from .phones import normalise
-from .errors import ApiError
 from .services import services
 from .webhooks import inbound_params
 
@@ -30,9 +33,10 @@ def outbox() -> Outbox:
 
 
 @bp.before_request
-def _only_when_enabled() -> None:
+def _only_when_enabled() -> ResponseReturnValue | None:
     if not enabled():
         abort(404)
+    return login_required() if services().settings.api_tokens else None
 
 
 @bp.get("")
@@ -62,26 +66,18 @@ def _is_stream_id(value: str) -> bool:
     return ms.isdigit() and seq.isdigit()
 
 
-def _record_inbound() -> None:
-    """Before the webhook runs (so the text is shown before its reply): the sender's side of the conversation."""
-    if request.endpoint != WEBHOOK or not enabled():
-        return
+def _record_inbound(response: Response) -> Response:
+    """The sender's side of the conversation, for a text the webhook accepted (a refused one is shown by the page
+    itself and never kept). Recorded as the webhook answers, before the worker can have sent the reply."""
+    if request.endpoint != WEBHOOK or not 200 <= response.status_code < 300 or not enabled():
+        return response
     try:
         params = inbound_params()
     except ApiError:
-        return  # the webhook itself answers it with the error
+        return response
     phone, text = normalise(params.get("msisdn", "")), params.get("text")
     if phone and text is not None:
         outbox().record(phone, "in", text)
-
-
-def _note_rejection(response: Response) -> Response:
-    """A text the webhook refused shows as a note, so the simulator never shows a text as accepted when not."""
-    if request.endpoint == WEBHOOK and response.status_code >= 400 and enabled():
-        phone = normalise(request.values.get("msisdn", ""))
-        if phone:
-            reason = (response.get_json(silent=True) or {}).get("error", {}).get("message", response.status)
-            outbox().record(phone, "note", f"The webhook refused that text ({response.status_code}): {reason}")
     return response
 
 
@@ -91,6 +87,5 @@ def _home() -> ResponseReturnValue:
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    app.before_request(_record_inbound)
-    app.after_request(_note_rejection)
+    app.after_request(_record_inbound)
     app.add_url_rule("/", "home", _home)

@@ -32,6 +32,8 @@ PENDING = ("pending", "sending", "held")  # not yet sent: may still be changed o
 DONE_TTL = 7 * 24 * 3600
 INBOUND_TTL = 2 * 24 * 3600
 BUCKET = 100  # reminders per data hash: under Redis's 128-entry listpack limit
+OVER_BUDGET = "over"  # what begin.lua answers for an entry past its number's daily budget
+PARKED = 1e11  # the score of a reply waiting for its text's writes to reach a replica (replication.py releases it)
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,15 @@ class Reminder:
                     kind="reply" if rid.startswith("x") else "reminder", attempts=attempts, id=rid, status=status,
                     detail=detail, nag=bool(nag))
 
+    def checked(self) -> "Reminder":
+        """This reminder, if its fields have the types sending needs (a record planted or damaged in Redis may
+        not); else ValueError, TypeError or KeyError (an unknown zone)."""
+        if not (isinstance(self.phone, str) and isinstance(self.message, str) and isinstance(self.attempts, int)
+                and isinstance(self.due, (int, float)) and isinstance(self.every, (str, type(None)))):
+            raise TypeError("a field has the wrong type")
+        self.due_local  # noqa: B018 - the zone must exist
+        return self
+
     def final_record(self, status: str, detail: str | None) -> str:
         final = {"r": self._fields(), "s": status, "t": round(time.time(), 3)}
         if detail:
@@ -115,16 +126,18 @@ class Store(State):
 
     # --- writing -------------------------------------------------------------------------------------------
 
-    def add(self, items: list[Reminder], inbound_id: str | None = None, sender: str | None = None
-            ) -> list[str] | None:
+    def add(self, items: list[Reminder], inbound_id: str | None = None, sender: str | None = None,
+            park_replies: bool = False) -> list[str] | None:
         """Schedule items atomically; with `inbound_id`, only the first delivery of that message does (None after);
-        with `sender`, the first reminder becomes that number's last made (what UNDO cancels)."""
+        with `sender`, the first reminder becomes that number's last made (what UNDO cancels); with `park_replies`,
+        replies wait (PARKED) until replication.py releases them."""
         keys = [self.key("due"), self.key("data", ""), self.key("seq"), self.key("wake"),
                 self.key("in", inbound_id or "-")] + [self.key("p", item.phone) for item in items] + \
             [self.key("person", sender or "-")]
         args: list[str | float] = [str(INBOUND_TTL) if inbound_id else "", "1" if sender else "0"]
         for item in items:
-            args += [item.record(), repr(item.due), "1" if item.kind == "reminder" else "0"]
+            due = PARKED if park_replies and item.kind == "reply" else item.due
+            args += [item.record(), repr(due), "1" if item.kind == "reminder" else "0"]
         result = [as_text(x) for x in self._add(keys=keys, args=args)]
         return None if result and result[0] == "duplicate" else result
 
@@ -137,16 +150,41 @@ class Store(State):
     def begin(self, rid: str, token: str, lease_end: float) -> Reminder | None:
         """The entry, leased afresh, if `token` still holds its claim: the guard that keeps a stale or repeated
         job from sending."""
-        return self.begin_many([(rid, token)], lease_end)[0]
+        begun = self.begin_many([(rid, token)], lease_end)[0]  # no budget: never OVER_BUDGET
+        return begun if isinstance(begun, Reminder) else None
 
-    def begin_many(self, claims: list[tuple[str, str]], lease_end: float) -> list[Reminder | None]:
-        """`begin` for several (id, token) claims in one round trip (the courier's group commit)."""
+    def begin_many(self, claims: list[tuple[str, str]], lease_end: float, budget: int = 0
+                   ) -> list[Reminder | str | None]:
+        """`begin` for several (id, token) claims in one round trip (the courier's group commit). With a `budget`
+        (SMS per number per 24 hours, budget.py), an entry past it is OVER_BUDGET instead (begin.lua). A record
+        that cannot be read is ended as failed here: one bad entry must not fail the others or come back."""
         pipe = self.redis.pipeline(transaction=False)
         for rid, token in claims:
             self._begin(keys=[self.key("due"), self.data_key(rid), self.key("claims")],
-                        args=[rid, token, repr(lease_end), self.key("person", "")], client=pipe)
-        return [Reminder.from_record(rid, raw, status="sending") if raw else None
-                for (rid, _), raw in zip(claims, pipe.execute())]
+                        args=[rid, token, repr(lease_end), self.key("person", ""), budget, self.prefix], client=pipe)
+        return [self._begun(rid, raw) for (rid, _), raw in zip(claims, pipe.execute())]
+
+    def _begun(self, rid: str, raw: bytes | None) -> Reminder | str | None:
+        if not raw:
+            return None
+        if as_text(raw) == OVER_BUDGET:
+            return OVER_BUDGET
+        try:
+            return Reminder.from_record(rid, raw, status="sending").checked()
+        except (ValueError, TypeError, KeyError, AttributeError) as err:
+            self._quarantine(rid, f"unreadable record ({type(err).__name__})")
+            return None
+
+    def _quarantine(self, rid: str, why: str) -> None:
+        """End an entry whose record cannot be read: off the schedule, dead-lettered with why, never sent."""
+        final = json.dumps({"r": ["", "(unreadable)", 0], "s": "failed", "t": round(time.time(), 3), "w": why})
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.zrem(self.key("due"), rid)
+        pipe.hdel(self.key("claims"), rid)
+        pipe.hdel(self.data_key(rid), rid)
+        pipe.set(self.key("done", rid), final, ex=DONE_TTL)
+        pipe.zadd(self.key("dead"), {rid: time.time()})
+        pipe.execute()
 
     def reschedule(self, rem: Reminder, token: str, at: float, *, next_occurrence: bool = False,
                    delivered: bool = True) -> bool:

@@ -20,6 +20,7 @@ from vonage_jwt.errors import VonageVerifyJwtError
 
 from .errors import ApiError
 from .outcomes import Receipt, act
+from .parts import MAX_PART_CHARS, MAX_PARTS
 from .phones import normalise
 from .services import services
 
@@ -41,7 +42,7 @@ def inbound_sms() -> ResponseReturnValue:
         return "", 204
     conversation = services().conversation  # Redis down: 503 (errors.py), so Vonage retries
     if params.get("concat", "").lower() == "true":
-        conversation.receive_part(phone, *_part(params), params["text"], message_id)
+        conversation.receive_part(phone, *_part(params), message_id)
     else:
         conversation.receive(phone, params["text"], message_id)
     return "", 204
@@ -161,10 +162,15 @@ def _verify_signature(params: dict[str, str]) -> None:
         raise ApiError(401, "stale_signature", "the signed timestamp is too old (a replay?)", "timestamp")
 
 
-def _part(params: dict[str, str]) -> tuple[str, int, int]:
-    """A long SMS arrives in parts: (concat-ref, part, total), checked."""
+def _part(params: dict[str, str]) -> tuple[str, int, int, str]:
+    """A long SMS arrives in parts: (concat-ref, part, total, text), checked against what an SMS part can be."""
     ref, total, part = params.get("concat-ref", ""), params.get("concat-total", ""), params.get("concat-part", "")
-    if not (ref and total.isdigit() and part.isdigit() and 1 <= int(part) <= int(total) <= 255):
+    if not (ref and len(ref) <= 16 and total.isdigit() and part.isdigit() and 1 <= int(part) <= int(total)):
         raise ApiError(400, "invalid_field", "concat-ref, concat-total and concat-part do not describe a part",
                        "concat-part")
-    return ref, int(part), int(total)
+    if int(total) > MAX_PARTS:
+        raise ApiError(400, "invalid_field", f"a long message has at most {MAX_PARTS} parts", "concat-total")
+    if len(params["text"]) > MAX_PART_CHARS:
+        raise ApiError(400, "invalid_field", f"one part of a long SMS carries at most {MAX_PART_CHARS} characters",
+                       "text")
+    return ref, int(part), int(total), params["text"]

@@ -61,6 +61,7 @@ def env(redis_client: redis.Redis, redis_server: RedisServer, fake_vonage: FakeV
         "VONAGE_REST_HOST": fake_vonage.host,
         "VONAGE_API_HOST": fake_vonage.host,
         "VONAGE_SIGNATURE_SECRET": "",
+        "ALLOW_UNSIGNED_WEBHOOKS": "true",  # most tests post unsigned webhooks; tests/test_webhooks.py signs them
         "API_TOKEN": f"{API_TOKEN},second-token",
         "DEFAULT_TIMEZONE": "UTC",
         "SMS_RATE_LIMIT": "0",
@@ -77,6 +78,16 @@ def app(env: dict[str, str]):
 @pytest.fixture()
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture()
+def fast_phone(env: dict[str, str], fake_vonage: FakeVonage):
+    """A person texting a service whose series may repeat every second (MIN_REPEAT_MINUTES is 15 by default), so
+    tests of series need not wait for minutes."""
+    from tests.helpers import Phone
+
+    app = create_app({**env, "MIN_REPEAT_MINUTES": "0.01"})
+    return Phone(app.test_client(), app, fake_vonage)
 
 
 class WorkerProcess:

@@ -1,6 +1,7 @@
 """The REST API: bearer tokens, validation with field-naming errors, and the reminder lifecycle."""
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -140,7 +141,7 @@ def test_text_with_an_explicit_timezone(client):
     ({"message": "gym"}, "remind_when", "invalid"),
     ({"remind_when": future(hours=1)}, "message", "invalid"),
     ({"text": "gym at 5pm", "every": "FREQ=SECONDLY"}, "every", "invalid"),
-    ({"text": "gym at 5pm", "every": "FREQ=DAILY;COUNT=3"}, "every", "invalid"),
+    ({"text": "gym at 5pm", "every": "FREQ=DAILY;COUNT=0"}, "every", "invalid"),
     ({"text": "gym at 5pm", "every": "nonsense"}, "every", "invalid"),
     ({"text": "gym in 3 years"}, "remind_when", "invalid"),
 ])
@@ -153,6 +154,49 @@ def test_create_errors_name_the_field(client, fields, field, code):
 def test_recurring_with_an_rrule(client):
     body = create(client, every="FREQ=WEEKLY;BYDAY=MO").json
     assert body["every"] == "FREQ=WEEKLY;BYDAY=MO"
+
+
+@pytest.mark.parametrize("fields, field, names", [
+    # issue 11: each was accepted (201), then sent without bound, hung the worker or broke LIST
+    ({"text": "every second ping"}, "text", "every 1 second; a reminder may repeat at most every 15 minutes"),
+    ({"text": "every 5 minutes ping"}, "text", "every 15 minutes"),
+    ({"text": "ping at 5pm", "every": "FREQ=SECONDLY"}, "every", "every 15 minutes"),
+    ({"text": "ping at 5pm", "every": "FREQ=MINUTELY;INTERVAL=10"}, "every", "every 15 minutes"),
+    ({"text": "ping at 5pm", "every": "FREQ=HOURLY;BYMINUTE=0,5,10"}, "every", "every 15 minutes"),
+    ({"text": "ping at 5pm", "every": "FREQ=DAILY;BYHOUR=9;BYMINUTE=0;BYSECOND=0,20,40"}, "every", "every 15 minutes"),
+    ({"text": "ping at 5pm", "every": "FREQ=MINUTELY;INTERVAL=0"}, "every", "INTERVAL"),
+    ({"text": "ping at 5pm", "every": "FREQ=DAILY;INTERVAL=-1"}, "every", "INTERVAL"),
+    ({"text": "ping at 5pm", "every": "FREQ=DAILY;UNTIL=2027-06-01"}, "every", "UNTIL"),
+    ({"text": "ping at 5pm", "every": "FREQ=WEEKLY;BYDAY=1MO"}, "every", "BYDAY"),
+])
+def test_a_rule_that_repeats_too_often_or_cannot_be_stepped_gets_422_naming_the_problem(client, fields, field, names):
+    response = client.post("/api/reminders", headers=auth(), json={"phone_number": "+14155550100", **fields})
+    assert response.status_code == 422, response.json
+    error = response.json["error"]
+    assert error["field"] == field and names in error["message"]
+    assert client.get("/api/reminders?phone_number=%2B14155550100", headers=auth()).json["reminders"] == []
+
+
+def test_the_floor_is_min_repeat_minutes(env):
+    client = create_app({**env, "MIN_REPEAT_MINUTES": "5"}).test_client()
+    said = lambda text: client.post("/api/reminders", headers=auth(),  # noqa: E731
+                                    json={"phone_number": "+14155550100", "text": text})
+    assert said("every 5 minutes ping").status_code == 201
+    response = said("every 4 minutes ping")
+    assert response.status_code == 422 and "every 5 minutes" in response.json["error"]["message"]
+
+
+def test_rules_the_parser_makes_list_without_error_and_count_becomes_until(client, app, fake_vonage):
+    from tests.helpers import Phone
+    for every in ("FREQ=MONTHLY;BYMONTHDAY=1,15", "FREQ=MONTHLY;BYDAY=1MO", "FREQ=MONTHLY;BYDAY=-1FR"):
+        assert create(client, every=every).status_code == 201
+    body = create(client, every="FREQ=DAILY;COUNT=3").json
+    assert "COUNT" not in body["every"] and "UNTIL=" in body["every"]
+    store = app.extensions["reminders"].store
+    store.add([store.get(body["id"]).__class__(phone="14155550100", message="legacy", due=time.time() + 60,
+                                                 every="FREQ=WEEKLY;BYDAY=1MO", tz="America/Los_Angeles")])
+    listed = Phone(client, app, fake_vonage).ask("LIST")  # a stored WEEKLY;BYDAY=1MO answered 500 before
+    assert "1. legacy" in listed and "every month on the 1st and 15th" in listed
 
 
 def test_update_message_and_time(client):

@@ -163,7 +163,8 @@ def test_messages_api_opt_out_code_is_an_opt_out(phone, fake_vonage, error):
     assert person(phone).opted_out
 
 
-def test_a_permanent_failure_marks_the_number_until_it_texts_again(phone, fake_vonage, client):
+def test_a_permanent_failure_marks_the_number_until_it_texts_again(fast_phone, fake_vonage, client):
+    phone = fast_phone
     phone.text("every 2 seconds blink")
     phone.text("dentist tomorrow 3pm")
     (series, _) = phone.store.for_phone(phone.number)
@@ -210,7 +211,8 @@ def test_no_resend_outside_the_window(env, fake_vonage):
     assert phone.deliver() == []  # never hours late: here, never at all
 
 
-def test_a_cancelled_series_is_not_sent_again(phone, fake_vonage):
+def test_a_cancelled_series_is_not_sent_again(fast_phone, fake_vonage):
+    phone = fast_phone
     phone.text("every 2 seconds blink")
     (series,) = phone.store.for_phone(phone.number)
     time.sleep(max(0, series.due - time.time()) + 0.1)
@@ -236,7 +238,8 @@ def test_a_long_reminder_is_delivered_only_when_every_part_is(phone, fake_vonage
     assert verdict(phone, message) == "delivered"
 
 
-def test_receipts_out_of_order_and_for_unknown_references(phone, fake_vonage):
+def test_receipts_out_of_order_and_for_unknown_references(fast_phone, fake_vonage):
+    phone = fast_phone
     phone.text("every 2 seconds blink")
     (series,) = phone.store.for_phone(phone.number)
     time.sleep(max(0, series.due - time.time()) + 0.1)

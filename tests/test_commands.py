@@ -2,11 +2,13 @@
 (inbound webhook → conversation → schedule → courier → vonage SDK → fake Vonage)."""
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
 
 from app import create_app
+from app.store import Reminder
 from tests.helpers import Phone, auth, inbound
 from tests.support.fake_vonage import count_segments, is_gsm7
 
@@ -148,7 +150,8 @@ def test_stop_holds_a_reminder_past_its_due_time_and_start_resumes_the_rest(phon
     assert "subscribed already" in phone.ask("UNSTOP")
 
 
-def test_a_held_series_resumes_at_its_next_occurrence(phone):
+def test_a_held_series_resumes_at_its_next_occurrence(fast_phone):
+    phone = fast_phone
     phone.text("every 2 seconds blink")
     phone.ask("STOP")
     time.sleep(2.5)
@@ -264,7 +267,8 @@ def test_a_reply_waiting_to_be_retried_is_not_sent_after_stop(phone, fake_vonage
     assert phone.deliver() == []  # the throttled HELP reply never follows the opt-out's confirmation
 
 
-def test_a_failed_occurrence_does_not_end_the_series(phone, fake_vonage):
+def test_a_failed_occurrence_does_not_end_the_series(fast_phone, fake_vonage):
+    phone = fast_phone
     phone.text("every 2 seconds blink")
     (series,) = phone.store.for_phone(phone.number)
     fake_vonage.status_for_number(phone.number, "7")  # Number barred: fails for good
@@ -298,3 +302,44 @@ def test_held_reminders_move_with_a_new_zone_and_stay_held(client, app, fake_von
     (gym,) = phone.store.for_phone(AMBIGUOUS)
     assert gym.status == "held" and gym.tz == "Asia/Tokyo" and gym.due_local.hour == 7
     assert phone.store.next_due() is None  # not back on the schedule
+
+
+# --- issue 11: repeats with a floor, rules that cannot be stepped -------------------------------------------
+
+@pytest.mark.parametrize("text", ["every second ping", "ping every 5 minutes", "every 10 min drink water"])
+def test_a_text_that_repeats_more_often_than_the_floor_gets_a_polite_refusal_saying_it(phone, text):
+    answer = phone.ask(text)
+    assert answer.startswith("That repeats too often") and "at most every 15 minutes" in answer
+    assert one_segment(answer)
+    assert phone.store.for_phone(phone.number) == []  # nothing made, nothing sent
+
+
+def test_change_cannot_make_a_series_repeat_more_often_than_the_floor(phone):
+    phone.ask("stretch every day 9am")
+    phone.ask("LIST")
+    assert phone.ask("CHANGE 1 every 2 seconds").startswith("That repeats too often")
+    assert phone.store.for_phone(phone.number)[0].every == "FREQ=DAILY"
+
+
+def test_stop_says_is_for_one_reminder_and_are_for_more(phone):
+    phone.ask("gym tomorrow 7am")
+    assert "Your 1 reminder is on hold." in phone.ask("STOP")
+    phone.ask("START")
+    phone.ask("dentist tomorrow 3pm")
+    assert "Your 2 reminders are on hold." in phone.ask("STOP")
+
+
+def test_start_with_a_stored_rule_that_cannot_be_stepped_answers_and_ends_that_series_failed(phone):
+    """Issue 11: held by STOP, a FREQ=MINUTELY;INTERVAL=0 series (stored before rules were checked) made START spin
+    a web thread forever, unanswered."""
+    bad, = phone.store.add([Reminder(phone=phone.number, message="poison", due=time.time() - 120, tz="UTC",
+                                     every="FREQ=MINUTELY;INTERVAL=0")])
+    good, = phone.store.add([Reminder(phone=phone.number, message="gym", due=time.time() + 3600, tz="UTC")])
+    phone.ask("STOP")
+    answers: list[str] = []
+    starting = threading.Thread(target=lambda: answers.append(phone.ask("START")), daemon=True)
+    starting.start()
+    starting.join(timeout=20)  # before, it never returned
+    assert answers and "1 reminder resumed" in answers[0]
+    assert phone.store.get(bad).status == "failed" and "INTERVAL" in phone.store.get(bad).detail
+    assert phone.store.get(good).status == "pending"

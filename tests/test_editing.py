@@ -118,7 +118,7 @@ def test_until_done_repeats_until_done(env, fake_vonage):
 
 
 def test_repeats_stop_after_six_and_a_series_nags_each_time(env, fake_vonage):
-    app = create_app({**env, "NAG_MINUTES": "0.01"})  # every 0.6 s
+    app = create_app({**env, "NAG_MINUTES": "0.01", "MIN_REPEAT_MINUTES": "0.1"})  # every 0.6 s; series: 6 s
     phone = Phone(app.test_client(), app, fake_vonage)
     assert "until you reply DONE" in phone.ask("nag me every 10 seconds stretch")
     (series,) = phone.store.for_phone(phone.number)
@@ -134,7 +134,8 @@ def test_repeats_stop_after_six_and_a_series_nags_each_time(env, fake_vonage):
 
 # --- SNOOZE on one occurrence of a series ----------------------------------------------------------------------
 
-def test_snooze_delays_one_occurrence_and_the_series_keeps_its_schedule(phone):
+def test_snooze_delays_one_occurrence_and_the_series_keeps_its_schedule(fast_phone):
+    phone = fast_phone
     phone.text("every 30 seconds stand up")
     (series,) = phone.store.for_phone(phone.number)
     time.sleep(max(0, series.due - time.time()) + 0.1)

@@ -150,3 +150,57 @@ def test_reminder_due_while_all_workers_were_down_is_sent_on_start_and_logged_la
 
     wait_until(late, 10, "the send's log line")  # written just after Vonage's answer
     assert any("warning" in line.lower() for line in late())  # marked late, at WARNING
+
+
+# --- issue 11: entries that must not stall a worker, delay others or send themselves again --------------------
+
+def plant(store: Store, due: float, **fields) -> str:
+    """A reminder written straight into Redis, past every check (as records stored by older code may be)."""
+    (rid,) = store.add([Reminder(due=due, **{"phone": "14155550900", "message": "planted", "tz": "UTC", **fields})])
+    return rid
+
+
+def plant_unreadable(store: Store, due: float) -> str:
+    rid = str(store.redis.incr(store.key("seq")))
+    store.redis.hset(store.data_key(rid), rid, '{"not": "a record"')
+    store.redis.zadd(store.key("due"), {rid: due})
+    return rid
+
+
+def test_a_rule_that_hangs_or_breaks_stepping_is_sent_once_then_ends_failed_and_delays_nothing(fake_vonage,
+                                                                                                start_worker, store):
+    """Before: stepping FREQ=MINUTELY;INTERVAL=0 looped forever in a send thread (the rq job timed out, the SMS went
+    again each lease, others went late, SIGTERM was ignored); UNTIL without a zone raised after each send."""
+    worker = start_worker(LEASE_SECONDS="2")
+    due = time.time() + 1.5
+    hanging = plant(store, due, phone="14155550901", every="FREQ=MINUTELY;INTERVAL=0")
+    dateless = plant(store, due, phone="14155550902", every="FREQ=DAILY;UNTIL=2027-06-01")
+    good = schedule(store, 20, due)
+    fake_vonage.wait_for(22, timeout=15)
+    on_time = [m["received_at"] for m in fake_vonage.messages if m["client_ref"].split("-")[0] in good]
+    assert len(on_time) == 20 and max(on_time) - due < 5  # generous: nothing waited on the bad ones
+    time.sleep(5)  # two and a half leases: a re-send would show
+    counts = refs(fake_vonage)
+    assert counts == Counter({rid: 1 for rid in [*good, hanging, dateless]})
+    for rid, part in ((hanging, "INTERVAL"), (dateless, "UNTIL")):
+        ended = store.get(rid)
+        assert ended.status == "failed" and part in ended.detail and "cannot be stepped" in ended.detail
+    assert store.pending_count() == 0
+    assert worker.terminate() < 10 and worker.proc.returncode == 0
+
+
+def test_a_poison_entry_is_dead_lettered_unsent_and_others_due_with_it_go_on_time(fake_vonage, start_worker, store):
+    """Before: one unreadable record failed its whole batch (a Lua error in the pipeline), again every lease."""
+    start_worker(LEASE_SECONDS="2")
+    due = time.time() + 1.5
+    unreadable = plant_unreadable(store, due)
+    nowhere = plant(store, due, phone="14155550903", tz="Mars/Olympus")
+    good = schedule(store, 20, due)
+    fake_vonage.wait_for(20, timeout=15)
+    assert max(m["received_at"] for m in fake_vonage.messages) - due < 5
+    time.sleep(5)
+    assert refs(fake_vonage) == Counter({rid: 1 for rid in good})
+    for rid in (unreadable, nowhere):
+        assert store.get(rid).status == "failed" and "unreadable" in store.get(rid).detail
+        assert rid in store.dead_letters()
+    assert store.pending_count() == 0

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.parsing import ParseError, Parsed, describe_when, next_occurrence, parse, warm_up
+from app.parsing import ParseError, Parsed, describe_when, parse, warm_up
 from tests.corpus_score import CORPUS_DIR, answer, expected, load, same, score, table
 
 ORIGINAL = CORPUS_DIR / "original.jsonl"     # the first 491 texts
@@ -108,61 +108,7 @@ def test_errors(text, code):
     assert 10 < len(str(err)) <= 160
 
 
-# ---------------------------------------------------------------------------------------------- next_occurrence
-NY, SYD, BER = ZoneInfo("America/New_York"), ZoneInfo("Australia/Sydney"), ZoneInfo("Europe/Berlin")
-
-
-@pytest.mark.parametrize("rule,previous,expected", [
-    # daily 08:15 keeps its wall-clock time over the US spring-forward and fall-back changes
-    ("FREQ=DAILY", datetime(2026, 3, 7, 8, 15, tzinfo=NY), "2026-03-08T08:15:00-04:00"),
-    ("FREQ=DAILY", datetime(2026, 10, 31, 8, 15, tzinfo=NY), "2026-11-01T08:15:00-05:00"),
-    ("FREQ=DAILY", datetime(2027, 3, 13, 8, 15, tzinfo=NY), "2027-03-14T08:15:00-04:00"),
-    # weekdays skip the weekend and the DST change in between
-    ("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", datetime(2026, 3, 6, 8, 15, tzinfo=NY), "2026-03-09T08:15:00-04:00"),
-    ("FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", datetime(2026, 11, 25, 8, 15, tzinfo=NY), "2026-11-26T08:15:00-05:00"),
-    ("FREQ=WEEKLY;BYDAY=SU", datetime(2026, 3, 29, 9, 0, tzinfo=SYD), "2026-04-05T09:00:00+10:00"),
-    ("FREQ=WEEKLY;BYDAY=SU", datetime(2026, 9, 27, 9, 0, tzinfo=SYD), "2026-10-04T09:00:00+11:00"),
-    ("FREQ=WEEKLY;INTERVAL=2;BYDAY=FR", datetime(2026, 10, 16, 17, 0, tzinfo=BER), "2026-10-30T17:00:00+01:00"),
-    ("FREQ=WEEKLY;BYDAY=TU,TH", datetime(2026, 11, 26, 18, 0, tzinfo=NY), "2026-12-01T18:00:00-05:00"),
-    # monthly / yearly
-    ("FREQ=MONTHLY;BYMONTHDAY=1", datetime(2026, 3, 1, 9, 0, tzinfo=BER), "2026-04-01T09:00:00+02:00"),
-    ("FREQ=MONTHLY;BYMONTHDAY=31", datetime(2027, 1, 31, 9, 0, tzinfo=NY), "2027-03-31T09:00:00-04:00"),
-    ("FREQ=MONTHLY;BYMONTHDAY=-1", datetime(2027, 1, 31, 9, 0, tzinfo=NY), "2027-02-28T09:00:00-05:00"),
-    ("FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=3", datetime(2027, 3, 3, 9, 0, tzinfo=NY), "2028-03-03T09:00:00-05:00"),
-    # hourly and shorter step in elapsed time, across the gap and the repeated hour
-    ("FREQ=HOURLY;INTERVAL=2", datetime(2026, 3, 8, 1, 0, tzinfo=NY), "2026-03-08T04:00:00-04:00"),
-    ("FREQ=HOURLY", datetime(2026, 11, 1, 1, 30, tzinfo=NY), "2026-11-01T01:30:00-05:00"),
-    ("FREQ=MINUTELY;INTERVAL=30", datetime(2026, 11, 25, 23, 45, tzinfo=NY), "2026-11-26T00:15:00-05:00"),
-    # a wall time that does not exist that day moves forward by the gap
-    ("FREQ=DAILY", datetime(2026, 3, 7, 2, 30, tzinfo=NY), "2026-03-08T03:30:00-04:00"),
-])
-def test_next_occurrence(rule, previous, expected):
-    nxt = next_occurrence(rule, previous)
-    assert nxt is not None and nxt.isoformat() == expected
-    assert nxt.timestamp() > previous.timestamp()
-
-
-def test_next_occurrence_until_ends_series():
-    prev = datetime(2026, 11, 29, 9, 0, tzinfo=NY)
-    assert next_occurrence("FREQ=DAILY;UNTIL=20261130T235959Z", prev).isoformat() == "2026-11-30T09:00:00-05:00"
-    assert next_occurrence("FREQ=DAILY;UNTIL=20261129T235959Z", prev) is None
-    assert next_occurrence("FREQ=DAILY;UNTIL=20261130", datetime(2026, 11, 30, 9, 0, tzinfo=NY)) is None
-
-
-def test_next_occurrence_of_parsed_series_chains():
-    now = datetime(2026, 3, 5, 12, 0, tzinfo=NY)
-    p = parse("every weekday 8:15 take pills", "America/New_York", now)
-    dues = [p.due]
-    for _ in range(5):
-        dues.append(next_occurrence(p.every, dues[-1]))
-    assert [d.isoformat() for d in dues] == [
-        "2026-03-06T08:15:00-05:00", "2026-03-09T08:15:00-04:00", "2026-03-10T08:15:00-04:00",
-        "2026-03-11T08:15:00-04:00", "2026-03-12T08:15:00-04:00", "2026-03-13T08:15:00-04:00"]
-
-
-def test_next_occurrence_needs_aware_datetime():
-    with pytest.raises(ValueError):
-        next_occurrence("FREQ=DAILY", datetime(2026, 1, 1, 9, 0))
+NY = ZoneInfo("America/New_York")
 
 
 # ---------------------------------------------------------------------------------------------- describe_when

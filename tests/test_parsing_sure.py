@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.parsing import ParseError, describe_when, next_occurrence, parse
+from app.parsing import ParseError, describe_when, parse
+from app.rules import next_occurrence
 from app.parsing.normalize import normalize
 
 NY = ZoneInfo("America/New_York")

@@ -15,7 +15,7 @@ SAMPLES = {"limit": 1000, "days": 365, "count": 100, "n": 100, "zone": "America/
            "now": "12:45 PM Wed", "given": "somewhere nobody knows", "reminders": "100 reminders",
            "held": " Your 100 reminders are on hold.", "when": "12:45 PM", "message": "call mom",
            "service": "S" * SERVICE_NAME_MAX, "contact": "c" * SUPPORT_CONTACT_MAX, "city": "Dumont DUrville",
-           "minutes": "1440"}
+           "minutes": "1440", "are": "are"}
 SEGMENTS = {"help": 2}  # CTIA's HELP content takes two; every other reply one
 
 

@@ -17,7 +17,7 @@ NO_VONAGE = {"VONAGE_API_KEY": "", "VONAGE_API_SECRET": ""}
 
 @pytest.fixture()
 def sim_env(env: dict[str, str]) -> dict[str, str]:
-    return {**env, **NO_VONAGE}
+    return {**env, **NO_VONAGE, "API_TOKEN": ""}  # a local run with no token: the simulator needs no login
 
 
 @pytest.fixture()
@@ -40,7 +40,8 @@ def test_served_without_vonage_credentials_and_home_leads_there(sim):
 def test_not_served_with_vonage_unless_switched_on(env):
     assert create_app(env).test_client().get("/simulator").status_code == 404
     assert create_app(env).test_client().get("/").status_code == 404
-    assert create_app({**env, "SIMULATOR": "on"}).test_client().get("/simulator").status_code == 200
+    login = {"auth": ("operator", "test-token")}
+    assert create_app({**env, "SIMULATOR": "on"}).test_client().get("/simulator", **login).status_code == 200
     assert create_app({**env, **NO_VONAGE, "SIMULATOR": "off"}).test_client().get("/simulator").status_code == 404
 
 
@@ -70,16 +71,17 @@ def test_vonage_sender_is_unchanged_when_credentials_are_set(env, redis_client):
 def test_conversation_is_capped(redis_client):
     outbox = Outbox(redis_client)
     for i in range(400):
-        outbox.record("14155550100", "out", f"m{i}")
-    assert 200 <= redis_client.xlen(outbox.key("14155550100")) < 400
+        outbox.record("14155550100", "out", f"m{i}" + "x" * 60_000)
+    assert 100 <= redis_client.xlen(outbox.key("14155550100")) < 200
+    assert redis_client.memory_usage(outbox.key("14155550100")) < 400_000  # each message cut to 1,600 characters
     assert redis_client.ttl(outbox.key("14155550100")) > 0
 
 
-def test_a_refused_text_is_noted_in_the_conversation(sim_env):
+def test_a_refused_text_is_not_kept(sim_env):
+    """Issue 11: 500 forged 60 KB posts were kept for 7 days. The page shows a refusal itself (simulator.js)."""
     client = create_app({**sim_env, "VONAGE_SIGNATURE_SECRET": "s3cret"}).test_client()
     assert client.post("/webhooks/inbound-sms", data=inbound("gym tomorrow 7am")).status_code == 401
-    messages = conversation(client)["messages"]
-    assert [m["dir"] for m in messages] == ["in", "note"] and "401" in messages[1]["text"]
+    assert conversation(client)["messages"] == []
 
 
 def test_bad_number_is_a_422(sim):

@@ -9,7 +9,7 @@ instead of guessing.  Pure package: no Flask, no Redis, nothing from `app` outsi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from . import leftovers
@@ -18,14 +18,12 @@ from .describe import describe_when
 from .errors import ParseError, fail
 from .fallback import search as _dp_search
 from .message import clean_message
+from .offsets import MAX_AHEAD
 from .resolve import resolve_once, resolve_recurring
-from .rules import next_occurrence
 from .scan import scan
 from .zones import month_first, zone as _zone
 
-__all__ = ["Parsed", "ParseError", "parse", "next_occurrence", "describe_when", "warm_up", "month_first"]
-
-MAX_AHEAD = timedelta(days=5 * 366)  # "too_far" beyond about five years
+__all__ = ["Parsed", "ParseError", "parse", "describe_when", "warm_up", "month_first"]
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .rules import rule_parts, until_instant
+from ..rules import RuleError, parts, until_instant
 from .recurrence import WEEKDAY_CODES
 from .vocabulary import EN
 
@@ -49,7 +49,13 @@ def describe_when(due: datetime, every: str | None) -> str:
     Never 'today'/'tomorrow': the confirmation may be read hours later.  The year is added when it is not this year."""
     if not every:
         return D["on"].format(day=day_label(due), time=clock(due))
-    p = rule_parts(every)
+    try:
+        return _describe_series(due, every, parts(every))
+    except (RuleError, ValueError, KeyError, IndexError):  # a rule given through the API in a shape not worded here
+        return f"from {day_label(due)} {D['at'].format(times=clock(due))} ({every})"
+
+
+def _describe_series(due: datetime, every: str, p: dict[str, str]) -> str:
     freq, n = p.get("FREQ", ""), int(p.get("INTERVAL", "1"))
     at = D["at"].format(times=_times(due, p))
     start = D["starting"].format(day=day_label(due)) if n > 1 else ""
@@ -72,6 +78,8 @@ def describe_when(due: datetime, every: str | None) -> str:
         step = D["every_month"] if n == 1 else D["every_n_months"].format(n=n)
         if "BYDAY" in p:
             code = p["BYDAY"]
+            if "," in code:
+                raise ValueError("several weekdays a month are not worded")
             nth = D["nth_words"].get(code[:-2], code[:-2])
             weekday = D["weekday_names"][WEEKDAY_CODES.index(code[-2:])]
             step += " " + D["on_the_weekday"].format(nth=nth, weekday=weekday)

@@ -11,7 +11,7 @@ from .errors import unsure
 from .found import Found, Scanner
 from .message import DEFAULT_MESSAGE, merge
 from .resolve import distinct_clocks
-from .rules import rule_parts
+from ..rules import split
 from .vocabulary import EN as V, alternation
 
 _UNSURE_BEFORE = re.compile(rf"(?:^|\W){alternation(V.data['unsure_words'])}\W*$", re.IGNORECASE)
@@ -21,7 +21,7 @@ _PLACE_BEFORE = frozenset(V.data["place_before_number"])
 
 def check(f: Found, sc: Scanner, text: str, due: datetime, message: str, every: str | None) -> None:
     """Raise ParseError('unsure') naming the first piece of the text that was not understood."""
-    series_hours = len(rule_parts(every).get("BYHOUR", "0").split(",")) if every else 1
+    series_hours = len(split(every).get("BYHOUR", "0").split(",")) if every else 1
     span = _conflict(f, series_hours) or _hedged(sc) or _timelike_leftover(sc)
     if span is None:
         return

@@ -6,8 +6,13 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 
 from . import grammar as g
+from .errors import fail
 from .found import Found, Scanner
 from .vocabulary import EN as V
+
+MAX_AHEAD = timedelta(days=5 * 366)  # "too_far" beyond about five years
+UNIT_DAYS = {"seconds": 1 / 86400, "minutes": 1 / 1440, "hours": 1 / 24, "days": 1, "weeks": 7, "fortnights": 14,
+             "months": 31, "years": 366}
 
 
 def extract(sc: Scanner, f: Found) -> None:
@@ -43,8 +48,16 @@ def quantity(text: str) -> float:
     return 1.0 if w in V.words("an") else float(w)
 
 
+def within_reach(qty: float, unit: str) -> None:
+    """Refuse a span past the five-year horizon before it is built: 'in 99999999999999999999999 minutes' would
+    overflow timedelta (a 500 for the webhook, retried by Vonage for a day) instead of being too far."""
+    if qty * UNIT_DAYS[unit] > MAX_AHEAD.days:
+        raise fail("too_far")
+
+
 def add_quantity(cal: relativedelta, exact: timedelta, qty: float, unit: str) -> tuple[relativedelta, timedelta]:
     """Whole days and longer go to the calendar part (wall clock kept); fractions spill into exact time."""
+    within_reach(qty, unit)
     if unit in ("seconds", "minutes", "hours"):
         return cal, exact + timedelta(**{unit: qty})
     days_per = {"days": 1, "weeks": 7, "fortnights": 14}

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
 
-from . import grammar as g
+from . import grammar as g, offsets
 from .clock import later, localize
 from .errors import fail
 from .times import ampm_hour
@@ -56,6 +56,7 @@ def _from_match(m: re.Match, kind: str) -> Rec | None:
         return Rec("MONTHLY", byday=[V.weekday(g_["wd"])], nth=-1 if n in V.words("last") else int(n[0]))
     if kind == "interval":
         qty = float(g_["qty"])
+        offsets.within_reach(qty, V.unit(g_["unit"]))
         freq, mult = _UNIT_FREQ[V.unit(g_["unit"])]
         if qty != int(qty):  # 'every 1.5 hours' -> every 90 minutes
             return Rec("MINUTELY", int(round(qty * 60))) if freq == "HOURLY" else None
@@ -115,6 +116,7 @@ def _extract_bounds(sc: Scanner, f: Found, today: date) -> None:
     for m in sc.matches(g.BOUND_FOR):
         qty = 1 if m["qty"] in V.words("an") else int(m["qty"])
         unit = V.unit(m["unit"])
+        offsets.within_reach(qty, unit)
         if unit == "fortnights":
             qty, unit = qty * 2, "weeks"
         f.bound_for = relativedelta(**{unit: qty})

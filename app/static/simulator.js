@@ -56,7 +56,13 @@
       "message-timestamp": new Date().toISOString().slice(0, 19).replace("T", " "),
     });
     try {
-      await fetch(thread.dataset.webhook, { method: "POST", body: fields });
+      const answer = await fetch(thread.dataset.webhook, { method: "POST", body: fields });
+      if (!answer.ok) {  // refused texts are not kept by the service: say so here only
+        const body = await answer.json().catch(function () { return {}; });
+        const reason = (body.error && body.error.message) || answer.statusText;
+        show({ id: "", dir: "note", at: Date.now() / 1000,
+               text: "The webhook refused that text (" + answer.status + "): " + reason });
+      }
     } catch (err) {
       show({ id: "", dir: "note", text: "Could not reach the service: is it running?", at: Date.now() / 1000 });
     }

@@ -10,6 +10,7 @@ from playwright.sync_api import Browser, Page
 from app import create_app
 from tests.browser import chromium
 from tests.browser.live import LiveServer, headless_chromium
+from tests.conftest import API_TOKEN
 
 NO_VONAGE = {"VONAGE_API_KEY": "", "VONAGE_API_SECRET": ""}
 
@@ -34,7 +35,9 @@ def browser(chromium_path: str) -> Iterator[Browser]:
 
 @pytest.fixture()
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1100, "height": 760})
+    # the simulator is behind the dashboard's login whenever API_TOKEN is set, as it is here
+    context = browser.new_context(viewport={"width": 1100, "height": 760},
+                                  http_credentials={"username": "operator", "password": API_TOKEN})
     page = context.new_page()
     yield page
     context.close()

@@ -49,7 +49,8 @@ def main() -> int:
         try:
             with LiveServer(app) as server, headless_chromium(path) as browser:
                 seed(Store(redis_server.client()), app.test_client())
-                page = browser.new_page(viewport={"width": 1000, "height": 760})
+                page = browser.new_page(viewport={"width": 1000, "height": 760},
+                                        http_credentials={"username": "ops", "password": TOKEN})
                 page.goto(server.url + "/simulator?number=%2B447700900123")
                 for text, replies in (("gym tomorrow 7am", 1), ("ping in 3 seconds", 3), ("LIST", 4)):
                     page.get_by_label("Text message").fill(text)
