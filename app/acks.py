@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import time
 
+from .language import language_of
+from .people import People
 from .phrasebook import phrasebook
 from .state import State, as_text
 from .store import Reminder, Store
@@ -25,7 +27,8 @@ class Acks(State):
         span = int(every * NAG_TIMES) + 3600
         if not self.redis.set(self.key("nagged", rem.id, str(int(rem.due))), "1", nx=True, ex=span):
             return []
-        now, text = time.time(), phrasebook("en").say("nag_repeat", message=rem.message)
+        person = People(self.redis, self.prefix).person(rem.phone)
+        now, text = time.time(), phrasebook(language_of(person)).say("nag_repeat", message=rem.message)
         repeats = [Reminder(phone=rem.phone, message=text, due=now + every * n, tz=rem.tz, kind="reply")
                    for n in range(1, NAG_TIMES + 1)]
         ids = Store.add(store, repeats)  # Store's own add: repeats are not newly created reminders (metrics)

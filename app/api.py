@@ -27,6 +27,7 @@ from . import auth, parsing, people, rules, zones
 from .errors import ApiError
 from .commands import printable
 from .connection import limiter_storage
+from .language import language_of, read, set_language
 from .phones import e164, normalise
 from .replication import NotReplicated
 from .services import services
@@ -64,6 +65,8 @@ PhoneNumber = Annotated[str, Field(min_length=3, max_length=32, examples=["+1415
 Zone = Annotated[str, Field(min_length=1, max_length=64, examples=["Europe/London"]), AfterValidator(_zone)]
 Rule = Annotated[str, Field(min_length=6, max_length=200, examples=["FREQ=WEEKLY;BYDAY=MO"]), AfterValidator(_rule)]
 Message = Annotated[str, Field(min_length=1, max_length=1000), AfterValidator(_text)]
+Lang = Annotated[Literal[parsing.LANGUAGES], Field(description="a language code (app/parsing/languages/)",
+                                                   examples=["es"])]
 
 
 class Strict(BaseModel):
@@ -77,6 +80,8 @@ class NewReminder(Strict):
     message: Message | None = None
     remind_when: AwareDatetime | None = None
     text: Message | None = Field(None, examples=["gym tomorrow 7am"])
+    lang: Lang | None = Field(None, description="the language of `text`; without it, as an SMS: the language the "
+                                                "text is detected in, else the person's, and English")
     timezone: Zone | None = None
     every: Rule | None = None
 
@@ -96,6 +101,8 @@ class ListQuery(Strict):
 class PersonChange(Strict):
     timezone: Zone | None = None
     opted_out: bool | None = None
+    lang: Lang | None = Field(None, description="the language replies are in from now on; null: learn it again "
+                                                "from the texts")
 
 
 class Delivery(BaseModel):
@@ -129,6 +136,9 @@ class PersonOut(BaseModel):
     timezone_guessed: bool
     opted_out: bool
     pending: int
+    lang: str = Field(description="the language replies are in: set, else learned from the texts, else the number's "
+                                  "country's")
+    lang_set: bool = Field(description="whether `lang` was set (LANG by text, or this API) rather than learned")
 
 
 class ErrorBody(BaseModel):
@@ -221,7 +231,7 @@ def create_reminder() -> ResponseReturnValue:
         raise ApiError(409, "opted_out", "this number has opted out (texted STOP); it must text START first",
                        "phone_number")
     tz = new.timezone or people.zone_of(person, settings.default_timezone)[0]
-    message, due, every = _what_and_when(new, tz)
+    message, due, every = _what_and_when(new, tz, language_of(person))
     _not_too_far(due)
     if every:
         every = _repeating(every, due.astimezone(ZoneInfo(tz)), "every" if new.every else "text")
@@ -246,12 +256,15 @@ def _confirm(rid: str) -> None:
         raise
 
 
-def _what_and_when(new: NewReminder, tz: str) -> tuple[str, datetime, str | None]:
+def _what_and_when(new: NewReminder, tz: str, speaks: str) -> tuple[str, datetime, str | None]:
+    """The reminder's words, time and rule: given, or read from `text` in `lang` (else as an SMS from a person who
+    `speaks` that language would be), with English after it."""
     if new.text is not None:
         if new.message is not None or new.remind_when is not None:
             raise ApiError(422, "invalid", "text: give either text, or message and remind_when", "text")
         try:
-            parsed = parsing.parse(new.text, tz)
+            langs = (new.lang,) if new.lang else (parsing.detect_language(new.text), speaks)
+            parsed, _ = read(new.text, tz, None, (*langs, "en"), new.lang or speaks)
         except parsing.ParseError as err:
             raise ApiError(422, "unparseable", str(err), "text") from None
         return parsed.message, parsed.due, new.every or parsed.every
@@ -334,13 +347,16 @@ def get_person(phone: str) -> ResponseReturnValue:
 @bp.patch("/people/<phone>")
 @spec.validate(json=PersonChange, resp=responses(200, PersonOut), tags=["people"])
 def change_person(phone: str) -> ResponseReturnValue:
-    """Set a number's time zone (pending reminders keep their wall-clock time) or opt it out / back in."""
+    """Set a number's time zone (pending reminders keep their wall-clock time), opt it out / back in, or set the
+    language replies are in."""
     change: PersonChange = request.context.json
     number, store, now = _number(phone), services().store, datetime.now(timezone.utc)
     if change.timezone is not None:
         people.set_zone(store, services().people, number, change.timezone, now)
     if change.opted_out is not None and change.opted_out != services().people.person(number).opted_out:
         (people.opt_out if change.opted_out else people.opt_in)(store, services().people, number, now)
+    if "lang" in change.model_fields_set:
+        set_language(services().people, number, change.lang)
     return _person_json(number)
 
 
@@ -365,7 +381,8 @@ def _person_json(phone: str) -> dict:
     tz, guessed = people.zone_of(person, services().settings.default_timezone)
     pending = sum(r.status != "held" for r in services().store.for_phone(phone))
     return {"phone_number": "+" + phone, "timezone": tz, "timezone_guessed": guessed,
-            "opted_out": person.opted_out, "pending": pending}
+            "opted_out": person.opted_out, "pending": pending, "lang": language_of(person),
+            "lang_set": person.lang_set}
 
 
 def _cursor(raw: str | None) -> tuple[float, str] | None:

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import time
 
+from .language import language_of
+from .people import People
 from .phrasebook import phrasebook
 from .state import State, as_text
 from .store import Reminder, Store
@@ -29,7 +31,8 @@ class Budget(State):
         sent = 0
         while phone := self.redis.lpop(self.key("bnotify")):
             phone = as_text(phone)
-            notice = Reminder(phone=phone, message=phrasebook("en").say("budget_reached", limit=limit),
+            book = phrasebook(language_of(People(self.redis, self.prefix).person(phone)))
+            notice = Reminder(phone=phone, message=book.say("budget_reached", limit=limit),
                               due=time.time() + NOTICE_DELAY, kind="reply")
             (rid,) = Store.add(store, [notice])
             self.redis.set(self.key("bnote", phone), rid, xx=True, keepttl=True)

@@ -13,11 +13,12 @@ from flask import Flask
 from . import parsing
 
 
-def parse_one(text: str, tz: str, now: str | None) -> dict:
-    """The parser's answer as JSON-ready data: message, due (ISO-8601 with offset) and every, or an error."""
+def parse_one(text: str, tz: str, now: str | None, lang: str | None = None) -> dict:
+    """The parser's answer as JSON-ready data: message, due (ISO-8601 with offset) and every, or an error.
+    Without `lang` the language is detected from the text (English when that is not clear)."""
     try:
         moment = datetime.fromisoformat(now) if now else None
-        parsed = parsing.parse(text, tz, moment)
+        parsed = parsing.parse(text, tz, moment, lang or parsing.detect_language(text) or "en")
     except (parsing.ParseError, ValueError) as err:
         return {"error": str(err)}
     except ZoneInfoNotFoundError:
@@ -25,16 +26,19 @@ def parse_one(text: str, tz: str, now: str | None) -> dict:
     return {"message": parsed.message, "due": parsed.due.isoformat(), "every": parsed.every}
 
 
-def parse_lines(lines: TextIO, out: TextIO) -> None:
-    """One answer line per input line, in order; a malformed line gets an error answer, not a crash."""
+def parse_lines(lines: TextIO, out: TextIO, lang: str | None = None) -> None:
+    """One answer line per input line, in order; a malformed line gets an error answer, not a crash.  A line's own
+    "lang" wins over `lang`; with neither, the language is detected."""
     for line in lines:
         if not line.strip():
             continue
         try:
             item = json.loads(line)
-            answer = parse_one(str(item["text"]), str(item.get("tz") or "UTC"), item.get("now"))
+            answer = parse_one(str(item["text"]), str(item.get("tz") or "UTC"), item.get("now"),
+                               item.get("lang") or lang)
         except (ValueError, KeyError, TypeError, AttributeError):
-            answer = {"error": 'each line must be a JSON object like {"text": "...", "tz": "...", "now": "..."}'}
+            answer = {"error": 'each line must be a JSON object like {"text": "...", "tz": "...", "now": "..."}'
+                               ' (and "lang" if you like)'}
         out.write(json.dumps(answer, ensure_ascii=False) + "\n")
         out.flush()
 
@@ -43,15 +47,17 @@ def parse_lines(lines: TextIO, out: TextIO) -> None:
 @click.argument("text", required=False)
 @click.option("--tz", default="UTC", show_default=True, help="IANA time zone of the sender, e.g. Europe/London")
 @click.option("--now", default=None, help="ISO-8601 'now' to parse against (default: the current time)")
-@click.option("--jsonl", is_flag=True, help='read {"text", "tz", "now"} lines on stdin, answer one line each')
-def parse_command(text: str | None, tz: str, now: str | None, jsonl: bool) -> None:
+@click.option("--lang", type=click.Choice(parsing.LANGUAGES), default=None,
+              help="the text's language (default: detected from the text)")
+@click.option("--jsonl", is_flag=True, help='read {"text", "tz", "now", "lang"} lines on stdin, answer one line each')
+def parse_command(text: str | None, tz: str, now: str | None, lang: str | None, jsonl: bool) -> None:
     """Show how a reminder text is understood."""
     if jsonl:
-        parse_lines(sys.stdin, sys.stdout)
+        parse_lines(sys.stdin, sys.stdout, lang)
         return
     if text is None:
         raise click.UsageError("give a TEXT to parse, or --jsonl")
-    answer = parse_one(text, tz, now)
+    answer = parse_one(text, tz, now, lang)
     click.echo(json.dumps(answer, ensure_ascii=False))
     if "error" in answer:
         sys.exit(1)

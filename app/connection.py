@@ -85,10 +85,10 @@ def limiter_storage(settings: Settings) -> tuple[str, dict]:
         if settings.redis_password:
             options["password"] = settings.redis_password
         return f"redis+sentinel://{hosts}/{settings.redis_sentinel_master}", options
-    if settings.redis_url:
-        return settings.redis_url, {k: v for k, v in _url_options(settings.redis_url, 5).items()
-                                    if k == "ssl_cert_reqs"}
-    return "redis+unix://" + embedded_socket(settings.embedded_redis_path), {}
+    url = settings.redis_url or "unix://" + embedded_socket(settings.embedded_redis_path)
+    if url.startswith("unix://"):  # the embedded Redis (script/run hands it on as REDIS_URL=unix://…)
+        return "redis+unix://" + url.removeprefix("unix://"), {}
+    return url, {k: v for k, v in _url_options(url, 5).items() if k == "ssl_cert_reqs"}
 
 
 def embedded_socket(path: str) -> str:

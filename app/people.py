@@ -26,21 +26,26 @@ class Person:
     last_created: str | None = None  # UNDO
     last_sent: tuple[str, float] | None = None  # (id, when) of the last reminder delivered (SNOOZE)
     last_made_at: float | None = None  # when `last_created` was made (a correction must follow it closely)
+    lang: str | None = None  # the language learned from its texts, or set (language.py)
+    lang_set: bool = False  # set by LANG or the API: its texts no longer change it
 
     @classmethod
     def from_hash(cls, phone: str, raw: dict) -> "Person":
         h = {as_text(k): as_text(v) for k, v in raw.items()}
         sent_id, _, sent_at = h.get("sent", "").partition(":")
         return cls(phone=phone, tz=h.get("tz"), asked_tz=h.get("asked") == "1", opted_out="out" in h,
-                   unreachable="unreachable" in h, listed=tuple(filter(None, h.get("list", "").split(","))), last_created=h.get("last"),
+                   unreachable="unreachable" in h, listed=tuple(filter(None, h.get("list", "").split(","))),
+                   last_created=h.get("last"),
                    last_sent=(sent_id, float(sent_at)) if sent_at else None,
-                   last_made_at=float(h["made"]) if h.get("made") else None)
+                   last_made_at=float(h["made"]) if h.get("made") else None, lang=h.get("lang"),
+                   lang_set=h.get("langset") == "1")
 
 
 class People(State):
     """Each number's hash `person:<phone>`: tz, asked, out (opted out since), outseq (the id sequence then) and
     outdone (its one last message went: see begin.lua), unreachable (unreachable.py), list (LIST's order), last and
-    made (UNDO, corrections; written by add.lua), sent (SNOOZE; written by settle.lua)."""
+    made (UNDO, corrections; written by add.lua), sent (SNOOZE; written by settle.lua), lang and langset (the
+    language replies are in: language.py)."""
 
     def person(self, phone: str) -> Person:
         return Person.from_hash(phone, self.redis.hgetall(self.key("person", phone)))

@@ -48,3 +48,16 @@ def number_zone(phone: str) -> str | None:
     if not zones:  # numbers outside phonenumbers' ranges (test and fictional ones) still have a country
         zones = pytz.country_timezones.get(phonenumbers.region_code_for_country_code(number.country_code), [])
     return zones[0] if len(zones) == 1 else None
+
+
+@lru_cache(maxsize=65536)
+def number_region(phone: str) -> str | None:
+    """The number's country (ISO 3166: 'ES', 'US'), by its exact range where phonenumbers knows it, else by its
+    country code; None when the number says nothing."""
+    try:
+        number = phonenumbers.parse("+" + phone, None)
+    except phonenumbers.NumberParseException:
+        return None
+    region = phonenumbers.region_code_for_number(number) or \
+        phonenumbers.region_code_for_country_code(number.country_code)
+    return None if region in (None, "ZZ", "001") else region

@@ -7,6 +7,8 @@ Prints markdown tables:
   settings, and their ratio (goal: median at most 2x);
 - parse() time for texts of 100, 250, 500, 1000, 2000 and 4000 characters (goal: linear; 1,000 characters < 20 ms),
   and for the worst cases for a regex engine ('1 ' * 32000 took about 85 s before issue 10);
+- the same comparison for each other language's corpus (parse(..., lang) against search_dates(languages=[lang])),
+  and detect_language's time per text and the memory its language models take;
 - the first-call cost in a fresh process with and without warm_up().
 The package is loaded from its folder, so the numbers do not include the rest of the app's imports (Flask etc.).
 """
@@ -24,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "app" / "parsing"
 CORPORA = [ROOT / "tests" / "corpus" / name for name in ("original.jsonl", "everyday.jsonl")]
+LANGUAGE_CORPORA = sorted((ROOT / "tests" / "corpus").glob("[a-z][a-z].jsonl"))
 LOAD = f"""
 import importlib.util, sys
 spec = importlib.util.spec_from_file_location("parsing_bench", {str(PACKAGE / "__init__.py")!r},
@@ -83,6 +86,73 @@ def long_text(n: int) -> str:
     return (FILLER * (n // len(FILLER) + 1))[: n - len(" tomorrow at 5pm")] + " tomorrow at 5pm"
 
 
+def load_cases(paths: list[Path], parsing) -> list[tuple]:
+    """(text, tz, now, lang, dateparser settings) for each corpus row."""
+    cases = []
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            r = json.loads(line)
+            now = datetime.fromisoformat(r["now"])
+            settings = {"PREFER_DATES_FROM": "future", "RETURN_AS_TIMEZONE_AWARE": True, "TIMEZONE": r["tz"],
+                        "RELATIVE_BASE": now.replace(tzinfo=None),
+                        "DATE_ORDER": "MDY" if parsing.month_first(r["tz"]) else "DMY"}
+            cases.append((r["text"], r["tz"], now, r.get("lang", "en"), settings))
+    return cases
+
+
+def compare(parsing, cases: list[tuple], repeat: int) -> tuple[list[float], list[float]]:
+    """parse() and raw search_dates times per text (ms), both warmed over every text first."""
+    from dateparser.search import search_dates
+
+    def run_parse(c):
+        try:
+            parsing.parse(c[0], c[1], c[2], c[3])
+        except parsing.ParseError:
+            pass
+
+    def run_raw(c):
+        search_dates(c[0], languages=[c[3]], settings=c[4])
+
+    for c in cases:
+        run_parse(c)
+        run_raw(c)
+    return [best_ms(run_parse, c, repeat) for c in cases], [best_ms(run_raw, c, repeat) for c in cases]
+
+
+MEMORY_SNIPPET = LOAD + r"""
+def rss():
+    return int(next(l for l in open("/proc/self/status") if l.startswith("VmRSS")).split()[1])
+mod.parse("gym 7am", "UTC")
+before = rss()
+mod.detect.warm_up()
+print(before, rss())
+"""
+
+
+def detector_memory() -> float:
+    """MiB of resident memory that building the language detector adds to a process that already parses."""
+    out = subprocess.run([sys.executable, "-c", MEMORY_SNIPPET], capture_output=True, text=True, check=True).stdout
+    before, after = (int(x) for x in out.split())
+    return (after - before) / 1024
+
+
+def languages_table(parsing, repeat: int) -> None:
+    print("\nEach language's corpus (its tuned texts), against search_dates in that language:\n")
+    print("| language | texts | parse() median | raw search_dates median | ratio | detect_language median |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for path in LANGUAGE_CORPORA:
+        cases = load_cases([path], parsing)
+        ours, raw = compare(parsing, cases, repeat)
+        detect = [best_ms(parsing.detect_language, c[0], repeat) for c in cases]
+        med_o, med_r = statistics.median(ours), statistics.median(raw)
+        print(f"| {path.stem} | {len(cases)} | {med_o:.3f} ms | {med_r:.3f} ms | {med_o / med_r:.2f}x | "
+              f"{statistics.median(detect):.3f} ms |")
+    print(f"\nThe language detector (lingua, the supported languages only, low-accuracy mode) adds "
+          f"{detector_memory():.0f} MiB of resident memory.")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=5, help="timed calls per text (best kept)")
@@ -90,17 +160,7 @@ def main() -> None:
     args = ap.parse_args()
 
     parsing = load_parsing()
-    from dateparser.search import search_dates
-
-    rows = [json.loads(line) for path in CORPORA for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
-    cases = []
-    for r in rows:
-        now = datetime.fromisoformat(r["now"])
-        settings = {"PREFER_DATES_FROM": "future", "RETURN_AS_TIMEZONE_AWARE": True, "TIMEZONE": r["tz"],
-                    "RELATIVE_BASE": now.replace(tzinfo=None),
-                    "DATE_ORDER": "MDY" if parsing.month_first(r["tz"]) else "DMY"}
-        cases.append((r["text"], r["tz"], now, settings))
+    cases = load_cases(CORPORA, parsing)
 
     def run_parse(c):
         try:
@@ -108,15 +168,8 @@ def main() -> None:
         except parsing.ParseError:
             pass
 
-    def run_raw(c):
-        search_dates(c[0], languages=["en"], settings=c[3])
-
     parsing.warm_up()
-    for c in cases:  # warm both sides over every text once
-        run_parse(c)
-        run_raw(c)
-    ours = [best_ms(run_parse, c, args.repeat) for c in cases]
-    raw = [best_ms(run_raw, c, args.repeat) for c in cases]
+    ours, raw = compare(parsing, cases, args.repeat)
     med_o, med_r = statistics.median(ours), statistics.median(raw)
     p99_o, p99_r = pct(ours, 0.99), pct(raw, 0.99)
     print(f"\n{len(cases)} corpus texts, best of {args.repeat} calls each\n")
@@ -126,6 +179,8 @@ def main() -> None:
     print(f"| p99 per text (warm) | {p99_o:.3f} ms | {p99_r:.3f} ms | {p99_o / p99_r:.2f}x |")
     print(f"| mean per text (warm) | {statistics.mean(ours):.3f} ms | {statistics.mean(raw):.3f} ms | "
           f"{statistics.mean(ours) / statistics.mean(raw):.2f}x |")
+
+    languages_table(parsing, args.repeat)
 
     print("\nText length (best of the repeats; a text of task words, numbers that are not times, and a time):\n")
     print("| characters | parse() | per 1,000 characters |")

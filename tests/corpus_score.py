@@ -1,6 +1,9 @@
 """Score the parser on a corpus file: whole-answer accuracy and the rate of wrong schedules, by category.
 
-Run: .venv/bin/python -m tests.corpus_score tests/corpus/everyday.jsonl [-v]
+Run: .venv/bin/python -m tests.corpus_score tests/corpus/everyday.jsonl [-v] [--detect]
+
+A row may name its language (`"lang": "es"`); without one it is English.  With `--detect`, the table also says how
+often `detect_language` names the row's language.
 
 A row's answer is *right* when message, instant, UTC offset and RRULE all match (or the same error code). It is
 *wrong* when the parser scheduled something (no error) that is not the expected answer: a wrong time, a wrong
@@ -15,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from app.parsing import ParseError, parse
+from app.parsing import ParseError, detect_language, parse
 
 CORPUS_DIR = Path(__file__).with_name("corpus")
 
@@ -27,7 +30,7 @@ def load(path: Path | str) -> list[dict]:
 def answer(row: dict) -> dict:
     """What parse() says for a corpus row, in the corpus' own shape."""
     try:
-        p = parse(row["text"], row["tz"], datetime.fromisoformat(row["now"]))
+        p = parse(row["text"], row["tz"], datetime.fromisoformat(row["now"]), row.get("lang", "en"))
     except ParseError as err:
         return {"error": err.code}
     return {"message": p.message, "due": p.due.isoformat(), "every": p.every}
@@ -93,11 +96,26 @@ def table(tallies: dict[str, Tally]) -> str:
     return "\n".join(lines)
 
 
+def detection(rows: list[dict]) -> dict[str, int]:
+    """How often detect_language names each row's language: right, None (not sure: the caller keeps what it knew) or
+    another language (wrong)."""
+    counts = {"right": 0, "unsure": 0, "wrong": 0}
+    for row in rows:
+        got = detect_language(row["text"])
+        counts["right" if got == row.get("lang", "en") else "unsure" if got is None else "wrong"] += 1
+    return counts
+
+
 def main(argv: list[str]) -> None:
-    verbose = "-v" in argv
-    for path in [a for a in argv if a != "-v"]:
-        tallies = score(load(path))
+    verbose, detect = "-v" in argv, "--detect" in argv
+    for path in [a for a in argv if a not in ("-v", "--detect")]:
+        rows = load(path)
+        tallies = score(rows)
         print(f"\n{path}\n\n{table(tallies)}")
+        if detect:
+            d = detection(rows)
+            print(f"\nlanguage detected: {d['right']}/{len(rows)} ({d['right'] / len(rows):.1%}) right, "
+                  f"{d['unsure']} not sure, {d['wrong']} wrong")
         if verbose:
             for line in tallies["all"].misses:
                 print("  " + line)

@@ -248,7 +248,7 @@ def test_people_zone_and_opt_out(client):
     rid = create(client, remind_when=future(days=2)).json["id"]
     person = client.get("/api/people/+14155550100", headers=auth()).json
     assert person == {"phone_number": "+14155550100", "timezone": "America/Los_Angeles", "timezone_guessed": False,
-                      "opted_out": False, "pending": 1}
+                      "opted_out": False, "pending": 1, "lang": "en", "lang_set": False}
     changed = client.patch("/api/people/+14155550100", headers=auth(), json={"timezone": "Europe/Paris"}).json
     assert changed["timezone"] == "Europe/Paris"
     assert client.get(f"/api/reminders/{rid}", headers=auth()).json["timezone"] == "Europe/Paris"

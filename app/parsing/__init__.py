@@ -4,7 +4,8 @@ Turns "gym tmrw 7am" or "every weekday 8:15 take pills" into a cleaned message, 
 an optional RFC 5545 RRULE.  The product's conventions (docs/parsing.md) are a small grammar of pre-compiled regexes
 over a normalised copy of the text; the words come from `languages/*.json`; dateparser is only a fallback for explicit
 date phrases the grammar does not know.  When something left in the text still reads as a time, the parser asks
-instead of guessing.  Pure package: no Flask, no Redis, nothing from `app` outside it.
+instead of guessing.  Each supported language (`LANGUAGES`) is a file of words in `languages/`; `detect_language`
+says which one a text is in.  Pure package: no Flask, no Redis, nothing from `app` outside it.
 """
 from __future__ import annotations
 
@@ -12,18 +13,21 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from . import leftovers
+from . import detect, leftovers
 from .clock import later, localize
 from .describe import describe_when
+from .detect import detect_language
 from .errors import ParseError, fail
 from .fallback import search as _dp_search
 from .message import clean_message
 from .offsets import MAX_AHEAD
 from .resolve import resolve_once, resolve_recurring
 from .scan import scan
+from .vocabulary import LANGUAGES, load, speaking
 from .zones import month_first, zone as _zone
 
-__all__ = ["Parsed", "ParseError", "parse", "describe_when", "warm_up", "month_first"]
+__all__ = ["Parsed", "ParseError", "parse", "describe_when", "warm_up", "month_first", "LANGUAGES",
+           "detect_language"]
 
 
 @dataclass(frozen=True)
@@ -41,8 +45,14 @@ def _now_in(zone: ZoneInfo, now: datetime | None) -> datetime:
     return now.astimezone(zone)
 
 
-def parse(text: str, tz: str | ZoneInfo, now: datetime | None = None) -> Parsed:
-    """Parse an SMS like 'gym tmrw 7am' into (message, due, every); raises ParseError with an SMS-ready reply."""
+def parse(text: str, tz: str | ZoneInfo, now: datetime | None = None, lang: str = "en") -> Parsed:
+    """Parse an SMS like 'gym tmrw 7am' into (message, due, every), reading it in `lang` (one of LANGUAGES);
+    raises ParseError with an SMS-ready reply (ValueError for an unknown language)."""
+    with speaking(lang):
+        return _parse(text, tz, now)
+
+
+def _parse(text: str, tz: str | ZoneInfo, now: datetime | None) -> Parsed:
     zone = _zone(tz)
     now = _now_in(zone, now)
     text = (text or "").replace("\u00a0", " ").strip()
@@ -79,4 +89,10 @@ def warm_up() -> None:
     _dp_search("lunch with Sam on 3 December 2026 at 5pm", now, False)
     for text in ("gym tomorrow 7am", "every weekday 8:15 take pills", "call mom in 2 hours"):
         parse(text, "America/New_York", now)
+    for code in LANGUAGES:  # each language's grammar, and its words in dateparser
+        with speaking(code):
+            _dp_search(f"x 3 {load(code).data['months'][11]['name']} 2026", now, False)
+        for text in load(code).data.get("warm_up", []):
+            parse(text, "UTC", now, code)
+    detect.warm_up()
     _warm = True

@@ -6,11 +6,11 @@ import calendar
 import re
 from datetime import date, timedelta
 
-from . import grammar as g
+from .grammar import G as g
 from .errors import fail
 from .found import Found, Scanner
 from .times import add_clock
-from .vocabulary import EN as V
+from .vocabulary import V
 
 
 def next_weekday(today: date, weekday: int) -> date:

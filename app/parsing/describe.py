@@ -1,16 +1,33 @@
-"""Saying a due time and a series in words, for confirmations and LIST ('every weekday at 8:15 AM')."""
+"""Saying a due time and a series in words, for confirmations and LIST ('every weekday at 8:15 AM').
+
+The words are the `describe` table of the language's file.  A language with a `babel_locale` formats its days and
+times the local way with Babel ('vie 27 nov, 19:00', 'ven. 27 nov. à 19:00'); English keeps its own short form."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from ..rules import RuleError, parts, until_instant
 from .recurrence import WEEKDAY_CODES
-from .vocabulary import EN
+from .vocabulary import V, speaking
 
-D = EN.describe
+
+class _Describe:
+    """`D["on"]` reads the describe table of the current language."""
+
+    def __getitem__(self, key: str):
+        return V.describe[key]
+
+    def get(self, key: str, default=None):
+        return V.describe.get(key, default)
+
+
+D = _Describe()
 
 
 def clock(dt: datetime) -> str:
+    if V.data.get("babel_locale"):
+        from babel.dates import format_time  # Babel's locale data loads on first use
+        return format_time(dt, D["time_pattern"], locale=V.data["babel_locale"])
     return f"{dt.hour % 12 or 12}:{dt.minute:02d} {D['am'] if dt.hour < 12 else D['pm']}"
 
 
@@ -24,8 +41,13 @@ def ordinal(n: int) -> str:
 
 def day_label(dt: datetime) -> str:
     """'Wed 25 Nov', with the year when it is not this year."""
+    other_year = dt.year != datetime.now(dt.tzinfo).year
+    if V.data.get("babel_locale"):
+        from babel.dates import format_date
+        pattern = D["day_year_pattern" if other_year else "day_pattern"]
+        return format_date(dt, pattern, locale=V.data["babel_locale"])
     label = f"{D['weekday_short'][dt.weekday()]} {dt.day} {D['month_short'][dt.month - 1]}"
-    if dt.year != datetime.now(dt.tzinfo).year:
+    if other_year:
         label += f" {dt.year}"
     return label
 
@@ -42,7 +64,13 @@ def _times(due: datetime, p: dict[str, str]) -> str:
     return join([clock(due.replace(hour=int(h), minute=minute)) for h in sorted(p["BYHOUR"].split(","), key=int)])
 
 
-def describe_when(due: datetime, every: str | None) -> str:
+def describe_when(due: datetime, every: str | None, lang: str = "en") -> str:
+    """The understood time in words, in `lang` ('on Wed 25 Nov at 7:00 AM', 'vie 27 nov, 19:00')."""
+    with speaking(lang):
+        return _describe(due, every)
+
+
+def _describe(due: datetime, every: str | None) -> str:
     """Words for a confirmation, in due's own zone: 'on Wed 25 Nov at 7:00 AM', 'every weekday at 8:15 AM',
     'every Monday at 9:00 AM', 'every 2 hours from 3:00 PM', 'every month on the 1st at 9:00 AM'.
 

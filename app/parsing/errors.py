@@ -1,9 +1,10 @@
 """ParseError: why a text could not become a reminder, with a reply that fits in one SMS."""
 from __future__ import annotations
 
-from .vocabulary import EN
+from .vocabulary import EN, current
 
-MAX_REPLY = 160  # one GSM-7 segment; the replies are plain ASCII
+MAX_REPLY = 160       # one GSM-7 segment: the English replies are plain ASCII ...
+MAX_UCS2_REPLY = 70   # ... a reply with accents may be sent as UCS-2, whose segment holds 70
 
 
 class ParseError(ValueError):
@@ -16,15 +17,23 @@ class ParseError(ValueError):
         self.code = code
 
 
+def _reply(code: str) -> str:
+    """The reply in the language being parsed, or in English where that language has none."""
+    return current().replies.get(code) or EN.replies[code]
+
+
 def fail(code: str, frag: str = "") -> ParseError:
     frag = frag.strip()[:30] or "that"
-    return ParseError(code, EN.replies[code].format(frag=frag))
+    return ParseError(code, _reply(code).format(frag=frag))
 
 
 def unsure(got: str, frag: str, example: str) -> ParseError:
     """The parser understood `got` but not `frag`: say both, and how to write it, within one SMS."""
     frag = " ".join(frag.split())[:30]
-    template = EN.replies["unsure"]
-    room = MAX_REPLY - len(template.format(got=got, frag=frag, example=""))
+    template = _reply("unsure")
+    limit = MAX_REPLY if template.format(got=got, frag=frag, example=example).isascii() else MAX_UCS2_REPLY
+    room = limit - len(template.format(got=got, frag=frag, example=""))
+    if room < 0:  # a long piece not understood: shorten it rather than send two segments
+        frag, room = frag[:max(len(frag) + room, 8)].rstrip(), 0
     example = example[:max(room, 0)].rstrip()
     return ParseError("unsure", template.format(got=got, frag=frag, example=example))

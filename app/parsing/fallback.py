@@ -4,9 +4,10 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from . import grammar as g
+from .grammar import G as g
 from .found import Found, Scanner
 from .times import add_clock
+from .vocabulary import V
 
 
 def extract(sc: Scanner, f: Found, now: datetime, mfirst: bool) -> None:
@@ -39,7 +40,7 @@ def period(frag: str, now: datetime, mfirst: bool) -> str | None:
     """dateparser's own view of how precise a fragment is ('day', 'month', 'year', 'time')."""
     from dateparser.date import DateDataParser
     try:
-        data = DateDataParser(languages=["en"], settings=settings(now, mfirst)).get_date_data(frag)
+        data = DateDataParser(languages=[V.code], settings=settings(now, mfirst)).get_date_data(frag)
     except Exception:
         return None
     return data.period if data and data.date_obj else None
@@ -48,6 +49,6 @@ def period(frag: str, now: datetime, mfirst: bool) -> str | None:
 def search(text: str, now: datetime, mfirst: bool) -> list[tuple[str, datetime]]:
     from dateparser.search import search_dates  # imported lazily; warm_up() pays for it at start-up
     try:
-        return search_dates(text, languages=["en"], settings=settings(now, mfirst)) or []
+        return search_dates(text, languages=[V.code], settings=settings(now, mfirst)) or []
     except Exception:  # dateparser can raise on odd input; the grammar's answer stands
         return []

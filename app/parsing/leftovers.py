@@ -2,21 +2,17 @@
 phrases found may not disagree.  Otherwise the parser says what it understood and asks, rather than guess."""
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
-from . import grammar as g
+from .grammar import G as g
 from .describe import clock, day_label
 from .errors import unsure
 from .found import Found, Scanner
-from .message import DEFAULT_MESSAGE, merge
-from .resolve import distinct_clocks
+from .message import default_message, merge
+from .resolve import distinct_clocks, in_part
 from ..rules import split
-from .vocabulary import EN as V, alternation
+from .vocabulary import V
 
-_UNSURE_BEFORE = re.compile(rf"(?:^|\W){alternation(V.data['unsure_words'])}\W*$", re.IGNORECASE)
-_UNSURE_NUMBER = re.compile(rf"\s*({alternation(V.data['unsure_words'])}\s+\d{{1,2}})(?:[:.]\d\d)?\b", re.IGNORECASE)
-_PLACE_BEFORE = frozenset(V.data["place_before_number"])
 
 
 def check(f: Found, sc: Scanner, text: str, due: datetime, message: str, every: str | None) -> None:
@@ -26,7 +22,7 @@ def check(f: Found, sc: Scanner, text: str, due: datetime, message: str, every: 
     if span is None:
         return
     a, b = sc.norm.original(*span)
-    raise unsure(f"{day_label(due)} {clock(due)}", text[a:b], _example(due, _UNSURE_BEFORE.sub("", message)))
+    raise unsure(f"{day_label(due)} {clock(due)}", text[a:b], _example(due, g.UNSURE_BEFORE.sub("", message)))
 
 
 def _conflict(f: Found, series_hours: int) -> tuple[int, int] | None:
@@ -41,10 +37,11 @@ def _conflict(f: Found, series_hours: int) -> tuple[int, int] | None:
     clocks = distinct_clocks(f)
     if len(clocks) > max(series_hours, 1):
         return clocks[max(series_hours, 1)].span
-    if f.daypart_said and f.daypart and clocks and clocks[0].kind == "exact":
-        low, high = V.data["dayparts"][f.daypart]["hours"]
-        if not low <= clocks[0].hour <= high:
-            return max(clocks[0].span, f.daypart_said)
+    if f.daypart_said and f.daypart and clocks and clocks[0].kind != "bare":
+        c, hours = clocks[0], V.data["dayparts"][f.daypart]["hours"]
+        readings = [c.hour] if c.kind == "exact" else [c.hour % 12, c.hour % 12 + 12]
+        if not any(in_part(h, hours) for h in readings):  # '15 Uhr nachts', '9pm in the morning'
+            return max(c.span, f.daypart_said)
     return None
 
 
@@ -52,10 +49,10 @@ def _hedged(sc: Scanner) -> tuple[int, int] | None:
     """'3pm or 4pm', 'friday, actually saturday', 'every day except sunday': a hedge word before a second phrase."""
     spans = merge(sc.spans)
     for (_, end), (a, b) in zip(spans, spans[1:]):
-        if _UNSURE_BEFORE.search(sc.low[end:a]):
+        if g.UNSURE_BEFORE.search(sc.low[end:a]):
             return a, b
     for _, end in spans:  # 'at 4 or 5'
-        m = _UNSURE_NUMBER.match(sc.low, end)
+        m = g.UNSURE_NUMBER.match(sc.low, end)
         if m:
             return m.start(1), m.end()
     return None
@@ -70,7 +67,7 @@ def _timelike_leftover(sc: Scanner) -> tuple[int, int] | None:
     for rx in g.LEFTOVER:
         for m in rx.finditer(rest):
             word = sc.word_before(m.start())
-            if word in _PLACE_BEFORE and rx is not g.TIME_AMPM or m.groupdict().get("full") and word in V.words("the"):
+            if word in g.PLACE_BEFORE and rx is not g.TIME_AMPM or m.groupdict().get("full") and word in V.words("the"):
                 continue
             if m.groupdict().get("abbr") and not (m["q2"] or g.ABBR_OK_AFTER.match(rest, m.end())):
                 continue
@@ -80,7 +77,10 @@ def _timelike_leftover(sc: Scanner) -> tuple[int, int] | None:
 
 def _example(due: datetime, message: str) -> str:
     """How to say it in one go: 'Tuesday 4pm dentist'."""
+    task = "" if message == default_message() else f" {message}"
+    weekday = V.describe["weekday_names"][due.weekday()]
+    if "example_clock" in V.describe:  # a 24-hour language: 'martes 16:00 dentista', 'mardi 16h dentiste'
+        return f"{weekday} {V.describe['example_clock'].format(h=due.hour, m=due.minute)}{task}"
     minute = f":{due.minute:02d}" if due.minute else ""
     ampm = V.describe["am"] if due.hour < 12 else V.describe["pm"]
-    task = "" if message == DEFAULT_MESSAGE else f" {message}"
-    return f"{V.describe['weekday_names'][due.weekday()]} {due.hour % 12 or 12}{minute}{ampm.lower()}{task}"
+    return f"{weekday} {due.hour % 12 or 12}{minute}{ampm.lower()}{task}"

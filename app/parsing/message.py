@@ -3,24 +3,46 @@ and dangling prepositions, in the person's own spelling and case."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from types import SimpleNamespace
 
-from .vocabulary import EN as V, alternation
+from .normalize import lower_keep_length
+from .vocabulary import Vocabulary, alternation, current
 
-DEFAULT_MESSAGE = V.replies["default_message"]
 _SEP = r"[\s:,\-–—]*"
-_LEAD = re.compile(rf"^\s*(?:{alternation(V.data['wrappers_before'])}[\s,!]+)*"
-                   rf"{alternation(V.data['wrappers'])}(?![\w']){_SEP}", re.IGNORECASE)
-_LEAD_JOINER = re.compile(rf"^{alternation(V.data['wrapper_joiners'])}\s+", re.IGNORECASE)
-_TRAIL = re.compile(rf"[\s,;:.!?\-–—]*\b{alternation(V.data['wrappers_after'])}[\s.!?]*(?:[:;]-?[)(D]|<3)?[\s.!?]*$",
-                   re.IGNORECASE)
-_PAIRS = [(re.compile(rf"^{alternation([a])}\s+(?P<task>.+?)\s+{alternation([b])}$", re.IGNORECASE))
-          for a, b in V.data["wrapper_pairs"]]
-_DANGLING_END = re.compile(rf"(?:\s+|^){alternation(V.data['dangling'])}\s*$", re.IGNORECASE)
-_DANGLING_START = re.compile(rf"^\s*{alternation(V.data['dangling_start'])}\s+(?=\S)", re.IGNORECASE)
 _END_PUNCT = re.compile(r"[\s,;:@/|\-–—~]+$")
 _START_PUNCT = re.compile(r"^[\s,;:.!?@/|\-–—~]+")
 _SPACES = re.compile(r"\s+")
 _EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")
+
+
+def _words(vocab: Vocabulary, key: str) -> str:
+    """A word list as a regex: an elided word ('d'', 'l'') matches either apostrophe."""
+    return alternation(vocab.data[key]).replace("'", "['’]")
+
+
+@lru_cache(maxsize=16)
+def _patterns(vocab: Vocabulary) -> SimpleNamespace:
+    """One language's wrappers and dangling words.  They run on the folded text (no accents, same length), so
+    'recuérdame' and 'recuerdame' are one word; a wrapper ending in an apostrophe ('rappelle-moi d'') needs no
+    word boundary after it."""
+    d, flags = vocab.data, re.IGNORECASE
+    return SimpleNamespace(
+        lead=re.compile(rf"^\s*(?:{_words(vocab, 'wrappers_before')}[\s,!¡¿]+)*"
+                        rf"{_words(vocab, 'wrappers')}(?:(?<=['’])|(?![\w'])){_SEP}", flags),
+        lead_joiner=re.compile(rf"^{_words(vocab, 'wrapper_joiners')}(?:(?<=['’])|\s+)", flags),
+        trail=re.compile(rf"[\s,;:.!?\-–—]*\b{_words(vocab, 'wrappers_after')}[\s.!?]*(?:[:;]-?[)(D]|<3)?[\s.!?]*$",
+                         flags),
+        pairs=[re.compile(rf"^{alternation([a])}\s+(?P<task>.+?)\s+{alternation([b])}$", flags)
+               for a, b in d["wrapper_pairs"]],
+        dangling_end=re.compile(rf"(?:\s+|^){_words(vocab, 'dangling')}\s*$", flags),
+        dangling_start=re.compile(rf"^\s*{_words(vocab, 'dangling_start')}(?:(?<=['’])|\s+)(?=\S)", flags),
+    )
+
+
+def default_message() -> str:
+    """The message of a text that is only a time ('in 10 minutes')."""
+    return current().replies.get("default_message", "Reminder")
 
 
 def clean_message(text: str, spans: list[tuple[int, int]]) -> str:
@@ -45,24 +67,31 @@ def clean_message(text: str, spans: list[tuple[int, int]]) -> str:
     msg = _strip_dangling_end(msg)
     msg = _SPACES.sub(" ", _START_PUNCT.sub("", msg)).strip()
     if not any(ch.isalnum() for ch in msg) and not _has_symbol(msg):
-        return DEFAULT_MESSAGE
+        return default_message()
     return msg
 
 
 def _strip_wrappers(msg: str) -> str:
     """'can you remind me to X', 'X, create reminder', 'put X on my calendar' -> X (a few rounds: they nest)."""
+    p = _patterns(current())
     for _ in range(3):
-        new = _TRAIL.sub("", msg)
-        lead = _LEAD.sub("", new, count=1)
+        new = _on_folded(p.trail, msg)
+        lead = _on_folded(p.lead, new)
         if lead != new:
-            lead = _LEAD_JOINER.sub("", lead)
-        new = _DANGLING_START.sub("", lead)
-        for pair in _PAIRS:
+            lead = _on_folded(p.lead_joiner, lead)
+        new = _on_folded(p.dangling_start, lead)
+        for pair in p.pairs:
             new = pair.sub(r"\g<task>", new)
         if new == msg:
             break
         msg = new
     return msg
+
+
+def _on_folded(rx: re.Pattern, text: str) -> str:
+    """Remove the first match of `rx`, found in the folded text, from the text as written."""
+    m = rx.search(lower_keep_length(text))
+    return text[:m.start()] + text[m.end():] if m and m.end() > m.start() else text
 
 
 def _has_symbol(s: str) -> bool:
@@ -73,7 +102,7 @@ def _has_symbol(s: str) -> bool:
 def _strip_dangling_end(piece: str) -> str:
     for _ in range(4):
         new = _END_PUNCT.sub("", piece).rstrip(".!?")
-        new = _DANGLING_END.sub("", new)
+        new = _on_folded(_patterns(current()).dangling_end, new)
         if new == piece:
             break
         piece = new

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .vocabulary import EN, Vocabulary
+from .vocabulary import Vocabulary, current, fold
 
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 _JOIN_GAP = re.compile(r"\s*-?\s*")
@@ -27,11 +27,15 @@ class Normalized:
 
 
 def lower_keep_length(text: str) -> str:
-    """Lower case without changing length (a character whose lower case is longer stays as it is)."""
-    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text).replace("’", "'")
+    """Lower case without accents, without changing length (a character whose lower case is longer stays as it is)."""
+    low = text.lower()
+    if len(low) != len(text):
+        low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return low if low.isascii() else fold(low).replace("’", "'")
 
 
-def normalize(text: str, vocab: Vocabulary = EN) -> Normalized:
+def normalize(text: str, vocab: Vocabulary | None = None) -> Normalized:
+    vocab = vocab or current()
     low = lower_keep_length(text)
     tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(low)]
     words = [_spelling(low[a:b], vocab) for a, b in tokens]
@@ -95,7 +99,7 @@ def _phrase_at(low: str, tokens, words, i: int, vocab: Vocabulary) -> tuple[str,
     return None
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=16)
 def _phrases(vocab: Vocabulary) -> list[tuple[int, dict[tuple[str, ...], str]]]:
     """Phrase table by length, longest first."""
     by_size: dict[int, dict[tuple[str, ...], str]] = {}
@@ -187,12 +191,12 @@ def _spelling(word: str, vocab: Vocabulary) -> str:
     return word
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=16)
 def _known(vocab: Vocabulary) -> frozenset[str]:
     return frozenset(vocab.known())
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=16)
 def _targets(vocab: Vocabulary) -> tuple[str, ...]:
     return tuple(vocab.fuzzy_targets())
 

@@ -5,10 +5,10 @@ from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from . import grammar as g
 from .errors import fail
+from .grammar import G as g
 from .found import Found, Scanner
-from .vocabulary import EN as V
+from .vocabulary import V
 
 MAX_AHEAD = timedelta(days=5 * 366)  # "too_far" beyond about five years
 UNIT_DAYS = {"seconds": 1 / 86400, "minutes": 1 / 1440, "hours": 1 / 24, "days": 1, "weeks": 7, "fortnights": 14,

@@ -9,18 +9,18 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
 
-from . import grammar as g, offsets
+from . import offsets
+from .grammar import G as g
 from .clock import later, localize
 from .errors import fail
 from .times import ampm_hour
 from .found import Found, Rec, Scanner
-from .vocabulary import EN as V
+from .vocabulary import V
 
 WEEKDAY_CODES = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 SUB_DAILY = ("SECONDLY", "MINUTELY", "HOURLY")
 _UNIT_FREQ = {"seconds": ("SECONDLY", 1), "minutes": ("MINUTELY", 1), "hours": ("HOURLY", 1), "days": ("DAILY", 1),
               "weeks": ("WEEKLY", 1), "fortnights": ("WEEKLY", 2), "months": ("MONTHLY", 1), "years": ("YEARLY", 1)}
-_RE_WD = re.compile(g.WD_ANY, g.FLAGS)
 _RE_NUM = re.compile(r"\d+")
 _WEEKDAYS, _WEEKENDS = [0, 1, 2, 3, 4], [5, 6]
 
@@ -74,7 +74,7 @@ def _from_match(m: re.Match, kind: str) -> Rec | None:
     if kind == "yearly_date":
         return Rec("YEARLY")
     if kind == "days":
-        return Rec("WEEKLY", byday=sorted({V.weekday(w) for w in _RE_WD.findall(g_["days"])}),
+        return Rec("WEEKLY", byday=sorted({V.weekday(w) for w in g.RE_WD.findall(g_["days"])}),
                    daypart=V.daypart_of.get(g_.get("dp") or ""))
     if kind == "day_range":
         a, b = V.weekday(g_["a"]), V.weekday(g_["b"])
@@ -101,7 +101,7 @@ def _series(spec: str) -> Rec:
 def _day_list(text: str) -> Rec | None:
     """'mon wed fri', 'sat and sun': two or more days.  Joined by spaces alone, they must be all abbreviations or all
     full names, so 'monday sun cream' stays one day."""
-    words = _RE_WD.findall(text)
+    words = g.RE_WD.findall(text)
     days = sorted({V.weekday(w) for w in words})
     if len(days) < 2:
         return None

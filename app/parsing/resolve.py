@@ -9,9 +9,15 @@ from .clock import at, first_future, later, localize
 from .dates import next_dom, next_weekday
 from .errors import fail
 from .found import Clock, Found
-from .vocabulary import EN as V
+from .vocabulary import V
 
 DEFAULT_HOUR = 9  # a date with no time means 09:00
+
+
+def in_part(hour: int, hours: list[int]) -> bool:
+    """Whether an hour falls in a day part's [first, last] hours; a part may run past midnight ([20, 5])."""
+    low, high = hours
+    return low <= hour <= high if low <= high else hour >= low or hour <= high
 
 
 def same_time(a: Clock, b: Clock) -> bool:
@@ -34,13 +40,15 @@ def hour_choices(f: Found, c: Clock | None, named_day: bool) -> list[int]:
     if c is None:
         return []
     h = c.hour
-    if c.kind != "bare":
-        return [h]
     part = V.data["dayparts"].get(f.daypart or "")
+    if c.kind == "exact" or c.kind == "clock24" and not part:
+        return [h]
     if part and f.daypart != "noon":
-        if part["meridiem"] == "am":
-            return [h % 12]
-        return [24 if h == 12 and part["hours"][1] == 24 else h % 12 + 12]  # 'tonight at 12' is midnight
+        readings = [h % 12, 24 if h == 12 and part["hours"][1] == 24 else h % 12 + 12]  # 'tonight at 12' is midnight
+        inside = [r for r in readings if in_part(r, part["hours"])]
+        if len(inside) == 1:  # 'um 3 Uhr nachts' is 3:00, 'um 11 Uhr nachts' 23:00
+            return inside
+        return readings[:1] if part["meridiem"] == "am" else readings[1:]
     if named_day:
         return [h if 7 <= h <= 11 else (12 if h == 12 else h + 12)]
     return [h % 12, h % 12 + 12]

@@ -6,15 +6,14 @@ from datetime import datetime
 
 from . import dates, fallback, offsets, recurrence, times
 from .found import Found, Scanner
-from .grammar import PREP
+from .grammar import G as g
 from .normalize import normalize
+from .vocabulary import current
 
 # URLs, e-mail addresses and phone numbers hold digits that are never times: the grammar does not see them.
 _NOISE = re.compile(r"\b(?:https?://|www\.)\S+|[\w.+-]{1,64}@[\w-]{1,63}\.[\w.]{1,63}"
                     r"|(?<![\w:.])\+?\d[\d ().-]{7,18}\d(?![\w:])")
 _ISO_LIKE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}")
-# '1/2 cup', '3/4 tsp': a small fraction before a word that is not a time word is a quantity, not a date.
-_FRACTION = re.compile(rf"(?<![\w/])(?P<a>[1-7])/(?P<b>[2-8])(?![\w/])(?=\s+(?!{PREP})[a-z])")
 
 
 def _mask_noise(text: str) -> str:
@@ -24,11 +23,11 @@ def _mask_noise(text: str) -> str:
             return s
         return "_" * len(s)
     text = _NOISE.sub(blank, text)
-    return _FRACTION.sub(lambda m: "_" * 3 if int(m["a"]) < int(m["b"]) else m.group(0), text)
+    return g.FRACTION.sub(lambda m: "_" * 3 if int(m["a"]) < int(m["b"]) else m.group(0), text)
 
 
 def scan(text: str, now: datetime, mfirst: bool) -> tuple[Found, Scanner]:
-    norm = normalize(text)
+    norm = normalize(text, current())
     sc = Scanner(norm, _mask_noise(norm.text))
     f = Found()
     today = now.date()

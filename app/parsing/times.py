@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 
-from . import grammar as g
+from .grammar import G as g
 from .errors import fail
 from .found import Clock, Found, Scanner
-from .vocabulary import EN as V
+from .vocabulary import V
 
-_PLACE_BEFORE = frozenset(V.data["place_before_number"])
 
 
 def add_clock(f: Found, h: int, mi: int, kind: str, frag: str, span: tuple[int, int]) -> None:
@@ -32,7 +31,7 @@ def bare_kind(h_text: str, h: int) -> str:
 
 def _after_place(sc: Scanner, m: re.Match, group: str = "h") -> bool:
     """'room 101', 'bus 73 at 8:15', 'chapter 7 tonight': the number belongs to the word before it."""
-    return sc.word_before(m.start(group)) in _PLACE_BEFORE
+    return sc.word_before(m.start(group)) in g.PLACE_BEFORE
 
 
 def _claim(sc: Scanner, f: Found, m: re.Match, h: int, mi: int, kind: str) -> None:
@@ -42,10 +41,11 @@ def _claim(sc: Scanner, f: Found, m: re.Match, h: int, mi: int, kind: str) -> No
 
 def extract(sc: Scanner, f: Found) -> None:
     _extract_idioms(sc, f)
+    _extract_hour_first(sc, f)
     for m in sc.matches(g.HALF_HOUR):
         h = int(m["h"])
-        if 1 <= h <= 12:
-            _claim(sc, f, m, h, 30, "bare")
+        if 1 <= h <= 12:  # 'half four' is 4:30; in German 'halb 8' is 7:30
+            _claim(sc, f, m, (h - 1 or 12) if V.data.get("half_is_before_the_hour") else h, 30, "bare")
     for m in sc.matches(g.NOON):
         if m["w"] in V.words("midnight"):
             f.midnight = True
@@ -73,7 +73,9 @@ def extract(sc: Scanner, f: Found) -> None:
             continue  # '3.99' is a price, 'bus 73 at 8:15' keeps its 73
         if h == 24 and mi == 0:
             raise fail("impossible", sc.text(m))
-        _claim(sc, f, m, h, mi, bare_kind(m["h"], h))
+        kind = bare_kind(m["h"], h)  # '6:45 Uhr', '6:45h' are 24-hour times where the language has the habit,
+        written = m["clock24"] or V.data.get("colon_times_are_24_hour")  # as any '6:45' is in German and French
+        _claim(sc, f, m, h, mi, "clock24" if kind == "bare" and written else kind)
     for m in sc.matches(g.OCLOCK):
         h = int(m["h"])
         _claim(sc, f, m, h, 0, bare_kind(m["h"], h))
@@ -94,6 +96,36 @@ def extract(sc: Scanner, f: Found) -> None:
         h = int(m["h"])
         if 1 <= h <= 12 and not _after_place(sc, m):
             _claim(sc, f, m, h, int(m["m"] or 0), "bare")
+
+
+def _hour_kind(h: int, suffixed: bool) -> str:
+    """'19h', '8 Uhr' follow the 24-hour clock unless a day part says otherwise ('8 Uhr abends')."""
+    if h > 12 or h == 0:
+        return "exact"
+    return "clock24" if suffixed else "bare"
+
+
+def _extract_hour_first(sc: Scanner, f: Found) -> None:
+    """'7 y media', '8 menos cuarto', '7h et demie', then '19h', '19h30', 'um 8 Uhr', 'às 7h'."""
+    for m in sc.matches(g.HOUR_IDIOM):
+        h = int(m["h"])
+        if m["frac"]:
+            mins = 30 if m["frac"] in V.words("half_after") else 15
+        else:
+            mins = int(m["n"])
+        if not (0 <= h <= 23 and 1 <= mins <= 59):
+            continue
+        total = h * 60 + (-mins if m["dir"] in V.words("minus") else mins)
+        kind = _hour_kind(h, bool(m["oc"]))
+        total %= (12 if kind == "bare" else 24) * 60
+        if kind == "bare" and total < 60:
+            total += 12 * 60  # 'la una menos cuarto' is 12:45
+        _claim(sc, f, m, total // 60, total % 60, kind)
+    for m in sc.matches(g.HOUR_CLOCK):
+        h, mi = int(m["h"]), int(m["m"] or 0)
+        if _after_place(sc, m):
+            continue
+        _claim(sc, f, m, h, mi, _hour_kind(h, True) if not m["h"].startswith("0") else "exact")
 
 
 def _extract_idioms(sc: Scanner, f: Found) -> None:

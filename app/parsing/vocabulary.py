@@ -1,29 +1,62 @@
 """The words the parser knows, loaded once from `languages/<code>.json`.
 
 Word lists stay data so that another language is a new file, not new code: this module only turns the lists into
-regex alternations and look-up tables.  English is the one language loaded today.
+regex alternations and look-up tables.  The parser reads one language at a time: `speaking(code)` makes it the
+current one, and `V` is its vocabulary.  Words are kept without accents (`manana`, `a las`, `uber`): the normaliser
+drops them from the text too, so `mañana` and `manana` read the same.
 """
 from __future__ import annotations
 
 import json
 import re
+import unicodedata
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterator
 
 LANGUAGE_DIR = Path(__file__).with_name("languages")
+LANGUAGES: tuple[str, ...] = tuple(sorted(p.stem for p in LANGUAGE_DIR.glob("*.json")))
+_UNTRANSLATED = ("replies", "describe", "_about", "code", "babel_locale", "lingua")  # kept as written, accents and all
 
 
 def alternation(words) -> str:
-    """A non-capturing regex group matching any of `words` (longest first; spaces match any whitespace)."""
+    """A non-capturing regex group matching any of `words` (longest first; spaces match any whitespace).
+    No words: a group that never matches."""
     escaped = sorted({re.escape(w).replace(r"\ ", r"\s+") for w in words}, key=len, reverse=True)
-    return "(?:" + "|".join(escaped) + ")"
+    return "(?:" + "|".join(escaped) + ")" if escaped else "(?!)"
+
+
+@lru_cache(maxsize=4096)
+def fold_char(c: str) -> str:
+    """'é' -> 'e', 'ñ' -> 'n', 'ü' -> 'u': one character for one, so offsets into the text stay valid."""
+    if c.isascii():
+        return c
+    base = unicodedata.normalize("NFD", c)[0]
+    return base if len(base) == 1 and base.isascii() else c
+
+
+def fold(text: str) -> str:
+    return "".join(fold_char(c) for c in text)
+
+
+def _folded(node):
+    if isinstance(node, dict):
+        return {fold(k): _folded(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_folded(v) for v in node]
+    return fold(node) if isinstance(node, str) else node
 
 
 class Vocabulary:
     """One language's words, with the tables the grammar and the normaliser need."""
 
-    def __init__(self, data: dict):
+    def __init__(self, code: str, data: dict):
+        self.code = code
+        data = {k: v if k in _UNTRANSLATED else _folded(v) for k, v in data.items()}
         self.data = data
+        self.grammar = None  # built by grammar.of() on first use
         self.replies: dict[str, str] = data["replies"]
         self.describe: dict = data["describe"]
         self.weekday_of: dict[str, int] = {}
@@ -50,7 +83,8 @@ class Vocabulary:
         self.period_of = {w: name for name, words in data["periods"].items() for w in words}
 
     def words(self, key: str) -> list[str]:
-        return self.data["words"][key]
+        """A word list; a language that does not use one (English has no 'hour_clock' like '19h') leaves it out."""
+        return self.data["words"].get(key, [])
 
     def alt(self, *keys: str) -> str:
         """Alternation of one or more `words` lists."""
@@ -100,7 +134,35 @@ class Vocabulary:
 @lru_cache(maxsize=None)
 def load(code: str = "en") -> Vocabulary:
     """The vocabulary of one language, read once."""
-    return Vocabulary(json.loads((LANGUAGE_DIR / f"{code}.json").read_text(encoding="utf-8")))
+    if code not in LANGUAGES:
+        raise ValueError(f"unknown language {code!r}; known: {', '.join(LANGUAGES)}")
+    return Vocabulary(code, json.loads((LANGUAGE_DIR / f"{code}.json").read_text(encoding="utf-8")))
 
 
 EN = load("en")
+_current: ContextVar[Vocabulary] = ContextVar("parsing_language", default=EN)
+
+
+def current() -> Vocabulary:
+    """The vocabulary of the text being parsed (English outside `speaking`)."""
+    return _current.get()
+
+
+@contextmanager
+def speaking(code: str) -> Iterator[Vocabulary]:
+    """Parse, clean and describe in one language for the duration of the block."""
+    token = _current.set(load(code))
+    try:
+        yield _current.get()
+    finally:
+        _current.reset(token)
+
+
+class _CurrentVocabulary:
+    """`V.words("at")` reads the vocabulary of the language being parsed."""
+
+    def __getattr__(self, name: str):
+        return getattr(_current.get(), name)
+
+
+V = _CurrentVocabulary()
