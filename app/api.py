@@ -189,6 +189,12 @@ def _phone_key() -> str:
 limiter = Limiter(key_func=_token_key, headers_enabled=True, strategy="moving-window")
 
 
+@limiter.request_filter
+def _not_api() -> bool:
+    """Only the API has limits: webhooks (Vonage's retries, per-number quotas) skip the limiter's per-request work."""
+    return request.blueprint != bp.name
+
+
 def init_app(app: Flask) -> None:
     settings = app.extensions["reminders"].settings
     app.config["RATELIMIT_STORAGE_URI"], app.config["RATELIMIT_STORAGE_OPTIONS"] = limiter_storage(settings)

@@ -60,11 +60,14 @@ class Reminder:
         """The stored form, as short as it can be (memory per pending reminder is a goal): a JSON list
         [phone, message, due, zone, rule, attempts, nag], trailing defaults left out; the zone only when the number
         does not tell it."""
+        return json.dumps(self._fields(), ensure_ascii=False, separators=(",", ":"))
+
+    def _fields(self) -> list:
         fields = [self.phone, self.message, round(self.due, 3), "" if self.tz == number_zone(self.phone) else self.tz,
                   self.every or "", self.attempts, 1 if self.nag else 0]
         while fields[-1] in ("", 0, None) and len(fields) > 3:
             fields.pop()
-        return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+        return fields
 
     @classmethod
     def from_record(cls, rid: str, raw: str | bytes, status: str = "pending") -> "Reminder":
@@ -89,7 +92,7 @@ class Reminder:
         return self
 
     def final_record(self, status: str, detail: str | None) -> str:
-        final = {"r": json.loads(self.record()), "s": status, "t": round(time.time(), 3)}
+        final = {"r": self._fields(), "s": status, "t": round(time.time(), 3)}
         if detail:
             final["w"] = detail
         return json.dumps(final, ensure_ascii=False, separators=(",", ":"))

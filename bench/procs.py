@@ -79,6 +79,9 @@ class WorkerProcess:
                 raise RuntimeError(f"worker did not start:\n{self.logpath.read_text()[-3000:]}")
             time.sleep(0.05)
 
+    def cpu(self) -> float:
+        return cpu_seconds(self.proc.pid)
+
     def stop(self, sig: int = signal.SIGTERM) -> None:
         _stop(self.proc, sig)
         self.log.close()
@@ -108,9 +111,28 @@ class WebProcess:
                 raise RuntimeError(f"gunicorn did not start; see {self.log.name}")
             time.sleep(0.1)
 
+    def cpu(self) -> float:
+        """The master's and its workers' CPU."""
+        return cpu_seconds(self.proc.pid, with_children=True)
+
     def stop(self) -> None:
         _stop(self.proc)
         self.log.close()
+
+
+def cpu_seconds(pid: int, with_children: bool = False) -> float:
+    """User + system CPU a process has used (from /proc), and with `with_children` its live children's too (gunicorn's
+    workers): process CPU time, steady on a shared machine where wall-clock rates are not."""
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0.0
+    total = (int(fields[11]) + int(fields[12])) / tick
+    if with_children:
+        for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+            total += cpu_seconds(int(child), True)
+    return total
 
 
 def procfile() -> dict[str, str]:

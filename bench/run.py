@@ -49,6 +49,12 @@ def median(runs: list[dict], key: str) -> float:
     return statistics.median(r[key] for r in runs)
 
 
+def redis_cost(runs: list[dict], memory: bool = False) -> str:
+    """Median Redis CPU and commands (and memory) per operation, from scenarios.per's figures."""
+    text = f"{median(runs, 'redis_cpu_ms') * 1000:.0f} µs, {median(runs, 'redis_calls'):.1f}"
+    return text + (f", {median(runs, 'redis_bytes'):.0f} B" if memory else "")
+
+
 def run_part(part: str, args: argparse.Namespace) -> dict:
     q, n = args.quick, args.repeat
     if part == "punctuality":
@@ -72,9 +78,10 @@ def run_part(part: str, args: argparse.Namespace) -> dict:
             runs = [scenarios.inbound(s, 500, 8 if q else 20) for _ in range(n)]
         return {"runs": runs}
     if part == "memory":
-        count = 20000 if q else 100000
+        count, api = (20000, 3000) if q else (100000, 20000)
         return {"ten": [scenarios.memory(count, 10, count // 10) for _ in range(1)],
-                "one": [scenarios.memory(count, 1, count // 10) for _ in range(1)]}
+                "one": [scenarios.memory(count, 1, count // 10) for _ in range(1)],
+                "api_ten": scenarios.api_memory(api, 10), "api_one": scenarios.api_memory(api, 1)}
     if part == "scale":
         big = 200_000 if q else 1_000_000
         with Stack(args.latency) as s:
@@ -106,6 +113,10 @@ def table(results: dict, args: argparse.Namespace) -> str:
             f"{median(one, 'drain_s'):.1f} s, {r1:.0f}/s", ">= 500/s per worker", r1 >= 500)
         row("", "2 workers: drain time, SMS/s (per worker)", f"{median(two, 'drain_s'):.1f} s, {r2:.0f}/s ({r2 / 2:.0f})",
             ">= 500/s per worker", r2 / 2 >= 500)
+        cpu = median(one, "worker_cpu_ms_per_sms")
+        row("", "worker CPU per SMS (process CPU time / SMS, 1 worker); SMS/s one core allows",
+            f"{cpu:.2f} ms; {1000 / cpu:.0f}/s", "<= 1.5 ms", cpu <= 1.5)
+        row("", "Redis per SMS sent: CPU, commands", redis_cost([x["per_sms"] for x in one]))
         row("", "2 workers / 1 worker", f"{r2 / r1:.2f}x")
         bad = sum(x["lost"] + x["duplicates"] + x["early"] for x in one + two)
         row("", "lost + duplicated + early", str(bad), "0", bad == 0)
@@ -123,6 +134,10 @@ def table(results: dict, args: argparse.Namespace) -> str:
             f"{rps:.0f}/s, {median(steady, 'p50_ms'):.0f} / {p99:.0f} ms", "500/s, p99 < 50 ms",
             rps >= 475 and p99 < 50)
         row("", "as fast as possible: served/s, p99", f"{median(top, 'rps'):.0f}/s, {median(top, 'p99_ms'):.0f} ms")
+        cpu = median(steady, "web_cpu_ms_per_inbound")
+        row("", "web CPU per inbound text (gunicorn's processes' CPU time / request; new reminder and reply)",
+            f"{cpu:.2f} ms", "<= 1.5 ms", cpu <= 1.5)
+        row("", "Redis per inbound text: CPU, commands, memory", redis_cost([x["per_inbound"] for x in steady], True))
         errors = sum(x["non_2xx"] + x["socket_errors"] for x in steady + top)
         row("", "non-2xx / socket errors; wrk's own CPU", f"{errors}; {median(steady, 'wrk_cpu_cores'):.2f} core")
     if "memory" in results:
@@ -134,6 +149,12 @@ def table(results: dict, args: argparse.Namespace) -> str:
         row("", "where (10 per number): due zset / data hash / p:<phone>",
             f"{b['due']:.0f} / {b['data:<bucket>']:.0f} / {b['p:<phone> (per reminder)']:.0f} B (record {ten['record_bytes']:.0f} B)")
         row("", "same reminder as an rq job (enqueue_at)", f"{ten['rq_bytes_per_job']:.0f} B = {ten['rq_ratio']:.1f}x")
+        a10, a1 = results["memory"]["api_ten"], results["memory"]["api_one"]
+        for label, a in ((f"through POST /api/reminders, 10 per number ({a10['count']:,})", a10), ("1 per number", a1)):
+            row("", label, f"{a['bytes_per_reminder']:.0f} B (+{a['limiter_bytes_per_reminder']:.0f} B of rate-limit "
+                f"counters for a minute)", "< 250 B", a["bytes_per_reminder"] < 250)
+        row("", "API create: app CPU, Redis CPU, Redis commands", f"{a10['app_cpu_ms_per_request']:.2f} ms, "
+            f"{a10['per_create']['redis_cpu_ms'] * 1000:.0f} µs, {a10['per_create']['redis_calls']:.0f}")
     if "scale" in results:
         small, big = results["scale"]["small"], results["scale"]["big"]
         n = big[0]["backlog"]

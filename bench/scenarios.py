@@ -53,6 +53,22 @@ def deliveries(stack: Stack, since: int, expected: dict[str, float]) -> tuple[li
     return lateness, check | {"received_at": sorted(at for ref, at in sent)}
 
 
+def redis_usage(client) -> dict:
+    """Redis's own CPU (INFO cpu) and commands run (INFO commandstats, EVALSHA counted as one), for per-operation
+    figures: subtract two of these."""
+    cpu = client.info("cpu")
+    calls = sum(int(v["calls"]) for v in client.info("commandstats").values())
+    return {"cpu": float(cpu["used_cpu_user"]) + float(cpu["used_cpu_sys"]), "calls": calls,
+            "memory": int(client.info("memory")["used_memory"])}
+
+
+def per(before: dict, after: dict, count: int) -> dict:
+    """Redis CPU (ms), commands and memory (B) per operation between two `redis_usage` snapshots."""
+    return {"redis_cpu_ms": (after["cpu"] - before["cpu"]) / count * 1000,
+            "redis_calls": (after["calls"] - before["calls"]) / count,
+            "redis_bytes": (after["memory"] - before["memory"]) / count}
+
+
 def wait_sent(stack: Stack, since: int, count: int, timeout: float) -> None:
     got = stack.fake.wait_for(since + count, timeout)
     if got < since + count:
@@ -88,16 +104,23 @@ def burst(stack: Stack, count: int, workers: int, **worker_env: str) -> dict:
     for _ in range(workers):
         stack.start_worker(SMS_RATE_LIMIT="0", **worker_env)
     since = stack.fake.stats()["messages"]
-    due = float(math.ceil(time.time()) + 3)
+    due = float(math.ceil(time.time()) + 6)  # scheduling 10,000 takes 1-4 s on a busy shared machine
+    client = stack.client()
+    created = redis_usage(client)
     expected = schedule(store, [due] * count)
+    cpu_before, usage = sum(w.cpu() for w in stack.workers), redis_usage(client)
     if time.time() > due - 0.5:
         raise RuntimeError("scheduling the burst took too long")
     wait_sent(stack, since, count, 600)
+    cpu = sum(w.cpu() for w in stack.workers) - cpu_before
+    sent = per(usage, redis_usage(client), count)
     time.sleep(0.5)
     lateness, check = deliveries(stack, since, expected)
     stack.stop_workers()
     drain = max(lateness)
     return {"drain_s": drain, "sms_per_s": count / drain, "first_ms": min(lateness) * 1000,
+            "worker_cpu_ms_per_sms": cpu / count * 1000, "cpu_bound_sms_per_s": count / cpu,
+            "per_sms": sent, "per_add": per(created, usage, count),
             "p50_lateness_s": pct(lateness, 0.5), "count": count, "workers": workers, "lost": check["lost"],
             "duplicates": check["duplicates"], "early": check["early"]}
 
@@ -199,7 +222,10 @@ def inbound(stack: Stack, rate: int, duration: int, threads: int = 2, connection
             f.write("\n".join(signed_bodies(count, SIGNATURE_SECRET, first_phone=int(time.time() * 1000) % 10**6 * 10))
                     + "\n")
         pending_before = client.zcard("rmd:due")
+        cpu_before, usage = web.cpu(), redis_usage(client)
         result = wrk_run(web.url, f.name, pace, duration, threads, connections)
+        result["web_cpu_ms_per_inbound"] = (web.cpu() - cpu_before) / result["requests"] * 1000
+        result["per_inbound"] = per(usage, redis_usage(client), result["requests"])
         result["reminders_scheduled"] = client.zcard("rmd:due") - pending_before
         result["raw"] = result["raw"][-1500:]
         out[label] = result
@@ -316,3 +342,54 @@ def scale(stack: Stack, backlog: int, samples: int, spread: float, count: int) -
             "claim50_p50_us": pct(claims, 0.5) * 1e6, "claim50_p99_us": pct(claims, 0.99) * 1e6,
             "late_p50_ms": late["p50_ms"], "late_p99_ms": late["p99_ms"], "lost": late["lost"],
             "duplicates": late["duplicates"], "used_memory_mb": _used(client) / 2**20}
+
+
+# --- memory through the API -------------------------------------------------------------------------------------
+
+def api_memory(count: int, per_phone: int) -> dict:
+    """Redis bytes per pending reminder made through `POST /api/reminders` (the app in this process, Flask's test
+    client, a fresh Redis): everything the API leaves behind, by key family; flask-limiter's moving-window counters
+    expire a minute later and are reported apart."""
+    from datetime import datetime, timedelta, timezone
+
+    from app import create_app
+    from tests.support.redis_server import RedisServer
+
+    with RedisServer() as server:
+        client = server.client()
+        app = create_app({"REDIS_URL": server.url, "API_TOKEN": "bench-token", "LOG_LEVEL": "WARNING",
+                          "API_RATE_PER_NUMBER": "100000/minute", "API_RATE_PER_TOKEN": "10000000/minute",
+                          "DEFAULT_TIMEZONE": "UTC", "SIMULATOR": "off"})
+        web = app.test_client()
+        headers = {"Authorization": "Bearer bench-token"}
+        start = datetime.now(timezone.utc) + timedelta(days=1)
+
+        def post(i: int, first_phone: int = 0) -> None:
+            when = start + timedelta(seconds=random.uniform(0, 86400 * 7))
+            answer = web.post("/api/reminders", headers=headers, json={
+                "phone_number": "+" + phone(first_phone + i // per_phone), "message": MESSAGE,
+                "remind_when": when.isoformat(timespec="milliseconds")})
+            if answer.status_code != 201:
+                raise RuntimeError(f"POST /api/reminders answered {answer.status_code}: {answer.get_data(True)}")
+
+        post(0, first_phone=10**7)  # the keys every reminder shares exist before the baseline
+        base = redis_usage(client)
+        cpu = time.process_time()
+        for i in range(count):
+            post(i)
+        cpu = time.process_time() - cpu
+        after = redis_usage(client)
+        families: Counter[str] = Counter()
+        limiter = 0
+        for key in client.scan_iter(count=1000):
+            name = key.decode()
+            size = int(client.memory_usage(key, samples=0) or 0)
+            families[":".join(name.split(":")[:2])] += size
+            if "limits" in name:
+                limiter += size
+                client.delete(key)
+        steady = redis_usage(client)
+    return {"count": count, "per_phone": per_phone, "bytes_per_reminder": (steady["memory"] - base["memory"]) / count,
+            "limiter_bytes_per_reminder": limiter / count, "app_cpu_ms_per_request": cpu / count * 1000,
+            "per_create": per(base, after, count),
+            "families": {k: round(v / count, 1) for k, v in families.most_common(12)}}

@@ -12,6 +12,7 @@ import pytest
 from app import parsing
 from app.commands import confirmation
 from app.phrasebook import BOOKS, country_language, language_named, phrasebook
+from app.sending import fits_one_segment
 from app.settings import SERVICE_NAME_MAX, SUPPORT_CONTACT_MAX
 from tests.support.fake_vonage import count_segments, is_gsm7
 
@@ -113,3 +114,10 @@ def test_no_word_opts_out_in_one_language_and_in_in_another():
     stop = {w for code in CODES for w in phrasebook(code).consent.stop_words}
     start = {w for code in CODES for w in phrasebook(code).consent.start_words}
     assert not stop & start
+
+
+@pytest.mark.parametrize("text", ["a" * 160, "a" * 161, "{" * 80, "{" * 81, "a" * 150 + "€" * 5, "a" * 151 + "€" * 5,
+                                  "é" * 160, "ш" * 70, "ш" * 71, "a" * 69 + "😀", "x" * 79 + "|" + "y" * 79])
+def test_the_one_segment_check_agrees_with_vonages_segment_count(text):
+    """At the edges: 160 GSM-7 places with extension characters taking two, 70 UTF-16 units (an emoji takes two)."""
+    assert fits_one_segment(text) == (count_segments(text, unicode=any(c in "ш😀" for c in text)) == 1)
