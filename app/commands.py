@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from . import moves, parsing, people, rules, zones
 from .acks import Acks
-from .language import heard_in, language_of, learn, read, set_language, time_only_message
+from .language import heard_in, language_of, learn, read, set_language
 from .parts import Parts
 from .people import People, Person
 from .phrasebook import Phrasebook, language_named, phrasebook, understand
@@ -262,7 +262,7 @@ class Conversation:
             parsed, lang = read(words, turn.tz, turn.now, turn.langs, turn.book.code)
         except parsing.ParseError:
             return None
-        return (parsed, lang) if parsed.message == time_only_message(turn.book.code) else None
+        return (parsed, lang) if parsed.message == parsing.time_only_message(turn.book.code) else None
 
     def _move(self, turn: Turn, rem: Reminder, words: str, parsed: parsing.Parsed, lang: str) -> list[Reminder]:
         """Give `rem` the new time the words say (moves.new_time, by the words of the language they were read in),

@@ -11,12 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
-from functools import lru_cache
 
 from . import parsing
 from .people import People, Person
 from .phones import number_region
-from .parsing.vocabulary import load
 from .phrasebook import country_language, speakers
 
 
@@ -72,18 +70,13 @@ def read(text: str, tz: str, now: datetime | None, langs: Iterable[str | None], 
             errors[lang] = err
     if found:
         parsed, lang = min(found, key=lambda reading: _left_over(*reading))
-        if parsed.message == time_only_message(lang):  # `in 10 minutes`: called a reminder in `prefer`
-            parsed = replace(parsed, message=time_only_message(prefer))
+        if parsed.message == parsing.time_only_message(lang):  # `in 10 minutes`: called a reminder in `prefer`
+            parsed = replace(parsed, message=parsing.time_only_message(prefer))
         return parsed, lang
     raise errors.get(prefer) or next(iter(errors.values()))
 
 
 def _left_over(parsed: parsing.Parsed, lang: str) -> int:
     """How much of the text a reading left in the message (none, when the text was only a time)."""
-    return 0 if parsed.message == time_only_message(lang) else len(parsed.message)
+    return 0 if parsed.message == parsing.time_only_message(lang) else len(parsed.message)
 
-
-@lru_cache(maxsize=None)
-def time_only_message(lang: str) -> str:
-    """What the parser calls a text that is only a time, in `lang` ('Reminder', 'Recordatorio')."""
-    return load(lang).replies["default_message"]

@@ -19,7 +19,7 @@ from babel.dates import format_datetime
 
 from .optout import ConsentWords
 from .parsing import LANGUAGES
-from .parsing.normalize import lower_keep_length
+from .parsing import lower_keep_length
 
 BOOKS = Path(__file__).with_name("phrasebooks")
 EDGES = " .!,;:'\"¡¿"  # stripped from both ends of a text before command words are matched

@@ -20,6 +20,7 @@ from .detect import detect_language
 from .errors import ParseError, fail
 from .fallback import search as _dp_search
 from .message import clean_message
+from .normalize import lower_keep_length
 from .offsets import MAX_AHEAD
 from .resolve import resolve_once, resolve_recurring
 from .scan import scan
@@ -27,7 +28,7 @@ from .vocabulary import LANGUAGES, load, speaking
 from .zones import month_first, zone as _zone
 
 __all__ = ["Parsed", "ParseError", "parse", "describe_when", "warm_up", "month_first", "LANGUAGES",
-           "detect_language"]
+           "detect_language", "time_only_message", "lower_keep_length"]
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,11 @@ def _parse(text: str, tz: str | ZoneInfo, now: datetime | None) -> Parsed:
 
 
 _warm = False
+
+
+def time_only_message(lang: str) -> str:
+    """What the parser calls a text that is only a time, in `lang` ('Reminder', 'Recordatorio')."""
+    return load(lang).replies["default_message"]
 
 
 def warm_up() -> None:
