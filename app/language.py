@@ -36,8 +36,9 @@ def heard_in(text: str, detected: str | None) -> str | None:
 
 
 def learn(people: People, person: Person, heard: str | None) -> Person:
-    """`person` after a text clearly in `heard` (None: not clear), remembered; a language set is kept."""
-    if person.lang_set or heard is None or heard == person.lang:
+    """`person` after a text clearly in `heard` (None: not clear), remembered; a language set is kept. Nothing is
+    written when `heard` is what the number is answered in already (its country's language, say)."""
+    if person.lang_set or heard is None or heard == language_of(person):
         return person
     people.remember(person.phone, lang=heard)
     return replace(person, lang=heard)

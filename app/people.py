@@ -53,10 +53,12 @@ class People(State):
     def remember(self, phone: str, **fields: str | None) -> None:
         """Set (or, with None, forget) a number's fields."""
         key = self.key("person", phone)
-        pipe = self.redis.pipeline(transaction=True)
-        if keep := {k: v for k, v in fields.items() if v is not None}:
+        keep = {k: v for k, v in fields.items() if v is not None}
+        drop = [k for k, v in fields.items() if v is None]
+        pipe = self.redis.pipeline(transaction=bool(keep and drop))  # MULTI only when there are two commands
+        if keep:
             pipe.hset(key, mapping=keep)
-        if drop := [k for k, v in fields.items() if v is None]:
+        if drop:
             pipe.hdel(key, *drop)
         pipe.execute()
 

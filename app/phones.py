@@ -37,27 +37,27 @@ def normalise(raw: str) -> str | None:
         return None
 
 
-@lru_cache(maxsize=65536)  # read with every stored record: phonenumbers takes ~60 µs a look-up
 def number_zone(phone: str) -> str | None:
     """The number's zone when it has exactly one (by area code, else by country); None when it is ambiguous."""
-    try:
-        number = phonenumbers.parse("+" + phone, None)
-    except phonenumbers.NumberParseException:
-        return None
-    zones = [z for z in number_zones.time_zones_for_number(number) if z != number_zones.UNKNOWN_TIMEZONE]
-    if not zones:  # numbers outside phonenumbers' ranges (test and fictional ones) still have a country
-        zones = pytz.country_timezones.get(phonenumbers.region_code_for_country_code(number.country_code), [])
-    return zones[0] if len(zones) == 1 else None
+    return _number_facts(phone)[0]
 
 
-@lru_cache(maxsize=65536)
 def number_region(phone: str) -> str | None:
     """The number's country (ISO 3166: 'ES', 'US'), by its exact range where phonenumbers knows it, else by its
     country code; None when the number says nothing."""
+    return _number_facts(phone)[1]
+
+
+@lru_cache(maxsize=65536)  # read with every stored record and every text: phonenumbers takes ~60 µs a look-up
+def _number_facts(phone: str) -> tuple[str | None, str | None]:
+    """The number's zone and country from one parse: a new number's first text needs both."""
     try:
         number = phonenumbers.parse("+" + phone, None)
     except phonenumbers.NumberParseException:
-        return None
-    region = phonenumbers.region_code_for_number(number) or \
-        phonenumbers.region_code_for_country_code(number.country_code)
-    return None if region in (None, "ZZ", "001") else region
+        return None, None
+    by_code = phonenumbers.region_code_for_country_code(number.country_code)
+    zones = [z for z in number_zones.time_zones_for_number(number) if z != number_zones.UNKNOWN_TIMEZONE]
+    if not zones:  # numbers outside phonenumbers' ranges (test and fictional ones) still have a country
+        zones = pytz.country_timezones.get(by_code, [])
+    region = phonenumbers.region_code_for_number(number) or by_code
+    return zones[0] if len(zones) == 1 else None, None if region in (None, "ZZ", "001") else region
