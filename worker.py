@@ -73,6 +73,8 @@ def _resolve_environment_once(sender: object) -> None:
 
 def run(settings: Settings) -> None:
     scheduler, worker, courier = build(settings)
+    if moved := scheduler.store.index.migrate():  # a store written before the index had buckets
+        log.info("moved %d numbers' reminder indexes into shared buckets", moved)
     delivery.install(courier)
     thread = threading.Thread(target=scheduler.run, name="scheduler", daemon=True)
     thread.start()

@@ -7,10 +7,15 @@ import time
 import redis
 
 from .people import Person
+from .phoneindex import PhoneIndex, ids_in
 from .state import State
 
 
 class Quotas(State):
+    def __init__(self, client: redis.Redis, prefix: str = "rmd:") -> None:
+        super().__init__(client, prefix)
+        self.index = PhoneIndex(client, prefix)
+
     def arrival(self, phone: str, message_id: str) -> tuple[bool, Person, int]:
         """Everything a new inbound text needs first, in one round trip: whether this message was handled already
         (add.lua sets `in:<messageId>`), the sender's record, and how many texts the number sent this minute
@@ -27,9 +32,9 @@ class Quotas(State):
         how many it has not been sent yet (its schedule index)."""
         pipe = self.redis.pipeline(transaction=False)
         self._count(pipe, "new", phone, 60)
-        pipe.zcard(self.key("p", phone))
+        self.index.read_in(pipe, phone)
         made, _, unsent = pipe.execute()
-        return int(made), int(unsent)
+        return int(made), len(ids_in(unsent))
 
     def first_time(self, what: str, phone: str, seconds: int) -> bool:
         """True at most once per `seconds` for this number (e.g. one polite refusal a minute)."""

@@ -22,9 +22,10 @@ class State:
     def key(self, *parts: str) -> str:
         return self.prefix + ":".join(parts)
 
-    def script(self, name: str) -> Script:
-        """A Lua script from `app/lua/<name>.lua`, registered on this connection (EVALSHA, loaded on first use)."""
-        return self.redis.register_script((LUA / f"{name}.lua").read_text())
+    def script(self, name: str, *libraries: str) -> Script:
+        """A Lua script from `app/lua/<name>.lua`, after the functions of any `libraries` (`app/lua/<library>.lua`)
+        it calls, registered on this connection (EVALSHA, loaded on first use)."""
+        return self.redis.register_script("".join((LUA / f"{part}.lua").read_text() for part in (*libraries, name)))
 
 
 def as_text(value: str | bytes) -> str:

@@ -6,7 +6,8 @@ Layout (every key under the configured prefix, `rmd:` by default):
               n*100+99 in each: small hashes stay listpacks, about half the bytes of one big hash table.
               Replies (ids `x<n>`, longer and short-lived) live in `data:x`, so they never bloat a bucket.
 - `claims`    HASH id -> token of the delivery job that holds it (only while in flight)
-- `p:<phone>` ZSET id -> due, each number's own reminders (LIST, the API)
+- `pidx:<n>`  HASHes phone -> its unsent reminders' ids (LIST, the API), numbers shared out over buckets
+              (phoneindex.py)
 - `done:<id>` how an entry ended (sent, failed, cancelled), kept for a week; `dead` ZSET of failed ids
 - `h:<phone>` ZSET of a number's finished reminders (newest kept)
 - `in:<messageId>` inbound messages already handled (Vonage retries webhooks): written here, with the entries
@@ -24,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 import redis
 
+from .phoneindex import PhoneIndex
 from .phones import number_zone
 from .state import State, as_text
 
@@ -106,11 +108,12 @@ class Store(State):
 
     def __init__(self, client: redis.Redis, prefix: str = "rmd:") -> None:
         super().__init__(client, prefix)
-        self._add = self.script("add")
+        self.index = PhoneIndex(client, prefix)
+        self._add = self.script("add", "index")
         self._claim = self.script("claim")
         self._begin = self.script("begin")
-        self._hold = self.script("hold")
-        self._settle = self.script("settle")
+        self._hold = self.script("hold", "index")
+        self._settle = self.script("settle", "index")
 
     @property
     def delivery_queue(self) -> str:
@@ -132,12 +135,12 @@ class Store(State):
         with `sender`, the first reminder becomes that number's last made (what UNDO cancels); with `park_replies`,
         replies wait (PARKED) until replication.py releases them."""
         keys = [self.key("due"), self.key("data", ""), self.key("seq"), self.key("wake"),
-                self.key("in", inbound_id or "-")] + [self.key("p", item.phone) for item in items] + \
+                self.key("in", inbound_id or "-")] + [self.index.bucket(item.phone) for item in items] + \
             [self.key("person", sender or "-")]
         args: list[str | float] = [str(INBOUND_TTL) if inbound_id else "", "1" if sender else "0"]
         for item in items:
             due = PARKED if park_replies and item.kind == "reply" else item.due
-            args += [item.record(), repr(due), "1" if item.kind == "reminder" else "0"]
+            args += [item.record(), repr(due), "1" if item.kind == "reminder" else "0", item.phone]
         result = [as_text(x) for x in self._add(keys=keys, args=args)]
         return None if result and result[0] == "duplicate" else result
 
@@ -191,14 +194,14 @@ class Store(State):
         """Put a claimed entry back on the schedule: a retry (same occurrence) or a series' next occurrence
         (after this one was delivered, or failed for good)."""
         updated = replace(rem, due=at, attempts=0) if next_occurrence else rem
-        index = repr(at) if (rem.kind == "reminder" and next_occurrence) else ""
+        index = "1" if (rem.kind == "reminder" and next_occurrence) else ""
         return self._settle_call(rem, token, "reschedule", repr(at), updated.record(), index,
                                  sent=next_occurrence and delivered)
 
     def update(self, rem: Reminder) -> bool:
         """Store a changed reminder (new time, zone or text) and schedule it at `rem.due` (a held one stays held).
         False when it is gone or a worker is sending it right now."""
-        return self._settle_call(rem, "", "reschedule", repr(rem.due), rem.record(), repr(rem.due))
+        return self._settle_call(rem, "", "reschedule", repr(rem.due), rem.record(), "1")
 
     def finish(self, rem: Reminder, token: str, status: str, detail: str | None = None) -> bool:
         """End an entry: sent, failed (dead-lettered) or cancelled; keeps how it ended for a week."""
@@ -220,16 +223,17 @@ class Store(State):
         return self.cancel(rid, kinds=("reminder", "reply")) is not None
 
     def _settle_call(self, rem: Reminder, token: str, mode: str, *args: str, sent: bool = False) -> bool:
-        keys = [self.key("due"), self.data_key(rem.id), self.key("claims"), self.key("p", rem.phone),
+        keys = [self.key("due"), self.data_key(rem.id), self.key("claims"), self.index.bucket(rem.phone),
                 self.key("done", rem.id), self.key("dead"), self.key("person", rem.phone),
                 self.key("h", rem.phone)]
         is_reminder = rem.kind == "reminder"
         marker = f"{rem.id}:{time.time():.0f}" if sent and is_reminder else ""
-        return bool(self._settle(keys=keys, args=[rem.id, token, mode, *args, marker, "1" if is_reminder else "0"]))
+        return bool(self._settle(keys=keys, args=[rem.id, token, mode, *args, marker, "1" if is_reminder else "0",
+                                                  rem.phone]))
 
     def hold(self, phone: str) -> int:
         """Take a number's reminders off the schedule (it opted out): they stay stored and listed, as held."""
-        return int(self._hold(keys=[self.key("due"), self.key("claims"), self.key("p", phone)]))
+        return int(self._hold(keys=[self.key("due"), self.key("claims"), self.index.bucket(phone)], args=[phone]))
 
     def last_id(self) -> int:
         """The id sequence's current value: every entry made so far has an id up to it."""
@@ -241,7 +245,7 @@ class Store(State):
 
     def unsent_count(self, phone: str) -> int:
         """How many reminders a number has that are not sent yet."""
-        return int(self.redis.zcard(self.key("p", phone)))
+        return len(self.index.ids(phone))
 
     # --- reading -------------------------------------------------------------------------------------------
 
@@ -269,8 +273,8 @@ class Store(State):
 
     def for_phone(self, phone: str) -> list[Reminder]:
         """A number's unsent reminders (pending, sending, or held while it opted out), soonest first."""
-        ids = [as_text(i) for i in self.redis.zrange(self.key("p", phone), 0, -1)]
-        return [rem for rem in self.get_many(ids) if rem is not None]
+        found = [rem for rem in self.get_many(self.index.ids(phone)) if rem is not None]
+        return sorted(found, key=lambda rem: (rem.due, rem.id))
 
     def page(self, phone: str, statuses: set[str], limit: int, after: tuple[float, str] | None
              ) -> tuple[list[Reminder], tuple[float, str] | None]:
@@ -280,12 +284,15 @@ class Store(State):
         unsent = bool(statuses & {"pending", "sending", "held"})
         if unsent and statuses - {"pending", "sending", "held"}:
             raise ValueError("list unsent and finished reminders separately")
-        members = self.redis.zrange(self.key("p" if unsent else "h", phone), 0, -1, withscores=True)
-        ordered = sorted(((score, as_text(m)) for m, score in members), reverse=not unsent)
+        if unsent:
+            found = [((rem.due, rem.id), rem) for rem in self.for_phone(phone)]
+        else:
+            members = self.redis.zrange(self.key("h", phone), 0, -1, withscores=True)
+            history = sorted(((score, as_text(m)) for m, score in members), reverse=True)
+            found = list(zip(history, self.get_many([rid for _, rid in history])))
         if after is not None:
-            ordered = [x for x in ordered if (x > after if unsent else x < after)]
-        wanted = [(key, rem) for key, rem in zip(ordered, self.get_many([rid for _, rid in ordered]))
-                  if rem is not None and rem.status in statuses]
+            found = [(key, rem) for key, rem in found if (key > after if unsent else key < after)]
+        wanted = [(key, rem) for key, rem in found if rem is not None and rem.status in statuses]
         page = wanted[:limit]
         return [rem for _, rem in page], (page[-1][0] if len(wanted) > limit else None)
 

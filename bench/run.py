@@ -146,8 +146,11 @@ def table(results: dict, args: argparse.Namespace) -> str:
             f"{ten['bytes_per_reminder']:.0f} B", "< 250 B", ten["bytes_per_reminder"] < 250)
         row("", "1 per number", f"{one['bytes_per_reminder']:.0f} B", "< 250 B", one["bytes_per_reminder"] < 250)
         b = ten["breakdown"]
-        row("", "where (10 per number): due zset / data hash / p:<phone>",
-            f"{b['due']:.0f} / {b['data:<bucket>']:.0f} / {b['p:<phone> (per reminder)']:.0f} B (record {ten['record_bytes']:.0f} B)")
+        row("", "where (10 per number): due zset / data hashes / index buckets",
+            f"{b['due']:.0f} / {b['data:<bucket>']:.0f} / {b['pidx:<n>']:.0f} B (record {ten['record_bytes']:.0f} B)")
+        b = one["breakdown"]
+        row("", "where (1 per number): due zset / data hashes / index buckets",
+            f"{b['due']:.0f} / {b['data:<bucket>']:.0f} / {b['pidx:<n>']:.0f} B")
         row("", "same reminder as an rq job (enqueue_at)", f"{ten['rq_bytes_per_job']:.0f} B = {ten['rq_ratio']:.1f}x")
         a10, a1 = results["memory"]["api_ten"], results["memory"]["api_one"]
         for label, a in ((f"through POST /api/reminders, 10 per number ({a10['count']:,})", a10), ("1 per number", a1)):

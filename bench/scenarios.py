@@ -8,6 +8,7 @@ import time
 import uuid
 from collections import Counter
 
+from app.phoneindex import BUCKETS
 from app.store import Reminder, Store
 
 from .procs import Stack
@@ -259,12 +260,11 @@ def memory(count: int, per_phone: int, rq_count: int) -> dict:
         buckets = [k.decode() for k in client.scan_iter("rmd:data:*", count=1000)]
         out["breakdown"] = {"due": int(client.memory_usage("rmd:due", samples=0) or 0) / count,
                             "data:<bucket>": sum(int(client.memory_usage(k, samples=0) or 0) for k in buckets) / count}
-        phones = [phone(i) for i in range(0, count // per_phone, max(1, count // per_phone // 500))]
-        sample = [int(client.memory_usage(f"rmd:p:{p}", samples=0) or 0) for p in phones]
-        out["breakdown"]["p:<phone> (per reminder)"] = statistics.mean(sample) / per_phone
+        index = [k.decode() for k in client.scan_iter("rmd:pidx:*", count=1000)]
+        out["breakdown"]["pidx:<n>"] = sum(int(client.memory_usage(k, samples=0) or 0) for k in index) / count
         out["encodings"] = {"due": client.object("encoding", "rmd:due"),
                             "data:<bucket>": client.object("encoding", buckets[len(buckets) // 2]),
-                            "p:<phone>": client.object("encoding", f"rmd:p:{phones[0]}")}
+                            "pidx:<n>": client.object("encoding", index[len(index) // 2])}
         out["record_bytes"] = statistics.mean(len(client.hget(store.data_key(str(i)), str(i)) or b"")
                                               for i in range(2, 200))
     with RedisServer() as server:
@@ -289,7 +289,10 @@ for i = 1, tonumber(ARGV[1]) do
   local score = tonumber(ARGV[2]) + (id % 604800)
   redis.call('HSET', KEYS[2] .. math.floor(id / 100), id, ARGV[3])
   redis.call('ZADD', KEYS[1], score, id)
-  redis.call('ZADD', ARGV[4] .. (10000000 + math.floor(id / 10)), score, id)
+  local phone = 10000000 + math.floor(id / 10)  -- ten per number, in its index bucket as PhoneIndex keeps it
+  local bucket, field = ARGV[4] .. (phone % tonumber(ARGV[5])), tostring(phone)
+  local ids = redis.call('HGET', bucket, field)
+  redis.call('HSET', bucket, field, ids and (ids .. ',' .. id) or tostring(id))
 end
 redis.call('SET', KEYS[3], first + tonumber(ARGV[1]))
 return first + tonumber(ARGV[1])
@@ -304,7 +307,8 @@ def preload(client, count: int, chunk: int = 20000) -> float:
     done = 0
     while done < count:
         n = min(chunk, count - done)
-        script(keys=["rmd:due", "rmd:data:", "rmd:seq"], args=[n, time.time() + 86400 * 30, record, "rmd:p:"])
+        script(keys=["rmd:due", "rmd:data:", "rmd:seq"],
+               args=[n, time.time() + 86400 * 30, record, "rmd:pidx:", BUCKETS])
         done += n
     return time.time() - started
 

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 
+from app.phoneindex import BUCKETS
 from app.store import Reminder, Store
 
 
@@ -152,3 +153,56 @@ def test_dead_letters_are_kept_as_long_as_their_records(store):
     store.claim(now, now + 60, 10, "job")
     store.finish(store.begin(rid, "job", now + 60), "job", "failed", "Number barred")
     assert store.dead_letters() == [rid]
+
+
+# --- each number's index, in shared buckets (phoneindex.py) ---------------------------------------------------
+
+def test_numbers_in_one_bucket_keep_their_own_reminders(store):
+    one, other = "14155550100", str(14155550100 + BUCKETS)  # the same bucket
+    assert store.index.bucket(one) == store.index.bucket(other)
+    now = time.time()
+    later, sooner = store.add([reminder(now + 600, one), reminder(now + 60, one)])
+    (theirs,) = store.add([reminder(now + 300, other)])
+    assert [r.id for r in store.for_phone(one)] == [sooner, later]  # soonest first, from the records
+    assert [r.id for r in store.for_phone(other)] == [theirs] and store.unsent_count(one) == 2
+    store.cancel(sooner)
+    assert [r.id for r in store.for_phone(one)] == [later] and store.index.ids(other) == [theirs]
+    store.cancel(later)
+    store.cancel(theirs)
+    assert store.redis.exists(store.index.bucket(one)) == 0  # nothing left behind when a number has none
+
+
+def test_the_index_follows_a_series_a_hold_and_a_finish(store):
+    now = time.time()
+    (rid,) = store.add([reminder(now - 1, every="FREQ=DAILY")])
+    rem = store.begin(store.claim(now, now + 60, 10, "t")[0], "t", now + 60)
+    assert store.reschedule(rem, "t", now + 86400, next_occurrence=True)
+    assert store.index.ids(rem.phone) == [rid]  # kept once, not twice
+    assert store.hold(rem.phone) == 1 and store.for_phone(rem.phone)[0].status == "held"
+    assert store.update(replace(store.get(rid), message="stretch")) and store.index.ids(rem.phone) == [rid]
+    store.finish(store.get(rid), "", "cancelled")
+    assert store.index.ids(rem.phone) == [] and store.unsent_count(rem.phone) == 0
+
+
+def test_a_number_with_many_reminders_still_reads_and_removes_exactly(store):
+    """Past 64 bytes a value turns its bucket into a real hash table (Redis's listpack limit): same answers."""
+    now = time.time()
+    ids = store.add([reminder(now + 60 * i) for i in range(1, 41)])
+    assert store.redis.object("encoding", store.index.bucket("14155550100")) == b"hashtable"
+    store.cancel(ids[17])
+    assert store.index.ids("14155550100") == ids[:17] + ids[18:]
+    assert [r.id for r in store.for_phone("14155550100")] == ids[:17] + ids[18:]
+
+
+def test_an_index_written_before_buckets_is_moved_into_them(store):
+    """A deployment upgraded in place: each number's old sorted set (`p:<phone>`) moves, once, merged with what the
+    new code already added, and LIST sees every reminder."""
+    now = time.time()
+    old = store.add([reminder(now + 60), reminder(now + 120)])
+    store.redis.hdel(store.index.bucket("14155550100"), "14155550100")
+    store.redis.zadd(store.key("p", "14155550100"), {old[0]: now + 60, old[1]: now + 120})
+    (new,) = store.add([reminder(now + 30)])  # written by the new code before the worker moved the old index
+    assert store.index.migrate() == 1
+    assert [r.id for r in store.for_phone("14155550100")] == [new, *old]
+    assert store.redis.exists(store.key("p", "14155550100")) == 0
+    assert store.index.migrate() == 0 and store.index.ids("14155550100") == [new, *old]

@@ -1,11 +1,11 @@
 -- Adds reminders and replies in one step, once per inbound message.
 -- KEYS[1] due zset, KEYS[2] the data hashes' common prefix, KEYS[3] id sequence, KEYS[4] wake list,
--- KEYS[5] inbound dedupe key, KEYS[5+i] phone index of item i (a reply's is never written), and last the sender's
--- person hash.
+-- KEYS[5] inbound dedupe key, KEYS[5+i] the index bucket of item i's number (a reply's is never written), and last
+-- the sender's person hash.
 -- ARGV[1] dedupe ttl seconds ('' = no dedupe), ARGV[2] '1' to record the first reminder as the sender's last, and
 -- when it was made (UNDO, corrections),
 -- then per item: record json, score, '1' for a reminder (indexed, id n, stored in bucket data:<n/100>) or '0' for a
--- reply (id x<n>, stored in data:x).
+-- reply (id x<n>, stored in data:x), and its number.
 -- Returns the new ids, or {'duplicate', ids...} when the dedupe key was already set.
 if ARGV[1] ~= '' then
   local seen = redis.call('GET', KEYS[5])
@@ -15,15 +15,15 @@ local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 local earliest = first[2] and tonumber(first[2]) or math.huge
 local ids = {}
 local last = nil
-for i = 1, (#ARGV - 2) / 3 do
-  local rec, score, indexed = ARGV[3 * i], ARGV[3 * i + 1], ARGV[3 * i + 2]
+for i = 1, (#ARGV - 2) / 4 do
+  local rec, score, indexed, phone = ARGV[4 * i - 1], ARGV[4 * i], ARGV[4 * i + 1], ARGV[4 * i + 2]
   local n = redis.call('INCR', KEYS[3])
   local id, data = 'x' .. n, KEYS[2] .. 'x'
   if indexed == '1' then id, data = tostring(n), KEYS[2] .. math.floor(n / 100) end
   redis.call('HSET', data, id, rec)
   redis.call('ZADD', KEYS[1], score, id)
   if indexed == '1' then
-    redis.call('ZADD', KEYS[5 + i], score, id)
+    index_add(KEYS[5 + i], phone, id)
     last = last or id
   end
   if tonumber(score) < earliest then earliest = -1 end
