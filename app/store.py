@@ -7,7 +7,7 @@ Layout (every key under the configured prefix, `rmd:` by default):
               Replies (ids `x<n>`, longer and short-lived) live in `data:x`, so they never bloat a bucket.
 - `claims`    HASH id -> token of the delivery job that holds it (only while in flight)
 - `pidx:<n>`  HASHes phone -> its unsent reminders' ids (LIST, the API), numbers shared out over buckets
-              (phoneindex.py)
+              (phoneindex.py); `layout:index` says older per-number keys were all moved into them
 - `done:<id>` how an entry ended (sent, failed, cancelled), kept for a week; `dead` ZSET of failed ids
 - `h:<phone>` ZSET of a number's finished reminders (newest kept)
 - `in:<messageId>` inbound messages already handled (Vonage retries webhooks): written here, with the entries
@@ -33,7 +33,7 @@ Kind = Literal["reminder", "reply"]
 PENDING = ("pending", "sending", "held")  # not yet sent: may still be changed or cancelled
 DONE_TTL = 7 * 24 * 3600
 INBOUND_TTL = 2 * 24 * 3600
-BUCKET = 100  # reminders per data hash: under Redis's 128-entry listpack limit
+BUCKET = 100  # reminders per data hash: well under Redis's listpack limit for hashes (512 entries by default)
 OVER_BUDGET = "over"  # what begin.lua answers for an entry past its number's daily budget
 PARKED = 1e11  # the score of a reply waiting for its text's writes to reach a replica (replication.py releases it)
 

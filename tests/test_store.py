@@ -206,3 +206,5 @@ def test_an_index_written_before_buckets_is_moved_into_them(store):
     assert [r.id for r in store.for_phone("14155550100")] == [new, *old]
     assert store.redis.exists(store.key("p", "14155550100")) == 0
     assert store.index.migrate() == 0 and store.index.ids("14155550100") == [new, *old]
+    store.redis.zadd(store.key("p", "14155550101"), {"999": now})  # after a scan found nothing: never scanned again
+    assert store.index.migrate() == 0 and store.redis.exists(store.key("p", "14155550101")) == 1
