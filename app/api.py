@@ -323,17 +323,22 @@ def change_reminder(rid: str) -> ResponseReturnValue:
     if rem.status not in ("pending", "held"):
         raise ApiError(409, "not_pending", "only a reminder that has not been sent can be changed", "id")
     due = rem.due if change.remind_when is None else _future(change.remind_when).timestamp()
-    if not services().store.update(replace(rem, message=change.message or rem.message, due=due)):
+    changed, store = replace(rem, message=change.message or rem.message, due=due), services().store
+    if not store.update(changed):
         raise ApiError(409, "not_pending", "the reminder is being sent, or was sent or cancelled, meanwhile", "id")
-    return as_json(services().store.get(rid))
+    services().replication.confirm(store.data_key(rid), rid, changed.record())  # else 503: the retry changes it again
+    return as_json(store.get(rid))
 
 
 @bp.delete("/reminders/<rid>")
 @spec.validate(resp=responses(204, None, 401, 404, 409, 429, 503), tags=["reminders"])
 def delete_reminder(rid: str) -> ResponseReturnValue:
-    """Cancel a reminder (a whole series if recurring)."""
-    if _find(rid).status not in ("pending", "sending", "held") or services().store.cancel(rid) is None:
+    """Cancel a reminder (a whole series if recurring). Deleting a cancelled reminder again answers 204 too, so a
+    retry (after a 503, a timeout) never reads as a failure."""
+    store = services().store
+    if _find(rid).status != "cancelled" and store.cancel(rid) is None:
         raise ApiError(409, "not_pending", "only a reminder that has not been sent can be deleted", "id")
+    services().replication.confirm(store.key("done", rid))  # else 503: the cancel may not survive a failover
     return "", 204
 
 
@@ -357,6 +362,7 @@ def change_person(phone: str) -> ResponseReturnValue:
         (people.opt_out if change.opted_out else people.opt_in)(store, services().people, number, now)
     if "lang" in change.model_fields_set:
         set_language(services().people, number, change.lang)
+    services().replication.confirm_writes()  # else 503 (the retry sets the same again): an opt-out must not vanish
     return _person_json(number)
 
 

@@ -15,11 +15,13 @@ dedupe on messageId), waits again and releases what is still parked, so the conf
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any
 
 import redis
 
 from .settings import Settings
-from .state import State
+from .state import State, as_text
 from .store import PARKED, Store
 
 
@@ -42,17 +44,31 @@ class Replication(State):
     def required(self) -> bool:
         return self.min_replicas > 0
 
-    def confirm(self, key: str, field: str | None = None) -> None:
-        """Return once the server holds `key` (or the hash field) and enough replicas have it; else NotReplicated.
+    def confirm(self, key: str, field: str | None = None, value: str | None = None) -> None:
+        """Return once the server holds `key` (or the hash field; with `value`, holding exactly that: a change,
+        not the older value a promoted replica would still have) and enough replicas have it; else NotReplicated.
         A no-op with REDIS_MIN_REPLICAS=0."""
         if not self.required:
             return
         pipe = self.redis.pipeline(transaction=False)
         if field is None:
             pipe.exists(key)
-        else:
+            self._wait(pipe, bool)
+        elif value is None:
             pipe.hexists(key, field)
-        self._wait(pipe, bool)
+            self._wait(pipe, bool)
+        else:
+            pipe.hget(key, field)
+            self._wait(pipe, lambda held: held is not None and as_text(held) == value)
+
+    def confirm_writes(self) -> None:
+        """Return once enough replicas have everything this server holds now (the writes just made, when no
+        failover came between them and this call); else NotReplicated. For changes that may leave nothing to check
+        (an opt-in deletes a field, and maybe the hash). A no-op with REDIS_MIN_REPLICAS=0."""
+        if self.required:
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.ping()
+            self._wait(pipe, bool)
 
     def release(self, store: Store, message_id: str) -> int:
         """After an inbound text's writes are confirmed, make its parked replies sendable (each once); the release
@@ -63,18 +79,19 @@ class Replication(State):
         pipe = self.redis.pipeline(transaction=False)
         self._release(keys=[store.key("due"), store.key("in", message_id), store.key("wake")],
                       args=[repr(PARKED), repr(time.time())], client=pipe)
-        return self._wait(pipe, lambda released: True)
+        return int(self._wait(pipe, lambda released: True))
 
-    def _wait(self, pipe: redis.client.Pipeline, holds: object) -> int:
-        """Run `pipe` (whose first reply is checked with `holds`), then a marker write and WAIT, on one connection."""
+    def _wait(self, pipe: redis.client.Pipeline, holds: Callable[[Any], bool]) -> Any:
+        """Run `pipe` (whose first reply is checked with `holds`), then a marker write and WAIT, on one connection;
+        returns that first reply."""
         pipe.incr(self.key("replicated"))
         pipe.wait(self.min_replicas, self.wait_ms)
         first, _, acked = pipe.execute()
-        if not holds(first):  # type: ignore[operator]
+        if not holds(first):
             raise NotReplicated(0, self.min_replicas)  # the server answering lost the write: a failover took it
         if acked < self.min_replicas:
             raise NotReplicated(acked, self.min_replicas)
-        return int(first)
+        return first
 
     def replicas(self) -> int:
         """Replicas connected to the primary now (for /readyz)."""

@@ -147,6 +147,40 @@ def test_the_api_answers_503_until_a_replica_has_the_reminder_and_leaves_none_be
         replica.stop()
 
 
+def test_api_changes_are_confirmed_only_once_a_replica_has_them(env, replicated, primary):
+    """A cancel, a change or an opt-out answered 2xx must survive a failover like a new reminder: without a replica
+    each answers 503, and the client's retry (the same request again) is confirmed once one has caught up."""
+    rid = create_app({**env, "REDIS_URL": primary.url}).test_client().post(
+        "/api/reminders", json={"phone_number": "+14155550100", "text": "gym tomorrow 7am"}, headers=auth()).json["id"]
+    client = create_app(replicated).test_client()
+    requests = [("patch", f"/api/reminders/{rid}", {"message": "stretch"}), ("delete", f"/api/reminders/{rid}", None),
+                ("patch", "/api/people/+14155550100", {"opted_out": True})]
+    for method, path, body in requests:
+        refused = getattr(client, method)(path, json=body, headers=auth())
+        assert refused.status_code == 503 and refused.json["error"]["code"] == "not_replicated", path
+    replica = replica_of(primary)
+    try:
+        assert [getattr(client, method)(path, json=body, headers=auth()).status_code
+                for method, path, body in requests] == [409, 204, 200]  # cancelled meanwhile: no change after that
+        store = Store(replica.client())
+        assert store.get(rid).status == "cancelled" and store.get(rid).message == "stretch"
+        assert replica.client().hexists("rmd:person:14155550100", "out")
+    finally:
+        replica.stop()
+
+
+def test_a_change_confirmed_on_a_server_that_kept_the_older_value_is_not_confirmed(replicated, primary):
+    replication = Replication(primary.client(), "rmd:", load_settings(replicated))
+    primary.client().hset("rmd:data:0", "7", "old record")
+    replica = replica_of(primary)
+    try:
+        replication.confirm("rmd:data:0", "7", "old record")
+        with pytest.raises(NotReplicated):  # as on a promoted replica that never saw the change
+            replication.confirm("rmd:data:0", "7", "new record")
+    finally:
+        replica.stop()
+
+
 # --- /readyz -------------------------------------------------------------------------------------------------
 
 def test_readyz_says_how_many_replicas_are_connected_against_how_many_are_needed(replicated, primary):
