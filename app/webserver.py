@@ -1,15 +1,18 @@
-"""The web process's gunicorn worker: gthread, except that a request's headers are read by the worker's event loop,
-not by a thread, and must all arrive within HEADER_SECONDS.
+"""The web process's gunicorn worker: gthread, except that a request is read by the worker's event loop, not by a
+thread, and its headers and body must all arrive within REQUEST_SECONDS.
 
 Stock gthread hands a connection to a thread as soon as its first byte arrives; the thread then blocks until the
-headers are complete. Fifty clients sending one header byte every few seconds (slowloris) hold every thread, and
-`/healthz` stops answering. Here the event loop collects the header bytes without blocking anyone, drops a client
-that is too slow or sends too much, and hands a thread only a request whose headers are all in. (On Heroku the
-router buffers requests anyway; this holds wherever the process is reachable directly.)
+headers, and later the body, are complete. Fifty clients sending one byte every few seconds (slowloris), in the
+headers or in a body they announced, hold every thread, and `/healthz` stops answering. Here the event loop
+collects the bytes without blocking anyone, drops a client that is too slow or sends too much, and hands a thread
+only a request that is all in (or whose body is over the limit, which the app refuses with 413 unread). A thread
+then only computes and talks to Redis. (On Heroku the router buffers requests anyway; this holds wherever the
+process is reachable directly.)
 """
 from __future__ import annotations
 
 import errno
+import re
 import selectors
 import time
 from collections import deque
@@ -18,14 +21,36 @@ from functools import partial
 from gunicorn import http
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
-HEADER_SECONDS = 10.0  # from the connection (or the previous response) to the end of the headers
+from . import MAX_BODY
+
+REQUEST_SECONDS = 10.0  # from the connection (or the previous response) to the end of the body
 MAX_HEADER_BYTES = 64 * 1024  # gunicorn refuses far less itself (limit_request_line, limit_request_field_size)
 END_OF_HEADERS = b"\r\n\r\n"
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+_LENGTH = re.compile(rb"\r\ncontent-length:[ \t]*(\d+)", re.I)
+_CHUNKED = re.compile(rb"\r\ntransfer-encoding:[^\r\n]*chunked", re.I)
+_EXPECT = re.compile(rb"\r\nexpect:[ \t]*100-continue[ \t]*(?=\r\n)", re.I)
 
 
-class HeaderDeadlineWorker(ThreadWorker):
+def arrived(data: bytes) -> str:
+    """How much of a request `data` holds: "headers" (not all of them yet), "body" (not all of it yet), or "all"
+    (everything, or a body over MAX_BODY, which is not worth waiting for: the app answers 413 without reading it).
+    A chunked body is in when its last chunk (`0` and an empty line, no trailers) is."""
+    end = data.find(END_OF_HEADERS)
+    if end < 0:
+        return "headers"
+    headers, body = data[:end + 2], data[end + 4:]
+    if _CHUNKED.search(headers):
+        done = body.startswith(b"0\r\n\r\n") or body.endswith(b"\r\n0\r\n\r\n")
+        return "all" if done or len(body) > MAX_BODY else "body"
+    length = _LENGTH.search(headers)
+    wanted = int(length.group(1)) if length else 0
+    return "all" if len(body) >= wanted or wanted > MAX_BODY else "body"
+
+
+class RequestDeadlineWorker(ThreadWorker):
     def init_process(self) -> None:
-        self.reading: deque[TConn] = deque()  # connections whose headers are still arriving, oldest first
+        self.reading: deque[TConn] = deque()  # connections whose request is still arriving, oldest first
         super().init_process()
 
     def accept(self, listener) -> None:  # type: ignore[no-untyped-def]
@@ -36,46 +61,59 @@ class HeaderDeadlineWorker(ThreadWorker):
                 raise
             return
         self.nr_conns += 1
-        self._read_headers(TConn(self.cfg, client, address, listener.getsockname()))  # TConn: non-blocking
+        self._read_request(TConn(self.cfg, client, address, listener.getsockname()))  # TConn: non-blocking
 
     def on_client_socket_readable(self, conn: TConn, client) -> None:  # type: ignore[no-untyped-def]
-        """A kept-alive connection's next request: its headers are held to the same deadline."""
+        """A kept-alive connection's next request: it is held to the same deadline."""
         self.poller.unregister(client)
         self.keepalived_conns.remove(conn)
         if conn.parser is not None and conn.parser.unreader.buf.getvalue():
             self.enqueue_req(conn)  # bytes already read ahead: let the parser have them
             return
-        self._read_headers(conn)
+        self._read_request(conn)
 
-    def _read_headers(self, conn: TConn) -> None:
-        conn.head, conn.timeout = bytearray(), time.monotonic() + HEADER_SECONDS
+    def _read_request(self, conn: TConn) -> None:
+        conn.head, conn.timeout = bytearray(), time.monotonic() + REQUEST_SECONDS
         conn.sock.setblocking(False)
         self.reading.append(conn)
-        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_header_bytes, conn))
+        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_request_bytes, conn))
 
-    def _on_header_bytes(self, conn: TConn, client) -> None:  # type: ignore[no-untyped-def]
+    def _on_request_bytes(self, conn: TConn, client) -> None:  # type: ignore[no-untyped-def]
         try:
-            data = client.recv(8192)
+            data = client.recv(65536)
         except (BlockingIOError, InterruptedError):
             return
         except OSError:
             data = b""
         conn.head += data
-        complete = END_OF_HEADERS in conn.head
-        if complete or not data or len(conn.head) > MAX_HEADER_BYTES:
-            self.poller.unregister(client)
-            self.reading.remove(conn)
-            if not complete:
-                self._drop(conn)
-                return
-            if conn.parser is None:
-                conn.parser = http.get_parser(self.cfg, conn.sock, conn.client)
-            conn.parser.unreader.unread(bytes(conn.head))
-            conn.data_ready = True
-            self.enqueue_req(conn)
+        state = arrived(conn.head)
+        if state == "body" and _EXPECT.search(conn.head, 0, conn.head.find(END_OF_HEADERS) + 2):
+            self._continue(conn)  # the client waits for this before it sends the body
+        too_much = len(conn.head) > (MAX_HEADER_BYTES if state == "headers" else MAX_HEADER_BYTES + MAX_BODY + 65536)
+        if state != "all" and data and not too_much:
+            return
+        self.poller.unregister(client)
+        self.reading.remove(conn)
+        if state != "all":
+            self._drop(conn)
+            return
+        if conn.parser is None:
+            conn.parser = http.get_parser(self.cfg, conn.sock, conn.client)
+        conn.parser.unreader.unread(bytes(conn.head))
+        conn.data_ready = True
+        self.enqueue_req(conn)
+
+    def _continue(self, conn: TConn) -> None:
+        """Answer `Expect: 100-continue` here, and take the header out, so the thread does not answer it again."""
+        end = conn.head.find(END_OF_HEADERS) + 2
+        conn.head[:end] = _EXPECT.sub(b"", bytes(conn.head[:end]))
+        try:
+            conn.sock.send(CONTINUE)
+        except OSError:
+            pass  # the client is gone: its request is dropped at the deadline
 
     def murder_pending(self) -> None:
-        """Runs every loop turn (at least once a second): drop connections past their header deadline too."""
+        """Runs every loop turn (at least once a second): drop connections past their request deadline too."""
         super().murder_pending()
         now = time.monotonic()
         for conn in [c for c in self.reading if c.timeout <= now]:

@@ -8,6 +8,7 @@ import pytest
 
 from app import checks, create_app
 from app.settings import SettingsError
+from app.webserver import arrived
 from tests.helpers import inbound
 
 UNSIGNED_OK = {"ALLOW_UNSIGNED_WEBHOOKS": "true"}
@@ -389,6 +390,74 @@ def test_fifty_slow_header_clients_cannot_stop_healthz(serve, env):
         stop.set()
         for conn in clients:
             conn.close()
+
+
+def test_fifty_slow_body_clients_cannot_stop_healthz(serve, env):
+    """Slowloris in the body: complete headers announce 200 bytes, which come a byte at a time. A thread that reads
+    the body itself is held until it is in; with one thread per process, two such clients stop the service."""
+    import socket
+    import threading
+    import time
+
+    web = serve(GUNICORN, {**env, "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "1"})
+    stop, clients = threading.Event(), []
+    for _ in range(50):
+        conn = socket.create_connection(("127.0.0.1", web.port))
+        conn.sendall(b"POST /webhooks/inbound-sms HTTP/1.1\r\nHost: x\r\nContent-Length: 200\r\n"
+                     b"Content-Type: application/x-www-form-urlencoded\r\n\r\nmsisdn=1")
+        clients.append(conn)
+
+    def trickle() -> None:
+        while not stop.wait(1.0):
+            for conn in clients:
+                try:
+                    conn.sendall(b"4")
+                except OSError:
+                    pass
+
+    threading.Thread(target=trickle, daemon=True).start()
+    try:
+        time.sleep(2)
+        assert [web.get("/healthz", timeout=5) for _ in range(5)] == [200] * 5
+    finally:
+        stop.set()
+        for conn in clients:
+            conn.close()
+
+
+def test_expect_100_continue_is_answered_once_and_the_request_served(serve, env):
+    """curl sends `Expect: 100-continue` before a body over 1 KiB and waits for the go-ahead: the event loop that
+    now reads bodies gives it, and the thread must not give it again."""
+    import json
+    import socket
+
+    web = serve(GUNICORN, {**env, "WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "1"})
+    body = json.dumps({"phone_number": "+14155550100", "message": "x" * 900, "remind_when": "in an hour"}).encode()
+    with socket.create_connection(("127.0.0.1", web.port), timeout=10) as conn:
+        conn.sendall(b"POST /api/reminders HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer test-token\r\n"
+                     b"Content-Type: application/json\r\nExpect: 100-continue\r\nConnection: close\r\n"
+                     b"Content-Length: %d\r\n\r\n" % len(body))
+        assert conn.recv(1024) == b"HTTP/1.1 100 Continue\r\n\r\n"  # before any of the body was sent
+        conn.sendall(body)
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 4") and b"100 Continue" not in answer  # the API's own answer, once
+    assert b'"error"' in answer
+
+
+@pytest.mark.parametrize("data, state", [
+    (b"GET /healthz HTTP/1.1\r\nHost: x\r\n", "headers"),
+    (b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", "all"),
+    (b"POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nabc", "body"),
+    (b"POST / HTTP/1.1\r\ncontent-length:5\r\n\r\nabcde", "all"),
+    (b"POST / HTTP/1.1\r\nContent-Length: 999999\r\n\r\n", "all"),  # over the limit: the app answers 413
+    (b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n", "body"),
+    (b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", "all"),
+    (b"POST / HTTP/1.1\r\nX-Note: content-length: 9\r\n\r\n", "all"),  # only a header of that name counts
+])
+def test_the_event_loop_knows_when_a_request_is_all_in(data, state):
+    assert arrived(data) == state
 
 
 def test_a_chunked_body_over_the_limit_gets_413(serve, env):
