@@ -22,7 +22,7 @@ import redis
 
 from .settings import Settings
 from .state import State, as_text
-from .store import PARKED, Store
+from .store import INBOUND_TTL, PARKED, Store
 
 
 class NotReplicated(Exception):
@@ -96,3 +96,14 @@ class Replication(State):
     def replicas(self) -> int:
         """Replicas connected to the primary now (for /readyz)."""
         return int(self.redis.info("replication").get("connected_slaves", 0))
+
+
+def drop_stranded(store: Store, now: float | None = None, limit: int = 500) -> int:
+    """Cancel replies parked longer than a text's dedupe record lives (INBOUND_TTL): no retry of their text can
+    release them any more (a later one is handled as a new text, with replies of its own), and a confirmation that
+    late would only confuse. Without this they would sit in the schedule for ever. Returns how many went."""
+    cutoff = (now or time.time()) - INBOUND_TTL
+    ids = [as_text(rid) for rid in store.redis.zrangebyscore(store.key("due"), PARKED, PARKED, start=0, num=limit)]
+    stale = [rem for rem in store.get_many(ids) if rem is not None and rem.due < cutoff]
+    return sum(store.discard(rem.id) for rem in stale)
+

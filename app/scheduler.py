@@ -18,6 +18,7 @@ from rq.job import Job, JobStatus
 
 from .delivery import deliver_job
 from .failover import PrimaryWatch
+from .replication import drop_stranded
 from .state import as_text
 from .store import Store
 
@@ -28,6 +29,7 @@ MAX_SLEEP = 1.0  # seconds: also bounds how long a retry or recurring occurrence
 # ~105 ms to the send's own latency.
 LOOKAHEAD = 0.25  # seconds
 LIVE_JOBS = (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED)
+SWEEP_EVERY = 3600.0  # seconds between looks for replies stranded in the parked state (replication.drop_stranded)
 
 
 class Scheduler:
@@ -38,6 +40,7 @@ class Scheduler:
         self.last_turn = time.time()  # each turn of the loop: the heartbeat tells a stuck loop from a busy one
         self.watch = PrimaryWatch(store.redis)
         self._recover = store.script("recover")
+        self.next_sweep = time.time()
 
     def run(self) -> None:
         """Loop until stopped, riding out Redis outages with a capped backoff."""
@@ -48,6 +51,10 @@ class Scheduler:
                 if self.watch.changed():
                     log.warning("scheduler: the Redis primary changed (%s); recovered %d claims", self.watch,
                                 self.recover())
+                if time.time() >= self.next_sweep:
+                    self.next_sweep = time.time() + SWEEP_EVERY
+                    if dropped := drop_stranded(self.store):
+                        log.warning("scheduler: cancelled %d replies parked for over 2 days (never confirmed)", dropped)
                 self.tick()
                 backoff = 0.1
             except redis.RedisError as err:

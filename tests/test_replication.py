@@ -15,7 +15,7 @@ from app.connection import connect, limiter_storage
 from app.delivery import deliver_job
 from app.health import redis_state
 from app.phoneindex import PhoneIndex
-from app.replication import NotReplicated, Replication
+from app.replication import NotReplicated, Replication, drop_stranded
 from app.scheduler import Scheduler
 from app.settings import SettingsError, load_settings
 from app.store import PARKED, Reminder, Store
@@ -128,6 +128,17 @@ def test_with_no_replicas_required_nothing_is_parked_or_waited_for(env, fake_von
     phone = Phone(client, app, fake_vonage)
     assert phone.ask("gym tomorrow 7am").startswith('Got it: "gym"')
     assert parked(app.extensions["reminders"].store) == []
+
+
+def test_replies_no_retry_can_release_any_more_are_cancelled_not_kept_for_ever(redis_client):
+    store = Store(redis_client)
+    now = time.time()
+    old, fresh = (Reminder(phone="14155550100", message="Got it", due=at, kind="reply") for at in (now - 3 * 86400, now))
+    (old_id,), (fresh_id,) = store.add([old], park_replies=True), store.add([fresh], park_replies=True)
+    assert sorted(parked(store)) == sorted([old_id, fresh_id])
+    assert drop_stranded(store, now) == 1
+    assert parked(store) == [fresh_id] and store.get(old_id).status == "cancelled"
+    assert drop_stranded(store, now) == 0
 
 
 # --- the API -------------------------------------------------------------------------------------------------
