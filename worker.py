@@ -73,8 +73,11 @@ def _resolve_environment_once(sender: object) -> None:
 
 def run(settings: Settings) -> None:
     scheduler, worker, courier = build(settings)
-    if moved := scheduler.store.index.migrate():  # a store written before the index had buckets
-        log.info("moved %d numbers' reminder indexes into shared buckets", moved)
+    try:
+        if moved := scheduler.store.index.migrate():  # a store written before the index had buckets
+            log.info("moved %d numbers' reminder indexes into shared buckets", moved)
+    except redis.RedisError as err:  # Redis not up yet: the worker rides that out, and the next start moves them
+        log.warning("could not move old reminder indexes yet (%s)", err)
     delivery.install(courier)
     thread = threading.Thread(target=scheduler.run, name="scheduler", daemon=True)
     thread.start()
