@@ -32,6 +32,8 @@ def _unsure(text: str) -> str:
     ("call Ana tomorrow 9am and again in the evening", "in the evening"),
     ("every day except sunday 7am run", "sunday"),
     ("meet at 5 Penn Road at 3pm, then quarter past six", "quarter past six"),
+    ("pick up dry cleaning fri after 2", "after 2"),     # 'after 2' read by no rule: never Friday 9:00 in silence
+    ("call the bank tomorrow before 4", "before 4"),
 ])
 def test_time_like_leftovers_are_refused(text, left):
     reply = _unsure(text)
@@ -60,6 +62,8 @@ def test_unsure_reply_fits_one_segment_with_a_long_message():
     ("morning walk at 7am", "morning walk", "2026-11-26T07:00:00-05:00"),
     ("drinks at The Monday Club at 6pm", "drinks at The Monday Club", "2026-11-25T18:00:00-05:00"),
     ("Mark's 40th birthday party saturday 7pm", "Mark's 40th birthday party", "2026-11-28T19:00:00-05:00"),
+    ("sat down with Ana at 6pm", "sat down with Ana", "2026-11-25T18:00:00-05:00"),  # "sat": a word here
+    ("call Thu tomorrow 5pm", "call Thu", "2026-11-26T17:00:00-05:00"),  # a name, not Thursday
 ])
 def test_quantities_and_names_stay_in_the_message(text, message, due):
     p = parse(text, "America/New_York", NOW)

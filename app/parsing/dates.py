@@ -207,11 +207,11 @@ def _extract_daywords(sc: Scanner, f: Found, today: date) -> None:
 
 
 def _extract_weekdays(sc: Scanner, f: Found, today: date) -> None:
-    """Weekday names; an abbreviation needs 'on/next/this' or a time next to it ('sat down', 'sun cream')."""
+    """Weekday names; most abbreviations need 'on/next/this' or a time next to it ('sat down', 'sun cream')."""
     for m in sc.matches(g.WEEKDAY):
         word = m["full"] or m["abbr"]
         qualified = bool(m["q"] or m["q2"])
-        if m["abbr"] and not qualified and not g.ABBR_OK_AFTER.match(sc.low, m.end()):
+        if m["abbr"] and V.abbr_needs_company(word) and not qualified and not g.ABBR_OK_AFTER.match(sc.low, m.end()):
             continue
         if m["full"] and not qualified and sc.word_before(m.start()) in V.words("the"):
             continue  # 'The Monday Club', 'the sunday roast' is a name

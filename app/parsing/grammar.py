@@ -180,6 +180,8 @@ def build(V: Vocabulary) -> SimpleNamespace:
         rx(rf"\b(?:{THIS}|{NEXT}|{THE}|{V.alt('that')})\s+(?:{V.alt('week')}|{V.alt('month')}|{V.alt('weekend')})\b"),
         rx(rf"\b(?:{V.alt('on_date')}|{V.alt('in')}|{NEXT}|{THIS})\s+{MON}\b"),
         rx(rf"\b(?:{AN}|\d+)\s+{CALENDAR_UNIT}s?\s+(?:from|after|before|{V.alt('later')})\b"),
+        # 'fri after 2': a bare hour after 'after/before/around' that no rule read is a time not understood
+        rx(rf"\b{V.alt('relative_to_clock')}\s+\d{{1,2}}(?:[:.][0-5]\d)?\b(?![:.]?\d)"),
     ]
     RE_WD = rx(WD_ANY)
     PLACE_BEFORE = frozenset(V.data["place_before_number"])

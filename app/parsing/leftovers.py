@@ -69,7 +69,8 @@ def _timelike_leftover(sc: Scanner) -> tuple[int, int] | None:
             word = sc.word_before(m.start())
             if word in g.PLACE_BEFORE and rx is not g.TIME_AMPM or m.groupdict().get("full") and word in V.words("the"):
                 continue
-            if m.groupdict().get("abbr") and not (m["q2"] or g.ABBR_OK_AFTER.match(rest, m.end())):
+            if m.groupdict().get("abbr") and V.abbr_needs_company(m["abbr"]) and \
+                    not (m["q2"] or g.ABBR_OK_AFTER.match(rest, m.end())):
                 continue
             return m.start(), m.end()
     return None

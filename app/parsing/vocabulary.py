@@ -97,6 +97,11 @@ class Vocabulary:
             w = w[: -len(self.data["plural_suffix"])]
         return self.weekday_of[w]
 
+    def abbr_needs_company(self, word: str) -> bool:
+        """A weekday abbreviation that is also a word or a name ('sat', 'sun', 'wed', 'Thu') is a day only with
+        'on/next/this' or a time next to it; the language's `weekday_abbr_alone` ('fri', 'tues') are days alone."""
+        return word.lower().strip(". ") not in self.words("weekday_abbr_alone")
+
     def month(self, word: str) -> int:
         return self.month_of[word.lower().strip(". ")]
 
