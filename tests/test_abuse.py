@@ -361,63 +361,37 @@ def serve(tmp_path):
         served.stop()
 
 
-def test_fifty_slow_header_clients_cannot_stop_healthz(serve, env):
-    """Slowloris: each client sends its headers a byte at a time. Two processes of two threads would all be held."""
+@pytest.mark.parametrize("threads, opening, drip", [
+    # in the headers: two processes of two threads would all be held
+    ("2", b"GET /healthz HTTP/1.1\r\nHost: x\r\n", b"X"),
+    # in a body the complete headers announced: with one thread per process, two such clients would stop it
+    ("1", b"POST /webhooks/inbound-sms HTTP/1.1\r\nHost: x\r\nContent-Length: 200\r\n"
+          b"Content-Type: application/x-www-form-urlencoded\r\n\r\nmsisdn=1", b"4"),
+], ids=["headers", "body"])
+def test_fifty_slow_clients_cannot_stop_healthz(serve, env, threads, opening, drip):
+    """Slowloris: each client sends its request a byte a second, in the headers or in the body."""
     import socket
     import threading
     import time
 
-    web = serve(GUNICORN, {**env, "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "2"})
+    web = serve(GUNICORN, {**env, "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": threads})
     stop, clients = threading.Event(), []
     for _ in range(50):
         conn = socket.create_connection(("127.0.0.1", web.port))
-        conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        conn.sendall(opening)
         clients.append(conn)
 
     def trickle() -> None:
         while not stop.wait(1.0):
             for conn in clients:
                 try:
-                    conn.sendall(b"X")
+                    conn.sendall(drip)
                 except OSError:
                     pass
 
     threading.Thread(target=trickle, daemon=True).start()
     try:
-        time.sleep(2)  # every slow client has been accepted and has sent more than its first byte
-        assert [web.get("/healthz", timeout=5) for _ in range(5)] == [200] * 5
-    finally:
-        stop.set()
-        for conn in clients:
-            conn.close()
-
-
-def test_fifty_slow_body_clients_cannot_stop_healthz(serve, env):
-    """Slowloris in the body: complete headers announce 200 bytes, which come a byte at a time. A thread that reads
-    the body itself is held until it is in; with one thread per process, two such clients stop the service."""
-    import socket
-    import threading
-    import time
-
-    web = serve(GUNICORN, {**env, "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": "1"})
-    stop, clients = threading.Event(), []
-    for _ in range(50):
-        conn = socket.create_connection(("127.0.0.1", web.port))
-        conn.sendall(b"POST /webhooks/inbound-sms HTTP/1.1\r\nHost: x\r\nContent-Length: 200\r\n"
-                     b"Content-Type: application/x-www-form-urlencoded\r\n\r\nmsisdn=1")
-        clients.append(conn)
-
-    def trickle() -> None:
-        while not stop.wait(1.0):
-            for conn in clients:
-                try:
-                    conn.sendall(b"4")
-                except OSError:
-                    pass
-
-    threading.Thread(target=trickle, daemon=True).start()
-    try:
-        time.sleep(2)
+        time.sleep(2)  # every slow client has been accepted and has sent more than its first bytes
         assert [web.get("/healthz", timeout=5) for _ in range(5)] == [200] * 5
     finally:
         stop.set()
