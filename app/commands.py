@@ -25,7 +25,7 @@ from .receipts import Receipts
 from .replication import Replication
 from .sending import fits_one_segment
 from .settings import Settings
-from .store import Reminder, Store
+from .store import OverCap, Reminder, Store
 from .unreachable import Unreachable
 
 MAX_MESSAGE = 1000  # characters in a reminder's own text
@@ -58,6 +58,7 @@ class Turn:
     now: datetime
     tz: str
     ask_tz: bool
+    unsent: int  # the number's reminders not sent yet (when the text arrived)
 
     def reply(self, key: str, **fields: object) -> list[Reminder]:
         """The one reply to this text: a phrasebook reply, shortened to one segment where it quotes the person."""
@@ -88,7 +89,7 @@ class Conversation:
 
     def receive(self, phone: str, text: str, message_id: str, now: datetime | None = None) -> bool:
         """Handle one inbound text; False when this message was already handled (a webhook retry)."""
-        seen, person, texts = self.quotas.arrival(phone, message_id)
+        seen, person, texts, unsent = self.quotas.arrival(phone, message_id)
         if seen:
             self.replication.release(self.store, message_id)  # a retry after a 503: the replies still parked
             return False
@@ -108,16 +109,23 @@ class Conversation:
             detected = parsing.detect_language(text) if command in WHOLE_TEXT else None
             person = learn(self.people, person, heard_in(text, detected))
             tz, ask = self.zone(person)
-            turn = Turn(person, text, phrasebook(language_of(person)), heard, detected, now, tz, ask)
-            items = getattr(self, f"_{command}")(turn, text if command == "new" else arg)
-        added = self.store.add(items, inbound_id=message_id, sender=phone, park_replies=self.replication.required)
+            turn = Turn(person, text, phrasebook(language_of(person)), heard, detected, now, tz, ask, unsent)
+            items, book = getattr(self, f"_{command}")(turn, text if command == "new" else arg), turn.book
+        made = command == "new" and any(item.kind == "reminder" for item in items)
+        cap = self.quotas.reminders_made(phone, self.settings.reminders_per_minute) if made else None
+        park = self.replication.required
+        try:
+            added = self.store.add(items, inbound_id=message_id, sender=phone, park_replies=park, cap=cap)
+        except OverCap:
+            no = self._refusal(person, book.say("too_many_now"))
+            added = self.store.add(no, inbound_id=message_id, sender=phone, park_replies=park)
         self.replication.release(self.store, message_id)  # NotReplicated: 503, and Vonage retries
         return added is not None
 
     def receive_part(self, phone: str, ref: str, part: int, total: int, text: str, message_id: str) -> bool:
         """A part of a long message: act once all parts are in; say so if the rest never comes. Each part counts
         as a text, so parts cannot buy more answers than whole texts."""
-        _seen, person, texts = self.quotas.arrival(phone, message_id)
+        _seen, person, texts, _ = self.quotas.arrival(phone, message_id)
         book = phrasebook(language_of(person))
         if texts > self.settings.texts_per_minute:
             if no := self._refusal(person, book.say("too_fast")):
@@ -155,10 +163,7 @@ class Conversation:
             return [reply(turn.person.phone, refusal(turn.book, err), turn.tz)]
         if people.too_far(self.settings, parsed.due, turn.now):
             return turn.reply("too_far", days=self.settings.max_days_ahead)
-        made, unsent = self.quotas.reminder_load(person.phone)
-        if made > self.settings.reminders_per_minute:
-            return self._refusal(person, book.say("too_many_now"))
-        if people.too_many(self.settings, unsent):
+        if people.too_many(self.settings, turn.unsent):  # the cap a minute is counted as it is added (receive)
             return self._refusal(person, book.say("too_many_pending", limit=self.settings.max_pending))
         if turn.ask_tz:
             self.people.remember(person.phone, asked="1")

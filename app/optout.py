@@ -20,7 +20,6 @@ from typing import Literal
 Consent = Literal["stop", "start"]
 _SENTENCES = re.compile(r"[.!?;,\n]+")
 _NOT_WORD = re.compile(r"[^\w' ]+")
-_REPEATS = re.compile(r"\b(\w+)(?: \1\b)+")  # "stop stop stop" -> "stop"
 
 
 def _words(text: str) -> str:
@@ -36,9 +35,8 @@ class ConsentWords:
         self.stop_words = frozenset(_words(w) for w in opt_out["words"])
         self.stop_phrases = [re.compile(p) for p in opt_out["phrases"]]
         self.start_words = frozenset(_words(w) for w in opt_in["words"])
-        ordered = sorted((_words(f) for f in fillers), key=len, reverse=True)  # "thank you" before "thank"
-        alternatives = "|".join(re.escape(f) for f in ordered)
-        self._edges = re.compile(rf"^(?:(?:{alternatives})\b ?)+|(?: ?\b(?:{alternatives}))+$")
+        self._fillers = frozenset(tuple(_words(f).split()) for f in fillers)  # "thank you" is ("thank", "you")
+        self._longest = max(map(len, self._fillers), default=0)
 
     def classify(self, text: str) -> Consent | None:
         """'stop' for an opt-out request, 'start' for an opt-in, None for anything else."""
@@ -47,17 +45,29 @@ class ConsentWords:
             return "start"
         if whole in self.stop_words or self._is_request(whole):
             return "stop"
-        sentences = [self._core(s) for s in _SENTENCES.split(text) if s.strip()]
-        if len(sentences) > 1 and (sentences[0] in self.stop_words or any(map(self._is_request, sentences))):
-            return "stop"
-        return None
+        sentences = [s for s in _SENTENCES.split(text) if s.strip()]
+        if len(sentences) < 2:
+            return None
+        cores = [self._core(s) for s in sentences]
+        return "stop" if cores[0] in self.stop_words or any(map(self._is_request, cores)) else None
 
     def _core(self, text: str) -> str:
         """The words of `text` without the politeness around them, a repeated word said once."""
-        words = _words(text)
-        while (peeled := self._edges.sub("", words).strip()) != words:
-            words = peeled
-        return _REPEATS.sub(r"\1", words)
+        words = _words(text).split()
+        start, end = 0, len(words)
+        while (k := self._filler_at(words, start, end, front=True)):
+            start += k
+        while (k := self._filler_at(words, start, end, front=False)):
+            end -= k
+        kept = words[start:end]
+        return " ".join(w for i, w in enumerate(kept) if i == 0 or w != kept[i - 1])  # "stop stop stop": "stop"
+
+    def _filler_at(self, words: list[str], start: int, end: int, front: bool) -> int:
+        """How many words a filler takes at the front (or back) of words[start:end], the longest first; 0 if none."""
+        for k in range(min(self._longest, end - start), 0, -1):
+            if tuple(words[start:start + k] if front else words[end - k:end]) in self._fillers:
+                return k
+        return 0
 
     def _is_request(self, words: str) -> bool:
         return bool(words) and any(p.fullmatch(words) for p in self.stop_phrases)

@@ -119,6 +119,7 @@ def language_named(words: str) -> str | None:
     return next((code for code in LANGUAGES if wanted in phrasebook(code).names), None)
 
 
+@lru_cache(maxsize=None)  # a few hundred regions; asked several times for every text
 def country_language(region: str | None) -> str | None:
     """The language a country's numbers start in ('ES' -> 'es'), or None when no phrasebook claims it."""
     return next((code for code in LANGUAGES if region in phrasebook(code).countries), None)

@@ -3,12 +3,21 @@ minute, and notices sent at most once in a while (one polite refusal a minute, n
 from __future__ import annotations
 
 import time
+from typing import NamedTuple
 
 import redis
 
 from .people import Person
 from .phoneindex import PhoneIndex, ids_in
 from .state import State
+from .store import Cap
+
+
+class Arrival(NamedTuple):
+    seen: bool  # this message was handled already (a webhook retry)
+    person: Person
+    texts: int  # texts from the number this minute, this one counted
+    unsent: int  # its reminders not sent yet
 
 
 class Quotas(State):
@@ -16,31 +25,31 @@ class Quotas(State):
         super().__init__(client, prefix)
         self.index = PhoneIndex(client, prefix)
 
-    def arrival(self, phone: str, message_id: str) -> tuple[bool, Person, int]:
+    def arrival(self, phone: str, message_id: str) -> Arrival:
         """Everything a new inbound text needs first, in one round trip: whether this message was handled already
-        (add.lua sets `in:<messageId>`), the sender's record, and how many texts the number sent this minute
-        (counting this one)."""
+        (add.lua sets `in:<messageId>`), the sender's record, how many texts the number sent this minute (counting
+        this one), and how many reminders it has not been sent yet (its schedule index)."""
         pipe = self.redis.pipeline(transaction=False)
         pipe.exists(self.key("in", message_id))
         pipe.hgetall(self.key("person", phone))
         self._count(pipe, "texts", phone, 60)
-        seen, person, texts, _ = pipe.execute()
-        return bool(seen), Person.from_hash(phone, person), int(texts)
-
-    def reminder_load(self, phone: str) -> tuple[int, int]:
-        """For a new reminder, in one round trip: reminders the number made this minute (counting this one), and
-        how many it has not been sent yet (its schedule index)."""
-        pipe = self.redis.pipeline(transaction=False)
-        self._count(pipe, "new", phone, 60)
         self.index.read_in(pipe, phone)
-        made, _, unsent = pipe.execute()
-        return int(made), len(ids_in(unsent))
+        seen, person, texts, _, unsent = pipe.execute()
+        return Arrival(bool(seen), Person.from_hash(phone, person), int(texts), len(ids_in(unsent)))
+
+    def reminders_made(self, phone: str, limit: int) -> Cap:
+        """The cap on reminders `phone` makes this minute: Store.add counts each against it, in the same step."""
+        return Cap(self._key("new", phone, 60), limit)
 
     def first_time(self, what: str, phone: str, seconds: int) -> bool:
         """True at most once per `seconds` for this number (e.g. one polite refusal a minute)."""
         return bool(self.redis.set(self.key("once", what, phone), "1", nx=True, ex=seconds))
 
     def _count(self, pipe: redis.client.Pipeline, counter: str, phone: str, window: int) -> None:
-        key = self.key("rate", counter, phone, str(int(time.time() // window)))
+        key = self._key(counter, phone, window)
         pipe.incr(key)
         pipe.expire(key, window * 2)
+
+    def _key(self, counter: str, phone: str, window: int) -> str:
+        """This window's count of `counter` for `phone` (add.lua keeps it alive for two windows, as `_count` does)."""
+        return self.key("rate", counter, phone, str(int(time.time() // window)))

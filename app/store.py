@@ -103,6 +103,18 @@ class Reminder:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class Cap:
+    """A count of reminders a number made, kept in `key`, and the most it may reach (quotas.py makes them)."""
+
+    key: str
+    limit: int
+
+
+class OverCap(Exception):
+    """The reminder would go past its number's cap: nothing was added."""
+
+
 class Store(State):
     """The schedule: every read and write of reminders and replies; nothing else knows its key layout."""
 
@@ -130,18 +142,22 @@ class Store(State):
     # --- writing -------------------------------------------------------------------------------------------
 
     def add(self, items: list[Reminder], inbound_id: str | None = None, sender: str | None = None,
-            park_replies: bool = False) -> list[str] | None:
+            park_replies: bool = False, cap: Cap | None = None) -> list[str] | None:
         """Schedule items atomically; with `inbound_id`, only the first delivery of that message does (None after);
         with `sender`, the first reminder becomes that number's last made (what UNDO cancels); with `park_replies`,
-        replies wait (PARKED) until replication.py releases them."""
+        replies wait (PARKED) until replication.py releases them; with a `cap`, they are one more reminder on its
+        count, and nothing is added past its limit (OverCap), in the same step, so texts at once cannot overrun it."""
         keys = [self.key("due"), self.key("data", ""), self.key("seq"), self.key("wake"),
                 self.key("in", inbound_id or "-")] + [self.index.bucket(item.phone) for item in items] + \
-            [self.key("person", sender or "-")]
-        args: list[str | float] = [str(INBOUND_TTL) if inbound_id else "", "1" if sender else "0"]
+            [self.key("person", sender or "-"), cap.key if cap else self.key("rate", "-")]
+        args: list[str | float] = [str(INBOUND_TTL) if inbound_id else "", "1" if sender else "0",
+                                   str(cap.limit) if cap else ""]
         for item in items:
             due = PARKED if park_replies and item.kind == "reply" else item.due
             args += [item.record(), repr(due), "1" if item.kind == "reminder" else "0", item.phone]
         result = [as_text(x) for x in self._add(keys=keys, args=args)]
+        if result == ["over"]:
+            raise OverCap(cap.key if cap else "")
         return None if result and result[0] == "duplicate" else result
 
     def claim(self, now: float, lease_end: float, limit: int, token: str) -> list[str]:

@@ -18,7 +18,7 @@ import time
 from collections import deque
 from functools import partial
 
-from gunicorn import http
+from gunicorn import glogging, http
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from . import MAX_BODY
@@ -30,6 +30,16 @@ CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 _LENGTH = re.compile(rb"\r\ncontent-length:[ \t]*(\d+)", re.I)
 _CHUNKED = re.compile(rb"\r\ntransfer-encoding:[^\r\n]*chunked", re.I)
 _EXPECT = re.compile(rb"\r\nexpect:[ \t]*100-continue[ \t]*(?=\r\n)", re.I)
+
+
+class AccessFreeLogger(glogging.Logger):
+    """gunicorn's logger without gunicorn's access line. The app writes its own, path only (app/logs.py); gunicorn,
+    once logconfig_dict is set, would build one per request and throw it away."""
+
+    access_log_enabled = False
+
+    def access(self, resp, req, environ, request_time) -> None:  # noqa: ANN001 (gunicorn's signature)
+        return None
 
 
 def arrived(data: bytes) -> str:

@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from app.phoneindex import BUCKETS
-from app.store import Reminder, Store
+from app.store import Cap, OverCap, Reminder, Store
 
 
 @pytest.fixture()
@@ -34,6 +34,25 @@ def test_concurrent_claims_never_share_an_entry(store, redis_server):
     with ThreadPoolExecutor(8) as pool:
         claimed = [i for ids in pool.map(drain, range(8)) for i in ids]
     assert len(claimed) == 500 and len(set(claimed)) == 500
+
+
+def test_a_cap_counts_each_reminder_added_and_nothing_is_written_past_it(store, redis_server):
+    """Eight processes adding at once for one number: the count and the check are one step, so exactly the cap
+    gets in, however the adds interleave."""
+    cap = Cap(store.key("rate", "new", "14155550100", "1"), 5)
+    stores = [Store(redis_server.client()) for _ in range(8)]
+
+    def add(i: int) -> bool:
+        try:
+            return stores[i % 8].add([reminder(time.time() + 3600 + i)], cap=cap) is not None
+        except OverCap:
+            return False
+
+    with ThreadPoolExecutor(8) as pool:
+        added = list(pool.map(add, range(40)))
+    assert sum(added) == 5 and len(store.for_phone("14155550100")) == 5
+    assert store.redis.ttl(cap.key) > 60  # the count goes with its minute
+    assert store.add([reminder(time.time() + 60)]) is not None  # an add without the cap is not counted or refused
 
 
 def test_only_due_entries_are_claimed_soonest_first(store):

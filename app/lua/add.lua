@@ -1,22 +1,29 @@
 -- Adds reminders and replies in one step, once per inbound message.
 -- KEYS[1] due zset, KEYS[2] the data hashes' common prefix, KEYS[3] id sequence, KEYS[4] wake list,
--- KEYS[5] inbound dedupe key, KEYS[5+i] the index bucket of item i's number (a reply's is never written), and last
--- the sender's person hash.
+-- KEYS[5] inbound dedupe key, KEYS[5+i] the index bucket of item i's number (a reply's is never written), then
+-- the sender's person hash and last the sender's count of reminders made this minute.
 -- ARGV[1] dedupe ttl seconds ('' = no dedupe), ARGV[2] '1' to record the first reminder as the sender's last, and
--- when it was made (UNDO, corrections),
+-- when it was made (UNDO, corrections), ARGV[3] the most reminders the sender may make a minute ('' = no cap: the
+-- count is left alone),
 -- then per item: record json, score, '1' for a reminder (indexed, id n, stored in bucket data:<n/100>) or '0' for a
 -- reply (id x<n>, stored in data:x), and its number.
--- Returns the new ids, or {'duplicate', ids...} when the dedupe key was already set.
+-- Returns the new ids, {'duplicate', ids...} when the dedupe key was already set, or {'over'} (nothing written but
+-- the count) when this reminder is one more than the cap allows.
 if ARGV[1] ~= '' then
   local seen = redis.call('GET', KEYS[5])
   if seen then return {'duplicate', seen} end
+end
+if ARGV[3] ~= '' then
+  local made = redis.call('INCR', KEYS[#KEYS])
+  if made == 1 then redis.call('EXPIRE', KEYS[#KEYS], 120) end
+  if made > tonumber(ARGV[3]) then return {'over'} end
 end
 local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 local earliest = first[2] and tonumber(first[2]) or math.huge
 local ids = {}
 local last = nil
-for i = 1, (#ARGV - 2) / 4 do
-  local rec, score, indexed, phone = ARGV[4 * i - 1], ARGV[4 * i], ARGV[4 * i + 1], ARGV[4 * i + 2]
+for i = 1, (#ARGV - 3) / 4 do
+  local rec, score, indexed, phone = ARGV[4 * i], ARGV[4 * i + 1], ARGV[4 * i + 2], ARGV[4 * i + 3]
   local n = redis.call('INCR', KEYS[3])
   local id, data = 'x' .. n, KEYS[2] .. 'x'
   if indexed == '1' then id, data = tostring(n), KEYS[2] .. math.floor(n / 100) end
@@ -35,5 +42,5 @@ if earliest == -1 then
   redis.call('LTRIM', KEYS[4], 0, 0)
 end
 if ARGV[1] ~= '' then redis.call('SET', KEYS[5], table.concat(ids, ','), 'EX', ARGV[1]) end
-if ARGV[2] == '1' and last then redis.call('HSET', KEYS[#KEYS], 'last', last, 'made', redis.call('TIME')[1]) end
+if ARGV[2] == '1' and last then redis.call('HSET', KEYS[#KEYS - 1], 'last', last, 'made', redis.call('TIME')[1]) end
 return ids
