@@ -10,7 +10,9 @@ import base64
 import binascii
 import hashlib
 import json
-from contextlib import suppress
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Annotated, Literal
@@ -20,13 +22,14 @@ import redis
 from flask import Blueprint, Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, WithJsonSchema
 from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
 
 from . import auth, parsing, people, rules, zones
 from .errors import ApiError
 from .commands import printable
 from .connection import limiter_storage
+from .idempotency import TTL, Claim, fingerprint
 from .language import language_of, read, set_language
 from .phones import e164, normalise
 from .replication import NotReplicated
@@ -54,6 +57,13 @@ def _zone(value: str) -> str:
     return zone
 
 
+def _idempotency_key(value: str | None) -> str | None:
+    """1 to 255 printable ASCII characters, not starting or ending with a space (HTTP would strip it)."""
+    if value is not None and not re.fullmatch(KEY_PATTERN, value):
+        raise ValueError("must be 1 to 255 printable ASCII characters")
+    return value
+
+
 def _rule(value: str) -> str:
     """An RFC 5545 RRULE made of parts the worker can step (rules.parts); how often it repeats is checked once its
     first due is known (create_reminder)."""
@@ -64,6 +74,10 @@ def _rule(value: str) -> str:
 PhoneNumber = Annotated[str, Field(min_length=3, max_length=32, examples=["+14155550100"]), AfterValidator(e164)]
 Zone = Annotated[str, Field(min_length=1, max_length=64, examples=["Europe/London"]), AfterValidator(_zone)]
 Rule = Annotated[str, Field(min_length=6, max_length=200, examples=["FREQ=WEEKLY;BYDAY=MO"]), AfterValidator(_rule)]
+KEY_PATTERN = r"[!-~]([ -~]{0,253}[!-~])?"
+IdempotencyKey = Annotated[str | None, AfterValidator(_idempotency_key),
+                           WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 255,
+                                           "pattern": f"^{KEY_PATTERN}$"})]
 Message = Annotated[str, Field(min_length=1, max_length=1000), AfterValidator(_text)]
 Lang = Annotated[Literal[parsing.LANGUAGES], Field(description="a language code (app/parsing/languages/)",
                                                    examples=["es"])]
@@ -84,6 +98,17 @@ class NewReminder(Strict):
                                                 "text is detected in, else the person's, and English")
     timezone: Zone | None = None
     every: Rule | None = None
+
+
+class CreateHeaders(BaseModel):
+    """The headers the create reads (any others are allowed)."""
+
+    idempotency_key: IdempotencyKey = Field(
+        None, alias="Idempotency-Key", json_schema_extra=lambda schema: schema.pop("default", None),  # absent, not null
+        description=f"makes the create safe to retry: the same key with the same body within {TTL // 3600} hours "
+                    "answers the reminder the first request made (with `Idempotent-Replayed: true`) instead of making "
+                    "another; with another body, 422 `idempotency_key_reused`; while the first is still being made, "
+                    "409 `in_progress`. Keys are per API token", examples=["order-4711-reminder"])
 
 
 class ReminderChange(Strict):
@@ -221,10 +246,27 @@ def _require_token() -> None:
 @bp.post("/reminders")
 @limiter.limit(lambda: services().settings.api_rate_per_token)
 @limiter.limit(lambda: services().settings.api_rate_per_number, key_func=_phone_key)
-@spec.validate(json=NewReminder, resp=responses(201, ReminderOut), tags=["reminders"])
+@spec.validate(json=NewReminder, headers=CreateHeaders, resp=responses(201, ReminderOut), tags=["reminders"])
 def create_reminder() -> ResponseReturnValue:
-    """Schedule a reminder."""
+    """Schedule a reminder; with an `Idempotency-Key`, once however often the request is retried."""
     new: NewReminder = request.context.json
+    key: str | None = request.context.headers.idempotency_key
+    claim = None if key is None else _claim(new, key)
+    if claim and claim.answer == "replay":
+        return _replay(claim.reminder)
+    with _forgotten_on_failure(claim):
+        rem = _reminder(new)
+    store = services().store
+    made = store.add([rem], inbound_id=claim.name if claim else None)
+    if made is None:  # a request whose claim went stale stored its reminder after all, after this one took it over
+        return _replay(services().idempotency.made(claim))  # type: ignore[arg-type]
+    with _forgotten_on_failure(claim):
+        _confirm(made[0])
+    return as_json(store.get(made[0])), 201
+
+
+def _reminder(new: NewReminder) -> Reminder:
+    """The reminder a create asks for, checked (else ApiError); nothing is written."""
     store, settings = services().store, services().settings
     person = services().people.person(new.phone_number)
     if person.opted_out:
@@ -238,10 +280,40 @@ def create_reminder() -> ResponseReturnValue:
     if people.too_many(settings, store.unsent_count(new.phone_number)):
         raise ApiError(409, "too_many", f"this number has {settings.max_pending} pending reminders already",
                        "phone_number")
-    rem = Reminder(phone=new.phone_number, message=message, due=due.timestamp(), tz=tz, every=every)
-    (rid,) = store.add([rem])
-    _confirm(rid)
-    return as_json(store.get(rid)), 201
+    return Reminder(phone=new.phone_number, message=message, due=due.timestamp(), tz=tz, every=every)
+
+
+def _claim(new: NewReminder, key: str) -> Claim:
+    """The key's claim for this request (idempotency.py): new, or a replay; else 422 or 409."""
+    claim = services().idempotency.claim(_token_key(), key, fingerprint(new))
+    if claim.answer == "conflict":
+        raise ApiError(422, "idempotency_key_reused", "Idempotency-Key: already used for a different request",
+                       "Idempotency-Key")
+    if claim.answer == "in_progress":
+        raise ApiError(409, "in_progress", "Idempotency-Key: a request with this key is still being handled; retry",
+                       "Idempotency-Key", {"Retry-After": "1"})
+    return claim
+
+
+@contextmanager
+def _forgotten_on_failure(claim: Claim | None) -> Iterator[None]:
+    """A create that fails before its reminder is stored, or whose reminder `_confirm` cancels, forgets its claim,
+    so the retry makes the reminder afresh. A failure of the add itself (a Redis error: stored or not, unknown)
+    keeps it: the retry replays the reminder if it was stored, else makes it once the claim is stale (STALE)."""
+    try:
+        yield
+    except Exception:
+        if claim is not None:
+            with suppress(redis.RedisError):  # then the claim goes stale instead
+                services().idempotency.forget(claim)
+        raise
+
+
+def _replay(rid: str | None) -> ResponseReturnValue:
+    """The reminder an earlier request with the key made, as it is now; 201 only once replicas have it, as for the
+    first answer (that request may have died before its confirmation)."""
+    services().replication.confirm_writes()
+    return as_json(_find(rid or "")), 201, {"Idempotent-Replayed": "true"}
 
 
 def _confirm(rid: str) -> None:

@@ -16,9 +16,11 @@ log = logging.getLogger(__name__)
 class ApiError(Exception):
     """Raised anywhere in a request to answer with a JSON error."""
 
-    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+    def __init__(self, status: int, code: str, message: str, field: str | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.field = status, code, message, field
+        self.headers = headers or {}  # e.g. Retry-After
 
 
 def json_error(status: int, code: str, message: str, field: str | None = None) -> ResponseReturnValue:
@@ -49,5 +51,5 @@ def _http_error(err: HTTPException) -> ResponseReturnValue:
 def init_app(app: Flask) -> None:
     app.register_error_handler(redis.RedisError, _storage_down)
     app.register_error_handler(NotReplicated, _not_replicated)
-    app.register_error_handler(ApiError, lambda e: json_error(e.status, e.code, e.message, e.field))
+    app.register_error_handler(ApiError, lambda e: (*json_error(e.status, e.code, e.message, e.field), e.headers))
     app.register_error_handler(HTTPException, _http_error)

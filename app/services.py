@@ -8,6 +8,7 @@ from flask import Flask, current_app
 
 from .commands import Conversation
 from .connection import connect
+from .idempotency import IdempotencyKeys
 from .metrics import CountingStore
 from .parts import Parts
 from .people import People
@@ -37,6 +38,10 @@ class Services:
     @cached_property
     def receipts(self) -> Receipts:
         return Receipts(self.redis, self.settings.key_prefix)
+
+    @cached_property
+    def idempotency(self) -> IdempotencyKeys:
+        return IdempotencyKeys(self.redis, self.settings.key_prefix)
 
     @cached_property
     def replication(self) -> Replication:
