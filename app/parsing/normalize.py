@@ -44,25 +44,29 @@ def normalize(text: str, vocab: Vocabulary | None = None) -> Normalized:
     ends: list[int] = []
 
     def emit(piece: str, a: int, b: int) -> None:
+        """`piece` stands for low[a:b] as a whole."""
         out.append(piece)
         starts.extend([a] * len(piece))
         ends.extend([b] * len(piece))
 
+    def keep(a: int, b: int) -> None:
+        """low[a:b] as it is: each character stands for itself."""
+        out.append(low[a:b])
+        starts.extend(range(a, b))
+        ends.extend(range(a + 1, b + 1))
+
     pos, i = 0, 0
     while i < len(tokens):
         a = tokens[i][0]
-        for k in range(pos, a):  # the gap before this token, as it is
-            emit(low[k], k, k + 1)
+        keep(pos, a)  # the gap before this token
         replacement, j = _rewrite(low, tokens, words, i, vocab)
         b = tokens[j - 1][1]
         if replacement is None:
-            for k in range(a, b):
-                emit(low[k], k, k + 1)
+            keep(a, b)
         else:
             emit(replacement, a, b)
         pos, i = b, j
-    for k in range(pos, len(low)):
-        emit(low[k], k, k + 1)
+    keep(pos, len(low))
     return Normalized("".join(out), tuple(starts), tuple(ends))
 
 
