@@ -22,6 +22,9 @@ request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 # for 8 to 15 digits, and leaves dates (`2026-11-27 09`) and decimals (`1764212345.123`) alone.
 _PHONE = re.compile(r"(?<![\w+.])\+?(?:\(\d+\)|\d)(?:[ .\-/]?(?:\(\d+\)|\d))+(?![\w.])")
 _NOT_PHONE = re.compile(r"\d{4}-\d\d-\d\d|\d+\.\d+$")
+# Eight digits apart by at most the three characters `_PHONE` allows between two (`) (`): a text without this holds
+# nothing `_masked` would mask, and is passed without running `_PHONE`, whose backtracking costs ~20 µs a line.
+_EIGHT_DIGITS = re.compile(r"\d(?:[ .\-/()]{0,3}\d){7}")
 _GIVEN_ID = re.compile(r"^[\w.\-]{1,128}$")  # what we accept from a router's X-Request-ID
 QUIET_PREFIXES = ("/healthz", "/readyz", "/metrics", "/simulator/api/", "/simulator/static/")  # polled: DEBUG only
 access_log = logging.getLogger("access")
@@ -29,7 +32,7 @@ access_log = logging.getLogger("access")
 
 def mask_phone(text: str) -> str:
     """`+14155550100` -> `…0100`: enough to tell numbers apart in a log, not enough to text anyone."""
-    return _PHONE.sub(_masked, text)
+    return _PHONE.sub(_masked, text) if _EIGHT_DIGITS.search(text) else text
 
 
 def _masked(match: re.Match) -> str:
@@ -50,9 +53,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         message = record.getMessage()
-        entry: dict[str, object] = {
-            "ts": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
-            "level": record.levelname.lower(), "logger": record.name, "msg": message}
+        entry: dict[str, object] = {"level": record.levelname.lower(), "logger": record.name, "msg": message}
         rid = getattr(record, "request_id", None) or request_id.get()
         if rid:
             entry["request_id"] = rid
@@ -60,7 +61,9 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
         line = json.dumps(entry, ensure_ascii=False, default=str)
-        return line if debugging() else mask_phone(line)
+        ts = datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds")
+        # the time goes in after masking: its digits are never a number, and would make every line look like one
+        return f'{{"ts": "{ts}", ' + (line if debugging() else mask_phone(line))[1:]
 
 
 class _OurHandler(logging.StreamHandler):

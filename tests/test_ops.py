@@ -8,11 +8,13 @@ import logging
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from app import checks, create_app, heartbeat, logs, metrics
 from app.people import People
 from app.store import Reminder, Store
-from tests.helpers import inbound
+from tests.helpers import clear_of_midnight, inbound
 
 
 @pytest.fixture()
@@ -129,6 +131,7 @@ def test_dashboard_disabled_without_api_token(env):
 
 
 def test_dashboard_shows_figures_masks_numbers_and_retries_a_dead_letter(client, fake_vonage, start_worker, store):
+    clear_of_midnight("UTC", 60)  # the dashboard's "today" (DEFAULT_TIMEZONE) must not start between the failure and it
     fake_vonage.status_for_number("14155550199", "7")
     (rid,) = store.add([Reminder(phone="14155550199", message="secret plans", due=time.time())])
     store.add([Reminder(phone="14155550100", message="soon", due=time.time() + 600)])
@@ -190,6 +193,21 @@ def test_numbers_are_masked_unless_debugging(capsys):
     logs.setup("INFO")
     masked, plain = (e["msg"] for e in json_lines(capsys)[-2:])
     assert masked == "texted …0100 and …0123; id 12" and plain == "texted +14155550100"
+
+
+_GROUP = st.one_of(st.text("0123456789", min_size=1, max_size=4),
+                   st.text("0123456789", min_size=1, max_size=4).map(lambda d: f"({d})"))
+_WRITTEN = st.tuples(st.sampled_from(["", "+", "call ", "x", "2026-11-27T"]),
+                     st.lists(st.tuples(st.sampled_from(["", " ", ".", "-", "/"]), _GROUP), min_size=1, max_size=6),
+                     st.sampled_from(["", " now", ".", "x", ":12"]))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.text(alphabet="0123456789 .-/()+x:T", max_size=40),
+                 _WRITTEN.map(lambda w: w[0] + "".join(sep + group for sep, group in w[1]) + w[2])))
+def test_the_quick_check_before_masking_never_lets_a_number_through(text):
+    """mask_phone skips its slow pattern when no eight digits stand close together; that must change nothing."""
+    assert logs.mask_phone(text) == logs._PHONE.sub(logs._masked, text)
 
 
 def test_worker_logs_are_json(start_worker):
