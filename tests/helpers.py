@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import itertools
 import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from vonage import Auth
 
@@ -23,6 +25,41 @@ def signed(params: dict[str, str], secret: str, method: str = "sha256", timestam
     out = dict(params, timestamp=str(timestamp if timestamp is not None else int(time.time())))
     out["sig"] = Auth(api_key="test-key", signature_secret=secret, signature_method=method).sign_params(dict(out))
     return out
+
+
+def clear_of(zone: str | ZoneInfo, *clocks: str, seconds: float = 30.0) -> None:
+    """Wait until each local wall time in `clocks` ("17:00") is not less than `seconds` away in `zone`. For a test
+    that reads the clock more than once: a reminder made "at 5pm" a moment before 17:00 falls due (and is delivered)
+    half way through it; the date the app read a moment ago is not the test's `today` just after midnight. The
+    wait is rare (`seconds` a day for each wall time) and short."""
+    zone = ZoneInfo(zone) if isinstance(zone, str) else zone
+    while True:
+        now = datetime.now(zone)
+        lefts = []
+        for clock in clocks:
+            hour, minute = (int(part) for part in clock.split(":"))
+            at = datetime.combine(now.date(), datetime.min.time(), zone).replace(hour=hour, minute=minute)
+            if at.timestamp() <= now.timestamp():
+                at = datetime.combine(now.date() + timedelta(days=1), at.time(), zone)
+            lefts.append(at.timestamp() - now.timestamp())
+        soonest = min(lefts)
+        if soonest >= seconds:
+            return
+        time.sleep(soonest + 0.05)
+
+
+def clear_of_midnight(zone: str | ZoneInfo, seconds: float = 30.0) -> None:
+    """Wait out local midnight in `zone` when it is less than `seconds` away (clear_of): a test that reads the date
+    twice (the app's `now`, then its own `today + 1`; a day's counters, then the day's figures) sees one day."""
+    clear_of(zone, "00:00", seconds=seconds)
+
+
+def clear_of_minute_turn(seconds: float = 3.0) -> None:
+    """Wait for the next minute when it is less than `seconds` away. Per-minute limits count per wall-clock minute
+    (quotas.py, auth.py): a test that counts up to a limit must not see the count start again half way."""
+    left = 60 - time.time() % 60
+    if left < seconds:
+        time.sleep(left + 0.05)
 
 
 def auth(token: str = "test-token") -> dict[str, str]:

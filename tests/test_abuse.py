@@ -9,7 +9,7 @@ import pytest
 from app import checks, create_app
 from app.settings import SettingsError
 from app.webserver import arrived
-from tests.helpers import inbound
+from tests.helpers import clear_of_minute_turn, inbound
 
 UNSIGNED_OK = {"ALLOW_UNSIGNED_WEBHOOKS": "true"}
 SOON = (datetime.now(timezone.utc) + timedelta(days=30)).isoformat()
@@ -104,6 +104,7 @@ def test_parts_count_toward_texts_per_minute(env, fake_vonage):
 
     app = create_app({**env, "CONCAT_TIMEOUT_SECONDS": "1"})
     phone = Phone(app.test_client(), app, fake_vonage)
+    clear_of_minute_turn(5)  # texts count per wall-clock minute: all 40 in one
     for ref in range(40):  # 40 first parts of 40 different long messages
         assert phone.client.post("/webhooks/inbound-sms", data=_first_part(str(ref))).status_code == 204
     import time
@@ -216,6 +217,7 @@ def test_the_dashboard_may_not_be_framed(client, login):
 
 def test_wrong_bearer_tokens_are_rate_limited_per_address(env):
     client = create_app({**env, "AUTH_FAILURES_PER_MINUTE": "5"}).test_client()
+    clear_of_minute_turn()  # failures count per wall-clock minute: every attempt here in one
     wrong = {"Authorization": "Bearer guess"}
     assert [client.get("/api/people/+14155550100", headers=wrong).status_code for _ in range(5)] == [401] * 5
     refused = client.get("/api/people/+14155550100", headers=wrong)
@@ -228,6 +230,7 @@ def test_wrong_bearer_tokens_are_rate_limited_per_address(env):
 
 def test_wrong_dashboard_passwords_are_rate_limited_per_address(env):
     client = create_app({**env, "AUTH_FAILURES_PER_MINUTE": "3"}).test_client()
+    clear_of_minute_turn()  # failures count per wall-clock minute: every attempt here in one
     assert client.get("/dashboard").status_code == 401  # no password at all: a browser's first visit, not counted
     assert [client.get("/dashboard", auth=("op", f"guess{n}")).status_code for n in range(3)] == [401] * 3
     refused = client.get("/dashboard", **LOGIN)
@@ -237,6 +240,7 @@ def test_wrong_dashboard_passwords_are_rate_limited_per_address(env):
 def test_the_address_is_the_one_the_router_appended(env):
     """A client can put anything in X-Forwarded-For; Heroku's router appends the address it saw, last."""
     client = create_app({**env, "AUTH_FAILURES_PER_MINUTE": "2"}).test_client()
+    clear_of_minute_turn()  # failures count per wall-clock minute: every attempt here in one
     for n in range(4):
         spoofed = {"Authorization": "Bearer guess", "X-Forwarded-For": f"10.0.0.{n}, 203.0.113.9"}
         status = client.get("/api/people/+14155550100", headers=spoofed).status_code

@@ -9,10 +9,11 @@ import pytest
 
 from app import create_app
 from app.store import Reminder
-from tests.helpers import Phone, auth, inbound
+from tests.helpers import Phone, auth, clear_of, clear_of_minute_turn, inbound
 from tests.support.fake_vonage import count_segments, is_gsm7
 
 AMBIGUOUS = "15555550100"  # a US number whose area code has no single zone
+LA = "America/Los_Angeles"  # the test number's zone
 
 
 @pytest.fixture()
@@ -36,6 +37,7 @@ def test_help_explains_with_examples_and_how_to_stop(phone, word):
 
 def test_list_numbers_reminders_soonest_first_in_local_time(phone):
     assert "No reminders" in phone.ask("LIST")
+    clear_of(LA, "08:15")  # made a moment before 8:15, the series would be due (and sent) at once
     phone.text("dentist friday at 3pm")
     phone.text("gym tomorrow 7am")
     phone.text("every weekday 8:15 take pills")
@@ -66,6 +68,7 @@ def test_cancel_by_the_number_in_the_last_list(phone):
 
 def test_cancel_all(phone):
     phone.text("gym in 1 hour")
+    clear_of(LA, "09:00")  # made a moment before 9am, the series would be due (and sent) at once
     phone.text("every day 9am stretch")
     assert phone.ask("CANCEL ALL") == "Cancelled all your reminders (2)."
     assert phone.store.for_phone(phone.number) == []
@@ -223,6 +226,7 @@ def test_reminder_text_is_sent_whole_even_when_long(phone):
 
 def test_new_reminders_are_limited_per_minute_with_one_polite_refusal(env, fake_vonage):
     app = create_app({**env, "REMINDERS_PER_MINUTE": "3"})
+    clear_of_minute_turn()  # counted per wall-clock minute: all five texts in one
     phone = Phone(app.test_client(), app, fake_vonage)
     for i in range(3):
         assert phone.ask(f"task {i} in {i + 1} hours").startswith("Got it")
@@ -241,6 +245,7 @@ def test_pending_reminders_are_capped(env, fake_vonage):
 
 def test_texts_per_minute_are_limited(env, fake_vonage):
     app = create_app({**env, "TEXTS_PER_MINUTE": "3"})
+    clear_of_minute_turn()  # counted per wall-clock minute: all six texts in one
     phone = Phone(app.test_client(), app, fake_vonage)
     answers = [phone.text("LIST") for _ in range(6)]
     assert [len(a) for a in answers] == [1, 1, 1, 1, 0, 0]
@@ -295,7 +300,9 @@ def test_confirmation_with_quotes_still_fits_one_segment(phone):
 
 def test_held_reminders_move_with_a_new_zone_and_stay_held(client, app, fake_vonage):
     phone = Phone(client, app, fake_vonage, number=AMBIGUOUS)
-    phone.text("gym tomorrow 7am")
+    # 7:00 (UTC) the day after tomorrow is still ahead as a Tokyo wall time; tomorrow's would not be after 22:00 UTC,
+    # and a reminder whose wall time has passed in the new zone rightly stays in its old one (people.set_zone)
+    phone.text("gym in 2 days at 7am")
     phone.ask("STOP")
     # a number that opted out cannot text TZ; the API can set its zone
     assert client.patch(f"/api/people/+{AMBIGUOUS}", headers=auth(), json={"timezone": "Asia/Tokyo"}).status_code == 200
@@ -315,6 +322,7 @@ def test_a_text_that_repeats_more_often_than_the_floor_gets_a_polite_refusal_say
 
 
 def test_change_cannot_make_a_series_repeat_more_often_than_the_floor(phone):
+    clear_of(LA, "09:00")  # made a moment before 9am, the series would be due (and sent) at once
     phone.ask("stretch every day 9am")
     phone.ask("LIST")
     assert phone.ask("CHANGE 1 every 2 seconds").startswith("That repeats too often")
