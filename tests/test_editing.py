@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app import create_app
-from tests.helpers import Phone
+from tests.helpers import Phone, clear_of, clear_of_midnight
 
 LA = ZoneInfo("America/Los_Angeles")  # the test number's zone
 
@@ -28,24 +28,33 @@ def local(rem) -> datetime:
     return rem.due_local.astimezone(LA)
 
 
+def number_in(listed: str, message: str) -> int:
+    """The number LIST gave the reminder with this text."""
+    (n,) = [number for number, _, rest in (line.partition(". ") for line in listed.splitlines())
+            if rest.startswith(f"{message} - ")]
+    return int(n)
+
+
 # --- CHANGE n <when> -------------------------------------------------------------------------------------------
 
 def test_change_keeps_the_text_and_reads_the_new_time_by_the_rule(phone):
+    clear_of_midnight(LA)  # 'tomorrow' below is checked against today's date
     phone.text("dentist friday 3pm")
     phone.text("gym in 3 days at 7am")
-    phone.ask("LIST")
+    listed = phone.ask("LIST")  # soonest first: which is 1 depends on the weekday (friday may be 1 to 7 days away)
+    dentist, gym_n = number_in(listed, "dentist"), number_in(listed, "gym")
     friday = local(only(phone, "dentist")).date()
-    answer = phone.ask("CHANGE 1 4pm")  # a time alone keeps the day
+    answer = phone.ask(f"CHANGE {dentist} 4pm")  # a time alone keeps the day
     assert answer.startswith('Moved: "dentist" on ') and "4:00 PM" in answer
     assert local(only(phone, "dentist")).date() == friday and local(only(phone, "dentist")).hour == 16
     gym_day = local(only(phone, "gym")).date()
-    phone.ask("edit 2 tomorrow")  # a day alone keeps the time of day
+    phone.ask(f"edit {gym_n} tomorrow")  # a day alone keeps the time of day
     gym = local(only(phone, "gym"))
     assert gym.date() == datetime.now(LA).date() + timedelta(days=1) != gym_day and (gym.hour, gym.minute) == (7, 0)
-    phone.ask("move #2 to saturday 10:30am")  # both: as said
+    phone.ask(f"move #{gym_n} to saturday 10:30am")  # both: as said
     gym = local(only(phone, "gym"))
     assert gym.weekday() == 5 and (gym.hour, gym.minute) == (10, 30)
-    phone.ask("CHANGE 1 in 2 hours")  # counts from now
+    phone.ask(f"CHANGE {dentist} in 2 hours")  # counts from now
     assert only(phone, "dentist").due == pytest.approx(time.time() + 7200, abs=5)
 
 
@@ -58,6 +67,7 @@ def test_change_answers_what_it_cannot_do(phone):
 
 
 def test_change_a_series_moves_its_time_or_its_days(phone):
+    clear_of(LA, "08:15", "09:00", "07:30")  # each time the series takes: due (and sent) at once a moment before it
     phone.text("every weekday 8:15 take pills")
     phone.ask("LIST")
     assert "every weekday at 9:00 AM" in phone.ask("CHANGE 1 9am")
@@ -74,6 +84,7 @@ def test_change_a_series_moves_its_time_or_its_days(phone):
 # --- corrections right after a confirmation --------------------------------------------------------------------
 
 def test_actually_moves_the_reminder_just_made(phone):
+    clear_of_midnight(LA)  # 'tomorrow' below is checked against today's date
     phone.text("gym in 2 days at 7am")
     day = local(only(phone, "gym")).date()
     answer = phone.ask("actually 8am")
