@@ -39,7 +39,8 @@ class Quotas(State):
 
     def reminders_made(self, phone: str, limit: int) -> Cap:
         """The cap on reminders `phone` makes this minute: Store.add counts each against it, in the same step."""
-        return Cap(self._key("new", phone, 60), limit)
+        window = 60
+        return Cap(self._key("new", phone, window), limit, window * 2)
 
     def first_time(self, what: str, phone: str, seconds: int) -> bool:
         """True at most once per `seconds` for this number (e.g. one polite refusal a minute)."""
@@ -51,5 +52,5 @@ class Quotas(State):
         pipe.expire(key, window * 2)
 
     def _key(self, counter: str, phone: str, window: int) -> str:
-        """This window's count of `counter` for `phone` (add.lua keeps it alive for two windows, as `_count` does)."""
+        """This window's count of `counter` for `phone`, kept for two windows (by `_count`, or add.lua for a Cap)."""
         return self.key("rate", counter, phone, str(int(time.time() // window)))

@@ -105,10 +105,12 @@ class Reminder:
 
 @dataclass(frozen=True)
 class Cap:
-    """A count of reminders a number made, kept in `key`, and the most it may reach (quotas.py makes them)."""
+    """A count of reminders a number made, kept in `key` for `seconds`, and the most it may reach (quotas.py makes
+    them)."""
 
     key: str
     limit: int
+    seconds: int
 
 
 class OverCap(Exception):
@@ -151,7 +153,7 @@ class Store(State):
                 self.key("in", inbound_id or "-")] + [self.index.bucket(item.phone) for item in items] + \
             [self.key("person", sender or "-"), cap.key if cap else self.key("rate", "-")]
         args: list[str | float] = [str(INBOUND_TTL) if inbound_id else "", "1" if sender else "0",
-                                   str(cap.limit) if cap else ""]
+                                   str(cap.limit) if cap else "", str(cap.seconds) if cap else ""]
         for item in items:
             due = PARKED if park_replies and item.kind == "reply" else item.due
             args += [item.record(), repr(due), "1" if item.kind == "reminder" else "0", item.phone]

@@ -4,7 +4,7 @@
 -- the sender's person hash and last the sender's count of reminders made this minute.
 -- ARGV[1] dedupe ttl seconds ('' = no dedupe), ARGV[2] '1' to record the first reminder as the sender's last, and
 -- when it was made (UNDO, corrections), ARGV[3] the most reminders the sender may make a minute ('' = no cap: the
--- count is left alone),
+-- count is left alone) and ARGV[4] how long the count is kept, in seconds,
 -- then per item: record json, score, '1' for a reminder (indexed, id n, stored in bucket data:<n/100>) or '0' for a
 -- reply (id x<n>, stored in data:x), and its number.
 -- Returns the new ids, {'duplicate', ids...} when the dedupe key was already set, or {'over'} (nothing written but
@@ -15,15 +15,15 @@ if ARGV[1] ~= '' then
 end
 if ARGV[3] ~= '' then
   local made = redis.call('INCR', KEYS[#KEYS])
-  if made == 1 then redis.call('EXPIRE', KEYS[#KEYS], 120) end
+  if made == 1 then redis.call('EXPIRE', KEYS[#KEYS], ARGV[4]) end
   if made > tonumber(ARGV[3]) then return {'over'} end
 end
 local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 local earliest = first[2] and tonumber(first[2]) or math.huge
 local ids = {}
 local last = nil
-for i = 1, (#ARGV - 3) / 4 do
-  local rec, score, indexed, phone = ARGV[4 * i], ARGV[4 * i + 1], ARGV[4 * i + 2], ARGV[4 * i + 3]
+for i = 1, (#ARGV - 4) / 4 do
+  local rec, score, indexed, phone = ARGV[4 * i + 1], ARGV[4 * i + 2], ARGV[4 * i + 3], ARGV[4 * i + 4]
   local n = redis.call('INCR', KEYS[3])
   local id, data = 'x' .. n, KEYS[2] .. 'x'
   if indexed == '1' then id, data = tostring(n), KEYS[2] .. math.floor(n / 100) end
