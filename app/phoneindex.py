@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import zlib
 
-import redis
-
 from .state import State, as_text
 
 BUCKETS = 4096  # changing it moves every number to another bucket: `migrate` would have to run again
@@ -32,10 +30,6 @@ class PhoneIndex(State):
 
     def ids(self, phone: str) -> list[str]:
         return ids_in(self.redis.hget(self.bucket(phone), phone))
-
-    def read_in(self, pipe: redis.client.Pipeline, phone: str) -> None:
-        """Queue the read of `phone`'s ids on `pipe` (its answer goes through `ids_in`)."""
-        pipe.hget(self.bucket(phone), phone)
 
     def migrate(self) -> int:
         """Move per-number sorted sets written before buckets into them; returns how many numbers moved. Each

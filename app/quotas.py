@@ -24,18 +24,18 @@ class Quotas(State):
     def __init__(self, client: redis.Redis, prefix: str = "rmd:") -> None:
         super().__init__(client, prefix)
         self.index = PhoneIndex(client, prefix)
+        self._arrival = self.script("arrival")
 
     def arrival(self, phone: str, message_id: str) -> Arrival:
-        """Everything a new inbound text needs first, in one round trip: whether this message was handled already
-        (add.lua sets `in:<messageId>`), the sender's record, how many texts the number sent this minute (counting
-        this one), and how many reminders it has not been sent yet (its schedule index)."""
-        pipe = self.redis.pipeline(transaction=False)
-        pipe.exists(self.key("in", message_id))
-        pipe.hgetall(self.key("person", phone))
-        self._count(pipe, "texts", phone, 60)
-        self.index.read_in(pipe, phone)
-        seen, person, texts, _, unsent = pipe.execute()
-        return Arrival(bool(seen), Person.from_hash(phone, person), int(texts), len(ids_in(unsent)))
+        """Everything a new inbound text needs first, in one call (lua/arrival.lua): whether this message was handled
+        already (add.lua sets `in:<messageId>`), the sender's record, how many texts the number sent this minute
+        (counting this one), and how many reminders it has not been sent yet (its schedule index)."""
+        window = 60
+        keys = [self.key("in", message_id), self.key("person", phone), self._key("texts", phone, window),
+                self.index.bucket(phone)]
+        seen, person, texts, unsent = self._arrival(keys=keys, args=[phone, window * 2])
+        return Arrival(bool(seen), Person.from_hash(phone, dict(zip(person[::2], person[1::2]))), int(texts),
+                       len(ids_in(unsent)))
 
     def reminders_made(self, phone: str, limit: int) -> Cap:
         """The cap on reminders `phone` makes this minute: Store.add counts each against it, in the same step."""
@@ -46,11 +46,6 @@ class Quotas(State):
         """True at most once per `seconds` for this number (e.g. one polite refusal a minute)."""
         return bool(self.redis.set(self.key("once", what, phone), "1", nx=True, ex=seconds))
 
-    def _count(self, pipe: redis.client.Pipeline, counter: str, phone: str, window: int) -> None:
-        key = self._key(counter, phone, window)
-        pipe.incr(key)
-        pipe.expire(key, window * 2)
-
     def _key(self, counter: str, phone: str, window: int) -> str:
-        """This window's count of `counter` for `phone`, kept for two windows (by `_count`, or add.lua for a Cap)."""
+        """This window's count of `counter` for `phone`, kept for two windows (by arrival.lua, or add.lua for a Cap)."""
         return self.key("rate", counter, phone, str(int(time.time() // window)))

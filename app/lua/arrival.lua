@@ -1,0 +1,9 @@
+-- What a new inbound text needs first, in one call (quotas.py's Quotas.arrival): one command instead of five
+-- pipelined ones, each of which cost the web process its own packing and reply parsing.
+-- KEYS[1] in:<messageId> (add.lua sets it once the text is handled), KEYS[2] person:<phone>, KEYS[3] this window's
+-- count of the number's texts, KEYS[4] the number's index bucket (phoneindex.py).
+-- ARGV[1] the phone, ARGV[2] how long the count is kept (seconds).
+-- Returns {seen (0/1), the person's hash as a flat list, texts this window counting this one, the index value}.
+local texts = redis.call('INCR', KEYS[3])
+redis.call('EXPIRE', KEYS[3], ARGV[2])
+return {redis.call('EXISTS', KEYS[1]), redis.call('HGETALL', KEYS[2]), texts, redis.call('HGET', KEYS[4], ARGV[1])}
