@@ -58,7 +58,17 @@ def arrived(data: bytes) -> str:
 class RequestDeadlineWorker(ThreadWorker):
     def init_process(self) -> None:
         self.reading: deque[TConn] = deque()  # connections whose request is still arriving, oldest first
+        self.notified = 0.0
         super().init_process()
+
+    def notify(self) -> None:
+        """gunicorn's loop calls this on every turn, a system call each time (the heartbeat file's timestamp), which
+        at hundreds of requests a second is several a request. The arbiter only looks for it within `timeout`
+        (30 s), so once a second is plenty."""
+        now = time.monotonic()
+        if now - self.notified >= 1.0:
+            self.notified = now
+            super().notify()
 
     def accept(self, listener) -> None:  # type: ignore[no-untyped-def]
         try:
@@ -71,25 +81,39 @@ class RequestDeadlineWorker(ThreadWorker):
         self._read_request(TConn(self.cfg, client, address, listener.getsockname()))  # TConn: non-blocking
 
     def on_client_socket_readable(self, conn: TConn, client) -> None:  # type: ignore[no-untyped-def]
-        """A kept-alive connection's next request: it is held to the same deadline."""
+        """A kept-alive connection's next request: it is held to the same deadline. Its bytes are here already, so
+        they are read now; the poller only waits for a request that arrives in pieces."""
         self.poller.unregister(client)
         self.keepalived_conns.remove(conn)
         if conn.parser is not None and conn.parser.unreader.buf.getvalue():
             self.enqueue_req(conn)  # bytes already read ahead: let the parser have them
             return
-        self._read_request(conn)
+        self._read_request(conn, readable=True)
 
-    def _read_request(self, conn: TConn) -> None:
+    def _read_request(self, conn: TConn, readable: bool = False) -> None:
+        """Collect `conn`'s request (its socket is non-blocking: gunicorn sets it so before either path here)."""
         conn.head, conn.timeout = bytearray(), time.monotonic() + REQUEST_SECONDS
-        conn.sock.setblocking(False)
+        outcome = self._collect(conn) if readable else None
+        if outcome:
+            self._pass_on(conn, outcome)
+            return
         self.reading.append(conn)
         self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_request_bytes, conn))
 
     def _on_request_bytes(self, conn: TConn, client) -> None:  # type: ignore[no-untyped-def]
+        outcome = self._collect(conn)
+        if outcome:
+            self.poller.unregister(client)
+            self.reading.remove(conn)
+            self._pass_on(conn, outcome)
+
+    def _collect(self, conn: TConn) -> str | None:
+        """Read what has arrived: "all" (the request is in), "drop" (too slow to come, too much, or gone), or None
+        (wait for more)."""
         try:
-            data = client.recv(65536)
+            data = conn.sock.recv(65536)
         except (BlockingIOError, InterruptedError):
-            return
+            return None
         except OSError:
             data = b""
         conn.head += data
@@ -97,11 +121,13 @@ class RequestDeadlineWorker(ThreadWorker):
         if state == "body" and _EXPECT.search(conn.head, 0, conn.head.find(END_OF_HEADERS) + 2):
             self._continue(conn)  # the client waits for this before it sends the body
         too_much = len(conn.head) > (MAX_HEADER_BYTES if state == "headers" else MAX_HEADER_BYTES + MAX_BODY + 65536)
-        if state != "all" and data and not too_much:
-            return
-        self.poller.unregister(client)
-        self.reading.remove(conn)
-        if state != "all":
+        if state == "all":
+            return "all"
+        return "drop" if not data or too_much else None
+
+    def _pass_on(self, conn: TConn, outcome: str) -> None:
+        """A whole request goes to a thread; anything else is dropped."""
+        if outcome != "all":
             self._drop(conn)
             return
         if conn.parser is None:

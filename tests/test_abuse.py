@@ -424,6 +424,33 @@ def test_expect_100_continue_is_answered_once_and_the_request_served(serve, env)
     assert b'"error"' in answer
 
 
+def test_a_kept_alive_connection_s_next_request_is_served_whole_or_in_pieces(serve, env):
+    """The event loop reads a kept-alive connection's next request as soon as it is readable: a request that is all
+    there is served at once, and one that arrives in pieces is still waited for."""
+    import socket
+    import time
+
+    web = serve(GUNICORN, {**env, "WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "1"})
+    request = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+
+    def answer(conn: socket.socket) -> bytes:
+        got = b""
+        while b"\r\n\r\n" not in got or not got.rstrip().endswith(b"}"):
+            chunk = conn.recv(65536)
+            assert chunk, f"the connection closed after {got!r}"
+            got += chunk
+        return got
+
+    with socket.create_connection(("127.0.0.1", web.port), timeout=10) as conn:
+        for _ in range(3):
+            conn.sendall(request)
+            assert answer(conn).startswith(b"HTTP/1.1 200")
+        conn.sendall(request[:10])
+        time.sleep(0.3)
+        conn.sendall(request[10:])
+        assert answer(conn).startswith(b"HTTP/1.1 200")
+
+
 @pytest.mark.parametrize("data, state", [
     (b"GET /healthz HTTP/1.1\r\nHost: x\r\n", "headers"),
     (b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", "all"),
