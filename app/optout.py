@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Literal
 
 Consent = Literal["stop", "start"]
@@ -22,6 +23,7 @@ _SENTENCES = re.compile(r"[.!?;,\n]+")
 _NOT_WORD = re.compile(r"[^\w' ]+")
 
 
+@lru_cache(maxsize=64)  # every language's lists read the same text in turn: split it once
 def _words(text: str) -> str:
     """Lower-cased words only: punctuation (emoji too) becomes space, curly apostrophes straight, spaces folded."""
     text = _NOT_WORD.sub(" ", text.lower().replace("\u2019", "'"))

@@ -48,9 +48,7 @@ class Phrasebook:
 
     def match(self, text: str) -> tuple[str, str | None]:
         """The command whose words are the whole text (accents and case ignored), with its argument as written."""
-        clean = re.sub(r"\s+", " ", text).strip(EDGES)
-        clean = clean if clean.strip("?") else "?"
-        folded = lower_keep_length(clean)  # same length: a group's span points into `clean` too
+        clean, folded = _command_form(text)
         for name, pattern in self.commands:
             if match := pattern.fullmatch(folded):
                 return name, clean[match.start(1):match.end(1)] if match.groups() and match.group(1) else None
@@ -71,6 +69,15 @@ class Phrasebook:
     def clock(self, moment: datetime, with_day: bool = False) -> str:
         """'7:00 PM' ('19:00'), or with the weekday: '7:00 PM Fri' ('19:00 vie')."""
         return format_datetime(moment, self.clocks["clock_day" if with_day else "clock"], locale=self.locale)
+
+
+@lru_cache(maxsize=64)  # every language's book reads the same text in turn: tidy it once
+def _command_form(text: str) -> tuple[str, str]:
+    """The text as command words are matched against it: spaces folded, edges stripped (`clean`), and the same
+    lower-cased without accents (`folded`, of the same length, so a group's span points into `clean` too)."""
+    clean = re.sub(r"\s+", " ", text).strip(EDGES)
+    clean = clean if clean.strip("?") else "?"
+    return clean, lower_keep_length(clean)
 
 
 @lru_cache(maxsize=None)

@@ -202,8 +202,9 @@ def of(vocab: Vocabulary) -> SimpleNamespace:
 class _CurrentGrammar:
     """`G.TIME_AMPM` is the pattern of the language being parsed (see vocabulary.speaking)."""
 
-    def __getattr__(self, name: str):
-        return getattr(of(current()), name)
+    def __getattr__(self, name: str):  # a few dozen look-ups a text: the built grammar directly when there is one
+        vocab = current()
+        return getattr(vocab.grammar or of(vocab), name)
 
 
 G = _CurrentGrammar()
