@@ -19,7 +19,7 @@ def e164(raw: str) -> str:
         raise ValueError("give the number in digits; letters (vanity numbers) are not accepted")
     candidate = raw if raw.startswith("+") else "+" + raw.lstrip("0") if raw.startswith("00") else "+" + raw
     try:
-        number = phonenumbers.parse(candidate, None)
+        number = _parse(candidate)
     except phonenumbers.NumberParseException:
         raise ValueError("not a phone number; use E.164, e.g. +14155550100") from None
     if not phonenumbers.is_possible_number(number):
@@ -48,11 +48,17 @@ def number_region(phone: str) -> str | None:
     return _number_facts(phone)[1]
 
 
+@lru_cache(maxsize=256)  # a webhook's sender is normalised (`e164`), then its facts are read: one parse for both
+def _parse(number: str) -> phonenumbers.PhoneNumber:
+    """`number` parsed (never changed by its callers, so one parse can serve them all)."""
+    return phonenumbers.parse(number, None)
+
+
 @lru_cache(maxsize=65536)  # read with every stored record and every text: phonenumbers takes ~60 µs a look-up
 def _number_facts(phone: str) -> tuple[str | None, str | None]:
     """The number's zone and country from one parse: a new number's first text needs both."""
     try:
-        number = phonenumbers.parse("+" + phone, None)
+        number = _parse("+" + phone)
     except phonenumbers.NumberParseException:
         return None, None
     by_code = phonenumbers.region_code_for_country_code(number.country_code)
