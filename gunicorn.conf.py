@@ -1,14 +1,18 @@
 """gunicorn settings for the web process, from the platform's environment."""
-import os
+from gevent import monkey
 
-from app.logs import gunicorn_logconfig
+monkey.patch_all()  # first: gunicorn loads this before the app (preload_app), and gevent must patch before it loads
+
+import os  # noqa: E402
+
+from app.logs import gunicorn_logconfig  # noqa: E402
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
-# gthread, with each request (headers and body) read by the event loop under a deadline (app/webserver.py): slow
-# clients cannot take every thread, so /healthz keeps answering
+# gevent, with each request (headers and body) read whole under a deadline (app/webserver.py): a connection is a
+# greenlet, so slow clients cannot take what others need, and /healthz keeps answering
 worker_class = "app.webserver.RequestDeadlineWorker"
+worker_connections = 1000  # open connections a process serves at once (slow clients included)
 preload_app = True  # dateparser's start-up cost (parsing.warm_up) is paid once, before the workers fork
 timeout = 30
 accesslog = None  # the app writes one JSON access line per request, without query strings (app/logs.py)

@@ -365,20 +365,18 @@ def serve(tmp_path):
         served.stop()
 
 
-@pytest.mark.parametrize("threads, opening, drip", [
-    # in the headers: two processes of two threads would all be held
-    ("2", b"GET /healthz HTTP/1.1\r\nHost: x\r\n", b"X"),
-    # in a body the complete headers announced: with one thread per process, two such clients would stop it
-    ("1", b"POST /webhooks/inbound-sms HTTP/1.1\r\nHost: x\r\nContent-Length: 200\r\n"
-          b"Content-Type: application/x-www-form-urlencoded\r\n\r\nmsisdn=1", b"4"),
+@pytest.mark.parametrize("opening, drip", [
+    (b"GET /healthz HTTP/1.1\r\nHost: x\r\n", b"X"),  # in the headers
+    (b"POST /webhooks/inbound-sms HTTP/1.1\r\nHost: x\r\nContent-Length: 200\r\n"  # in a body the headers announced
+     b"Content-Type: application/x-www-form-urlencoded\r\n\r\nmsisdn=1", b"4"),
 ], ids=["headers", "body"])
-def test_fifty_slow_clients_cannot_stop_healthz(serve, env, threads, opening, drip):
+def test_fifty_slow_clients_cannot_stop_healthz(serve, env, opening, drip):
     """Slowloris: each client sends its request a byte a second, in the headers or in the body."""
     import socket
     import threading
     import time
 
-    web = serve(GUNICORN, {**env, "WEB_CONCURRENCY": "2", "GUNICORN_THREADS": threads})
+    web = serve(GUNICORN, {**env, "WEB_CONCURRENCY": "2"})
     stop, clients = threading.Event(), []
     for _ in range(50):
         conn = socket.create_connection(("127.0.0.1", web.port))
@@ -403,13 +401,41 @@ def test_fifty_slow_clients_cannot_stop_healthz(serve, env, threads, opening, dr
             conn.close()
 
 
+def test_a_client_too_slow_to_send_its_request_is_dropped_at_the_deadline(serve, env):
+    """A connection holds a greenlet only until its request is in: one that drips its headers is closed once
+    REQUEST_SECONDS have passed since it connected, however steadily it keeps sending."""
+    import socket
+    import time
+
+    from app.webserver import REQUEST_SECONDS
+
+    web = serve(GUNICORN, {**env, "WEB_CONCURRENCY": "1"})
+    with socket.create_connection(("127.0.0.1", web.port), timeout=REQUEST_SECONDS + 5) as conn:
+        started, closed = time.monotonic(), False
+        conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        while time.monotonic() - started < REQUEST_SECONDS + 4:
+            try:
+                conn.sendall(b"X")
+                conn.settimeout(0.5)
+                if conn.recv(1024) == b"":
+                    closed = True
+                    break
+            except TimeoutError:
+                continue
+            except OSError:
+                closed = True
+                break
+        elapsed = time.monotonic() - started
+    assert closed and REQUEST_SECONDS - 0.5 <= elapsed <= REQUEST_SECONDS + 3
+
+
 def test_expect_100_continue_is_answered_once_and_the_request_served(serve, env):
     """curl sends `Expect: 100-continue` before a body over 1 KiB and waits for the go-ahead: the event loop that
     now reads bodies gives it, and the thread must not give it again."""
     import json
     import socket
 
-    web = serve(GUNICORN, {**env, "WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "1"})
+    web = serve(GUNICORN, {**env, "WEB_CONCURRENCY": "1"})
     body = json.dumps({"phone_number": "+14155550100", "message": "x" * 900, "remind_when": "in an hour"}).encode()
     with socket.create_connection(("127.0.0.1", web.port), timeout=10) as conn:
         conn.sendall(b"POST /api/reminders HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer test-token\r\n"
@@ -430,7 +456,7 @@ def test_a_kept_alive_connection_s_next_request_is_served_whole_or_in_pieces(ser
     import socket
     import time
 
-    web = serve(GUNICORN, {**env, "WEB_CONCURRENCY": "1", "GUNICORN_THREADS": "1"})
+    web = serve(GUNICORN, {**env, "WEB_CONCURRENCY": "1"})
     request = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
 
     def answer(conn: socket.socket) -> bytes:
