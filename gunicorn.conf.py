@@ -3,6 +3,7 @@ from gevent import monkey
 
 monkey.patch_all()  # first: gunicorn loads this before the app (preload_app), and gevent must patch before it loads
 
+import gc  # noqa: E402
 import os  # noqa: E402
 
 from app.logs import gunicorn_logconfig  # noqa: E402
@@ -19,3 +20,10 @@ accesslog = None  # the app writes one JSON access line per request, without que
 logger_class = "app.webserver.AccessFreeLogger"  # so gunicorn does not build its own access line to drop
 logconfig_dict = gunicorn_logconfig(os.environ.get("LOG_LEVEL"))  # gunicorn's own lines as JSON too
 forwarded_allow_ips = "*"  # behind the platform's router: trust its X-Forwarded-Proto/For
+
+
+def pre_fork(server, worker) -> None:  # type: ignore[no-untyped-def]
+    """The preloaded app's ~150,000 objects (dateparser's and the language detector's data among them) live as long
+    as the process: frozen, a worker's full garbage collections skip them (~70 ms each otherwise, every process
+    paused) and leave their memory pages shared with the master."""
+    gc.freeze()

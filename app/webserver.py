@@ -73,6 +73,8 @@ class RequestDeadlineWorker(GeventWorker):
             while got := self._collect(client, parser, fresh=got == "fresh"):
                 req = next(parser)
                 self.handle_request(listener_name, req, client, addr)  # raises StopIteration when it closes
+                gevent.sleep(0)  # a turn for the other connections: a client that always has its next request
+                # ready would otherwise be served again and again while others wait (fairness when busy)
         except (http.errors.NoMoreData, StopIteration):
             pass
         except OSError as err:
