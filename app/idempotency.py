@@ -60,4 +60,4 @@ class IdempotencyKeys(State):
         return as_text(made) if made is not None else None
 
     def _keys(self, name: str) -> list[str]:
-        return [self.key(name), self.key("in", name)]  # the second as Store.add names its dedupe key
+        return [self.key(name), self.inbound_key(name)]

@@ -20,6 +20,10 @@ class Arrival(NamedTuple):
     unsent: int  # its reminders not sent yet
 
 
+WINDOW = 60  # seconds: the per-minute counts' window; each count is kept for two (KEPT), so a late reader finds it
+KEPT = 2 * WINDOW
+
+
 class Quotas(State):
     def __init__(self, client: redis.Redis, prefix: str = "rmd:") -> None:
         super().__init__(client, prefix)
@@ -30,22 +34,20 @@ class Quotas(State):
         """Everything a new inbound text needs first, in one call (lua/arrival.lua): whether this message was handled
         already (add.lua sets `in:<messageId>`), the sender's record, how many texts the number sent this minute
         (counting this one), and how many reminders it has not been sent yet (its schedule index)."""
-        window = 60
-        keys = [self.key("in", message_id), self.key("person", phone), self._key("texts", phone, window),
+        keys = [self.inbound_key(message_id), self.key("person", phone), self._key("texts", phone),
                 self.index.bucket(phone)]
-        seen, person, texts, unsent = self._arrival(keys=keys, args=[phone, window * 2])
+        seen, person, texts, unsent = self._arrival(keys=keys, args=[phone, KEPT])
         return Arrival(bool(seen), Person.from_hash(phone, dict(zip(person[::2], person[1::2]))), int(texts),
                        len(ids_in(unsent)))
 
     def reminders_made(self, phone: str, limit: int) -> Cap:
         """The cap on reminders `phone` makes this minute: Store.add counts each against it, in the same step."""
-        window = 60
-        return Cap(self._key("new", phone, window), limit, window * 2)
+        return Cap(self._key("new", phone), limit, KEPT)
 
     def first_time(self, what: str, phone: str, seconds: int) -> bool:
         """True at most once per `seconds` for this number (e.g. one polite refusal a minute)."""
         return bool(self.redis.set(self.key("once", what, phone), "1", nx=True, ex=seconds))
 
-    def _key(self, counter: str, phone: str, window: int) -> str:
-        """This window's count of `counter` for `phone`, kept for two windows (by arrival.lua, or add.lua for a Cap)."""
-        return self.key("rate", counter, phone, str(int(time.time() // window)))
+    def _key(self, counter: str, phone: str) -> str:
+        """This window's count of `counter` for `phone`, kept for KEPT seconds (by arrival.lua, or add.lua for a Cap)."""
+        return self.key("rate", counter, phone, str(int(time.time() // WINDOW)))

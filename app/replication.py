@@ -75,9 +75,9 @@ class Replication(State):
         is itself waited for, so a failover cannot undo it unseen. Returns how many were released."""
         if not self.required:
             return 0
-        self.confirm(store.key("in", message_id))
+        self.confirm(store.inbound_key(message_id))
         pipe = self.redis.pipeline(transaction=False)
-        self._release(keys=[store.key("due"), store.key("in", message_id), store.key("wake")],
+        self._release(keys=[store.key("due"), store.inbound_key(message_id), store.key("wake")],
                       args=[repr(PARKED), repr(time.time())], client=pipe)
         return int(self._wait(pipe, lambda released: True))
 

@@ -22,6 +22,11 @@ class State:
     def key(self, *parts: str) -> str:
         return self.prefix + ":".join(parts)
 
+    def inbound_key(self, message_id: str) -> str:
+        """The dedupe key add.lua sets, with the ids it made, once an inbound message (or a keyed API create) is
+        handled: a retry finds it."""
+        return self.key("in", message_id)
+
     def script(self, name: str, *libraries: str) -> Script:
         """A Lua script from `app/lua/<name>.lua`, after the functions of any `libraries` (`app/lua/<library>.lua`)
         it calls, registered on this connection (EVALSHA, loaded on first use)."""

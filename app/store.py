@@ -150,7 +150,7 @@ class Store(State):
         replies wait (PARKED) until replication.py releases them; with a `cap`, they are one more reminder on its
         count, and nothing is added past its limit (OverCap), in the same step, so texts at once cannot overrun it."""
         keys = [self.key("due"), self.key("data", ""), self.key("seq"), self.key("wake"),
-                self.key("in", inbound_id or "-")] + [self.index.bucket(item.phone) for item in items] + \
+                self.inbound_key(inbound_id or "-")] + [self.index.bucket(item.phone) for item in items] + \
             [self.key("person", sender or "-"), cap.key if cap else self.key("rate", "-")]
         args: list[str | float] = [str(INBOUND_TTL) if inbound_id else "", "1" if sender else "0",
                                    str(cap.limit) if cap else "", str(cap.seconds) if cap else ""]
