@@ -41,15 +41,9 @@ class AccessFreeLogger(glogging.Logger):
 
 
 def arrived(data: bytes) -> str:
-    """How much of a request `data` holds: "headers" (not all of them yet), "body" (not all of it yet), or "all"
-    (everything, or a body over MAX_BODY, which is not worth waiting for: the app answers 413 without reading it)."""
-    state = _arrival(data)
-    return "all" if state == "over" else state
-
-
-def _arrival(data: bytes) -> str:
-    """`arrived`, telling a body over MAX_BODY that is not all in ("over") from one that is. A chunked body is in
-    when its last chunk (`0` and an empty line, no trailers) is."""
+    """How much of a request `data` holds: "headers" (not all of them yet), "body" (not all of it yet), "all", or
+    "over": a body over MAX_BODY that is not all in, not worth waiting for (the app answers 413 without reading it).
+    A chunked body is in when its last chunk (`0` and an empty line, no trailers) is."""
     end = data.find(END_OF_HEADERS)
     if end < 0:
         return "headers"
@@ -105,7 +99,7 @@ class RequestDeadlineWorker(GeventWorker):
             if not head and not fresh:
                 deadline = time.monotonic() + REQUEST_SECONDS
             head += data
-            state = _arrival(head)
+            state = arrived(head)
             if state in ("all", "over"):
                 parser.unreader.unread(bytes(head))
                 return state
