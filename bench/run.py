@@ -74,7 +74,7 @@ def run_part(part: str, args: argparse.Namespace) -> dict:
     if part == "inbound":
         if not shutil.which("wrk"):
             raise RuntimeError("wrk is not installed (script/bench installs it with apt-get)")
-        with Stack(None) as s:
+        with Stack(args.latency) as s:  # Vonage configured, as deployed: so the simulator (local use only) is off
             runs = [scenarios.inbound(s, 500, 8 if q else 20) for _ in range(n)]
         return {"runs": runs}
     if part == "memory":
