@@ -25,6 +25,7 @@ def machine() -> dict:
                 if line.startswith("model name")), platform.processor())
     redis_v = subprocess.run([_redis_server(), "--version"], capture_output=True, text=True).stdout.split()
     return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
+            "interpreter": sys._base_executable,
             "redis": next((w.split("=")[1] for w in redis_v if w.startswith("v=")), "?"),
             "os": platform.platform(), "background_load_cores": round(background_load(), 2)}
 
@@ -184,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     args.repeat = args.repeat or (1 if args.quick else 3)
     parts = args.only or list(PARTS)
     info = machine()
-    print(f"Machine: {info['cpu']}, {info['cores']} cores, Python {info['python']}, Redis {info['redis']}; "
+    print(f"Machine: {info['cpu']}, {info['cores']} cores, Python {info['python']} ({info['interpreter']}), "
+          f"Redis {info['redis']}; "
           f"other processes kept {info['background_load_cores']} cores busy before the run", flush=True)
     results: dict = {}
     timings: dict = {}
@@ -196,7 +198,8 @@ def main(argv: list[str] | None = None) -> int:
     text = table(results, args)
     print()
     print(text)
-    print(f"\nMachine: {info['cpu']}, {info['cores']} cores, Python {info['python']}, Redis {info['redis']}, "
+    print(f"\nMachine: {info['cpu']}, {info['cores']} cores, Python {info['python']} ({info['interpreter']}), "
+          f"Redis {info['redis']}, "
           f"{info['os']}. Fake Vonage latency {args.latency * 1000:.0f} ms; medians of {args.repeat} run(s)"
           f"{' (--quick)' if args.quick else ''}.")
     out = ROOT / "bench" / "results"
