@@ -93,7 +93,7 @@ class RequestDeadlineWorker(GeventWorker):
         head = bytearray()
         deadline = time.monotonic() + (REQUEST_SECONDS if fresh else self.cfg.keepalive)
         while True:
-            data = self._receive(client, deadline)
+            data = _receive(client, deadline)
             if not data:
                 return None
             if not head and not fresh:
@@ -107,19 +107,6 @@ class RequestDeadlineWorker(GeventWorker):
                 head = self._continue(client, head)  # the client waits for this before it sends the body
             if len(head) > (MAX_HEADER_BYTES if state == "headers" else MAX_HEADER_BYTES + MAX_BODY + 65536):
                 return None
-
-    @staticmethod
-    def _receive(client, deadline: float) -> bytes:  # type: ignore[no-untyped-def]
-        """What the client sends next, or b"" when it is gone or `deadline` passes first."""
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return b""
-        with gevent.Timeout(left, False):  # False: when time is up the block just ends
-            try:
-                return client.recv(65536)
-            except OSError:
-                return b""
-        return b""
 
     @staticmethod
     def _continue(client, head: bytearray) -> bytearray:  # type: ignore[no-untyped-def]
@@ -139,8 +126,21 @@ def _linger(client) -> None:  # type: ignore[no-untyped-def]
     it still sends, for a moment, first."""
     try:
         client.shutdown(socket.SHUT_WR)
-        with gevent.Timeout(LINGER_SECONDS, False):
-            while client.recv(65536):
-                pass
     except OSError:
+        return
+    deadline = time.monotonic() + LINGER_SECONDS
+    while _receive(client, deadline):
         pass
+
+
+def _receive(client, deadline: float) -> bytes:  # type: ignore[no-untyped-def]
+    """What the client sends next, or b"" when it is gone or `deadline` passes first."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        return b""
+    with gevent.Timeout(left, False):  # False: when time is up the block just ends
+        try:
+            return client.recv(65536)
+        except OSError:
+            return b""
+    return b""
