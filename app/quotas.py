@@ -49,5 +49,6 @@ class Quotas(State):
         return bool(self.redis.set(self.key("once", what, phone), "1", nx=True, ex=seconds))
 
     def _key(self, counter: str, phone: str) -> str:
-        """This window's count of `counter` for `phone`, kept for KEPT seconds (by arrival.lua, or add.lua for a Cap)."""
+        """This window's count of `counter` for `phone`, kept for KEPT seconds (by arrival.lua, or add.lua for a
+        Cap)."""
         return self.key("rate", counter, phone, str(int(time.time() // WINDOW)))

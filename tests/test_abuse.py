@@ -430,8 +430,8 @@ def test_a_client_too_slow_to_send_its_request_is_dropped_at_the_deadline(serve,
 
 
 def test_expect_100_continue_is_answered_once_and_the_request_served(serve, env):
-    """curl sends `Expect: 100-continue` before a body over 1 KiB and waits for the go-ahead: the event loop that
-    now reads bodies gives it, and the thread must not give it again."""
+    """curl sends `Expect: 100-continue` before a body over 1 KiB and waits for the go-ahead: the worker that reads
+    the request whole gives it, and gunicorn must not give it again."""
     import json
     import socket
 
@@ -451,8 +451,8 @@ def test_expect_100_continue_is_answered_once_and_the_request_served(serve, env)
 
 
 def test_a_kept_alive_connection_s_next_request_is_served_whole_or_in_pieces(serve, env):
-    """The event loop reads a kept-alive connection's next request as soon as it is readable: a request that is all
-    there is served at once, and one that arrives in pieces is still waited for."""
+    """A kept-alive connection's next request is read as soon as it arrives: a request that is all there is served
+    at once, and one that arrives in pieces is still waited for."""
     import socket
     import time
 
