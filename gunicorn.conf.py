@@ -12,12 +12,12 @@ bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # gevent, with each request (headers and body) read whole under a deadline (app/webserver.py): a connection is a
 # greenlet, so slow clients cannot take what others need, and /healthz keeps answering
-worker_class = "app.webserver.RequestDeadlineWorker"
+worker_class = "app.web.server.RequestDeadlineWorker"
 worker_connections = 1000  # open connections a process serves at once (slow clients included)
 preload_app = True  # dateparser's start-up cost (parsing.warm_up) is paid once, before the workers fork
 timeout = 30
 accesslog = None  # the app writes one JSON access line per request, without query strings (app/logs.py)
-logger_class = "app.webserver.AccessFreeLogger"  # so gunicorn does not build its own access line to drop
+logger_class = "app.web.server.AccessFreeLogger"  # so gunicorn does not build its own access line to drop
 logconfig_dict = gunicorn_logconfig(os.environ.get("LOG_LEVEL"))  # gunicorn's own lines as JSON too
 forwarded_allow_ips = "*"  # behind the platform's router: trust its X-Forwarded-Proto/For
 

@@ -19,14 +19,16 @@ from dotenv import load_dotenv
 from rq import Queue, SimpleWorker
 from rq.exceptions import StopRequested
 
-from app import delivery, heartbeat, logs
-from app.connection import connect
-from app.delivery import Courier
-from app.scheduler import Scheduler, batch_size_for
-from app.sending import make_sender
+from app import logs
+from app.delivery import courier as delivery
+from app.storage import heartbeat
+from app.storage.connection import connect
+from app.delivery.courier import Courier
+from app.delivery.scheduler import Scheduler, batch_size_for
+from app.delivery.senders import make_sender
 from app.settings import Settings, load_settings
-from app.store import Store
-from app.throttle import Throttle
+from app.storage.store import Store
+from app.storage.throttle import Throttle
 
 log = logging.getLogger("worker")
 

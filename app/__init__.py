@@ -8,8 +8,13 @@ from collections.abc import Mapping
 from dotenv import load_dotenv
 from flask import Flask
 
-from . import admin, cli, errors, guards, logs, parsing, services, simulator
-from .settings import SettingsError, load_settings
+from app import logs, parsing, services
+from app.ops import admin
+from app.ops import cli
+from app.web import errors
+from app.web import guards
+from app.web import simulator
+from app.settings import SettingsError, load_settings
 
 MAX_BODY = 64 * 1024  # bytes; inbound SMS and API bodies are far smaller
 
@@ -20,7 +25,7 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
     settings = load_settings({**os.environ, **(overrides or {})})
     if settings.unsigned_webhooks_problem:
         raise SettingsError(settings.unsigned_webhooks_problem)
-    app = Flask(__name__)
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.wsgi_app = guards.BodyLimit(app.wsgi_app, MAX_BODY)  # type: ignore[method-assign]  # chunked bodies too
     app.json.sort_keys = False
@@ -32,7 +37,10 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
     cli.init_app(app)
     admin.init_app(app)
 
-    from . import api, dashboard, health, webhooks
+    from app.web import api
+    from app.web import dashboard
+    from app.web import health
+    from app.web import webhooks
 
     app.register_blueprint(webhooks.bp)
     api.init_app(app)

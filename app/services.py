@@ -6,17 +6,17 @@ from functools import cached_property
 from redis import Redis
 from flask import Flask, current_app
 
-from .commands import Conversation
-from .connection import connect
-from .idempotency import IdempotencyKeys
-from .metrics import CountingStore
-from .parts import Parts
-from .people import People
-from .quotas import Quotas
-from .receipts import Receipts
-from .replication import Replication
-from .settings import Settings
-from .store import Store
+from app.texting.conversation import Conversation
+from app.storage.connection import connect
+from app.storage.idempotency import IdempotencyKeys
+from app.storage.counters import CountingStore
+from app.storage.text_parts import Parts
+from app.storage.people import People
+from app.storage.quotas import Quotas
+from app.storage.receipts import Receipts
+from app.storage.replication import Replication
+from app.settings import Settings
+from app.storage.store import Store
 
 
 class Services:

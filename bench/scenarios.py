@@ -8,8 +8,8 @@ import time
 import uuid
 from collections import Counter
 
-from app.phoneindex import BUCKETS
-from app.store import Reminder, Store
+from app.storage.phoneindex import BUCKETS
+from app.storage.store import Reminder, Store
 
 from .procs import Stack
 
@@ -271,10 +271,10 @@ def memory(count: int, per_phone: int, rq_count: int) -> dict:
         client = server.client()
         queue = Queue("reminders", connection=client)
         when = datetime.now(timezone.utc) + timedelta(days=1)
-        queue.enqueue_at(when, "app.sending.send_sms", phone(0), MESSAGE)
+        queue.enqueue_at(when, "app.delivery.senders.send_sms", phone(0), MESSAGE)
         base = _used(client)
         for i in range(rq_count):
-            queue.enqueue_at(when + timedelta(seconds=i), "app.sending.send_sms", phone(i), MESSAGE)
+            queue.enqueue_at(when + timedelta(seconds=i), "app.delivery.senders.send_sms", phone(i), MESSAGE)
         out["rq_bytes_per_job"] = (_used(client) - base) / rq_count
     out["rq_ratio"] = out["rq_bytes_per_job"] / out["bytes_per_reminder"]
     return out

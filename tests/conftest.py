@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from app import create_app, metrics
+from app import create_app
+from app.storage import counters
 from tests.support.fake_vonage import FakeVonage
 from tests.support.redis_server import RedisServer
 
@@ -32,7 +33,7 @@ def redis_client(redis_server: RedisServer) -> Iterator[redis.Redis]:
     client = redis_server.client()
     client.flushall()  # our own server: each test starts empty
     yield client
-    metrics.flush()  # this test's counts land now, not in the next test's (or after the server stopped)
+    counters.flush()  # this test's counts land now, not in the next test's (or after the server stopped)
     client.close()
 
 

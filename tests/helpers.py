@@ -71,9 +71,9 @@ class Phone:
     in-process through the real courier, sender and SDK to the fake Vonage, and the texts back are returned."""
 
     def __init__(self, client, app, fake, number: str = SENDER) -> None:
-        from app.delivery import Courier
-        from app.sending import make_sender
-        from app.throttle import Throttle
+        from app.delivery.courier import Courier
+        from app.delivery.senders import make_sender
+        from app.storage.throttle import Throttle
 
         services = app.extensions["reminders"]
         self.client, self.fake, self.number, self.store = client, fake, number, services.store

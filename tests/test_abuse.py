@@ -6,9 +6,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app import checks, create_app
+from app import create_app
+from app.ops import checks
 from app.settings import SettingsError
-from app.webserver import arrived
+from app.web.server import arrived
 from tests.helpers import clear_of_minute_turn, inbound
 
 UNSIGNED_OK = {"ALLOW_UNSIGNED_WEBHOOKS": "true"}
@@ -407,7 +408,7 @@ def test_a_client_too_slow_to_send_its_request_is_dropped_at_the_deadline(serve,
     import socket
     import time
 
-    from app.webserver import REQUEST_SECONDS
+    from app.web.server import REQUEST_SECONDS
 
     web = serve(GUNICORN, {**env, "WEB_CONCURRENCY": "1"})
     with socket.create_connection(("127.0.0.1", web.port), timeout=REQUEST_SECONDS + 5) as conn:
@@ -528,7 +529,7 @@ def test_api_limits_are_shared_by_every_web_process_on_the_embedded_redis(serve,
 
     local = {**env, "REDIS_URL": "", "EMBEDDED_REDIS_PATH": str(tmp_path / "redis.db"), "WEB_CONCURRENCY": "3",
              "API_RATE_PER_NUMBER": "10/minute"}
-    web = serve([__import__("sys").executable, "-m", "app.localrun", *GUNICORN], local)
+    web = serve([__import__("sys").executable, "-m", "app.ops.localrun", *GUNICORN], local)
     body = json.dumps({"phone_number": "+14155550100", "text": "stretch in 1 hour"}).encode()
     statuses = []
     for _ in range(18):  # a new connection each time: the kernel spreads them over the processes

@@ -8,8 +8,8 @@ import time
 import pytest
 
 from app import create_app
-from app.budget import Budget
-from app.store import Reminder
+from app.storage.budget import Budget
+from app.storage.store import Reminder
 from tests.helpers import Phone, clear_of_midnight
 
 NUMBER = "14155550100"

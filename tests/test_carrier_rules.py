@@ -8,9 +8,10 @@ from base64 import b64encode
 
 import pytest
 
-from app import checks, create_app
-from app.phrasebook import phrasebook
-from app.unreachable import Unreachable
+from app import create_app
+from app.ops import checks
+from app.texting.phrasebook import phrasebook
+from app.storage.unreachable import Unreachable
 from tests.conftest import API_TOKEN
 from tests.helpers import Phone, auth, clear_of, inbound
 from tests.support.fake_vonage import count_segments

@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 
 from app import create_app
-from app.connection import _url_options, connect
+from app.storage.connection import _url_options, connect
 from app.settings import SettingsError, load_settings
 from tests.conftest import ROOT
 
@@ -89,7 +89,7 @@ def test_embedded_redis_is_shared_by_a_second_process(tmp_path):
     settings = load_settings({"EMBEDDED_REDIS_PATH": str(path)})
     client = connect(settings)
     client.set("greeting", "hello")
-    script = ("from app.connection import connect; from app.settings import load_settings; "
+    script = ("from app.storage.connection import connect; from app.settings import load_settings; "
               f"print(connect(load_settings({{'EMBEDDED_REDIS_PATH': {str(path)!r}}})).get('greeting').decode())")
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == "hello", out.stderr

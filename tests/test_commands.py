@@ -8,7 +8,7 @@ import time
 import pytest
 
 from app import create_app
-from app.store import Reminder
+from app.storage.store import Reminder
 from tests.helpers import Phone, auth, clear_of, clear_of_minute_turn, inbound
 from tests.support.fake_vonage import count_segments, is_gsm7
 

@@ -10,7 +10,7 @@ from collections import Counter
 
 import pytest
 
-from app.store import Reminder, Store
+from app.storage.store import Reminder, Store
 from tests.helpers import inbound
 
 

@@ -11,8 +11,8 @@ from collections import Counter
 import pytest
 
 from app import create_app
-from app.delivery import retry_delay
-from app.store import Reminder, Store
+from app.delivery.courier import retry_delay
+from app.storage.store import Reminder, Store
 from tests.conftest import WorkerProcess
 from tests.helpers import inbound
 from tests.support.redis_server import RedisServer

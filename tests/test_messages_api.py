@@ -8,7 +8,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from app import create_app
-from app.sending import MessagesSender, SendError, make_sender
+from app.delivery.senders import MessagesSender, SendError, make_sender
 from app.settings import SettingsError, load_settings
 from tests.helpers import Phone
 

@@ -1,4 +1,4 @@
-"""moves.new_time at fixed moments: a time alone keeps the reminder's day, and a bare hour is read near the reminder's
+"""corrections.new_time at fixed moments: a time alone keeps the reminder's day, and a bare hour is read near the reminder's
 own time, never by what the clock says now (at 08:03, `a las 8` alone reads as 20:00 today)."""
 from __future__ import annotations
 
@@ -7,15 +7,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app import moves, parsing
-from app.phrasebook import phrasebook
+from app import parsing
+from app.texting import corrections
+from app.texting.phrasebook import phrasebook
 
 MADRID = ZoneInfo("Europe/Madrid")
 
 
 def move(words: str, old: datetime, now: datetime, lang: str = "en", every: str | None = None) -> datetime:
     parsed = parsing.parse(words, MADRID, now, lang)
-    return moves.new_time(phrasebook(lang), words, parsed, old, every, now)[0]
+    return corrections.new_time(phrasebook(lang), words, parsed, old, every, now)[0]
 
 
 @pytest.mark.parametrize("words, lang, old_hour, hour", [

@@ -11,9 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app import checks, create_app, heartbeat, logs, metrics
-from app.people import People
-from app.store import Reminder, Store
+from app import create_app, logs
+from app.ops import checks
+from app.storage import heartbeat
+from app.storage import counters
+from app.storage.people import People
+from app.storage.store import Reminder, Store
 from tests.helpers import clear_of_midnight, inbound
 
 
@@ -111,9 +114,9 @@ def test_metrics_survive_a_redis_outage_without_failing_a_send():
 
     dead = Store(redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=1))  # nothing listens there
     started = time.perf_counter()
-    metrics.record_sent(dead, Reminder(phone="1", message="m", due=0), 1.0)
+    counters.record_sent(dead, Reminder(phone="1", message="m", due=0), 1.0)
     assert time.perf_counter() - started < 0.01  # recording does not wait on Redis
-    metrics.flush()  # logged, not raised
+    counters.flush()  # logged, not raised
 
 
 # --- dashboard -------------------------------------------------------------------------------------------------
@@ -307,4 +310,4 @@ def test_procfile_runs_the_release_check():
     from pathlib import Path
 
     procfile = (Path(__file__).parent.parent / "Procfile").read_text()
-    assert "release: python -m app.checks" in procfile
+    assert "release: python -m app.ops.checks" in procfile

@@ -11,14 +11,14 @@ import pytest
 from rq import Queue
 
 from app import create_app
-from app.connection import connect, limiter_storage
-from app.delivery import deliver_job
-from app.health import redis_state
-from app.phoneindex import PhoneIndex
-from app.replication import NotReplicated, Replication, drop_stranded
-from app.scheduler import Scheduler
+from app.storage.connection import connect, limiter_storage
+from app.delivery.courier import deliver_job
+from app.web.health import redis_state
+from app.storage.phoneindex import PhoneIndex
+from app.storage.replication import NotReplicated, Replication, drop_stranded
+from app.delivery.scheduler import Scheduler
 from app.settings import SettingsError, load_settings
-from app.store import PARKED, Reminder, Store
+from app.storage.store import PARKED, Reminder, Store
 from tests.helpers import Phone, auth, inbound
 from tests.support.redis_cluster import FAST_SYNC, replica_of
 from tests.support.redis_server import RedisServer

@@ -7,8 +7,8 @@ import time
 import pytest
 
 from app import create_app
-from app.outbox import Outbox
-from app.sending import LogSender, VonageSender, make_sender
+from app.storage.outbox import Outbox
+from app.delivery.senders import LogSender, VonageSender, make_sender
 from app.settings import load_settings
 from tests.helpers import inbound
 

@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from app.phoneindex import BUCKETS
-from app.store import Cap, OverCap, Reminder, Store
+from app.storage.phoneindex import BUCKETS
+from app.storage.store import Cap, OverCap, Reminder, Store
 
 
 @pytest.fixture()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from app import create_app
-from app.store import Store
+from app.storage.store import Store
 from tests.helpers import SENDER, inbound, signed
 from tests.support.redis_server import RedisServer
 

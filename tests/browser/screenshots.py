@@ -9,8 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-from app import create_app, metrics
-from app.store import Reminder, Store
+from app import create_app
+from app.storage import counters
+from app.storage.store import Reminder, Store
 from tests.browser import chromium
 from tests.browser.live import LiveServer, headless_chromium
 from tests.conftest import WorkerProcess
@@ -30,8 +31,8 @@ def seed(store: Store, client) -> None:  # type: ignore[no-untyped-def]
     store.claim(now, now + 60, 100, "seed")
     failed = store.get(rid)
     store.finish(failed, "seed", "failed", "Vonage status 7: Number barred")
-    metrics.record_failed(store, failed)  # as the courier would have
-    metrics.flush()
+    counters.record_failed(store, failed)  # as the courier would have
+    counters.flush()
     client.post("/webhooks/inbound-sms", data=inbound("STOP", msisdn="447700900150"))
 
 

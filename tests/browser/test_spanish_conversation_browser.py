@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from app.phrasebook import phrasebook
+from app.texting.phrasebook import phrasebook
 from tests.browser.conftest import NO_VONAGE
 
 MADRID = "%2B34911234567"  # a Spanish number: replies in Spanish before it says a word

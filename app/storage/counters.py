@@ -1,0 +1,254 @@
+"""Counters of what the service did, kept in Redis so web and worker processes (any number of each) share them.
+
+The worker records sends, failures, retries and lateness; the web process records reminders created; `/metrics`
+(health.py) reads them all back through a prometheus-client custom collector, with the schedule's
+current depth. Hourly buckets (kept 8 days) give the dashboard its "today" figures. Recording never raises nor
+waits on Redis: a lost count must not fail, repeat or slow a send.
+"""
+from __future__ import annotations
+
+import atexit
+import logging
+import math
+import os
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+
+import redis
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.utils import floatToGoString
+from rq import Queue
+
+from app.storage import heartbeat
+from app.storage.budget import Budget
+from app.storage.state import as_text
+from app.storage.store import Reminder, Store
+
+log = logging.getLogger(__name__)
+LATENESS_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0)  # seconds
+KINDS = ("reminder", "reply")
+HOUR_TTL = 8 * 24 * 3600  # hourly buckets: a week of "today"s in any zone, plus a margin
+RECENT_LATENESS = 500  # reminders whose lateness the dashboard summarises
+HOURLY = ("created", "sent", "failed", "retried", "over_budget")
+FLUSH_EVERY = 1.0  # seconds
+
+
+# --- recording (worker and web) ------------------------------------------------------------------------------
+# Counts are added up in memory and written every FLUSH_EVERY seconds in one round trip, so recording costs a
+# send no Redis call; a process killed outright loses at most that last second of counts.
+
+class _Pending:
+    """Counts recorded in this process since the last flush, for one Redis and key prefix."""
+
+    def __init__(self, client: redis.Redis, prefix: str) -> None:
+        self.client, self.prefix = client, prefix
+        self.totals: Counter[str] = Counter()
+        self.hours: Counter[tuple[int, str]] = Counter()
+        self.lateness: list[float] = []
+
+    def write(self) -> None:
+        key = lambda *parts: self.prefix + ":".join(parts)  # noqa: E731 - Store.key's layout
+        pipe = self.client.pipeline(transaction=False)
+        for name, amount in self.totals.items():
+            pipe.hincrbyfloat(key("m", "total"), name, amount)
+        for (hour, name), amount in self.hours.items():
+            pipe.hincrbyfloat(key("m", "h", str(hour)), name, amount)
+            pipe.expire(key("m", "h", str(hour)), HOUR_TTL)
+        if self.lateness:
+            pipe.lpush(key("m", "late"), *(round(x, 3) for x in self.lateness[-RECENT_LATENESS:]))
+            pipe.ltrim(key("m", "late"), 0, RECENT_LATENESS - 1)
+        pipe.execute()
+
+
+_lock = threading.Lock()
+_pending: dict[tuple[int, str], _Pending] = {}
+_flusher_pid: int | None = None
+
+
+def _record(store: Store, fields: dict[str, float], lateness: float | None = None) -> None:
+    hour = int(time.time() // 3600)
+    with _lock:
+        pending = _pending.get((id(store.redis), store.prefix))
+        if pending is None:
+            pending = _pending[(id(store.redis), store.prefix)] = _Pending(store.redis, store.prefix)
+        for name, amount in fields.items():
+            pending.totals[name] += amount
+            if name.split(":")[0] in HOURLY:
+                pending.hours[(hour, name.split(":")[0])] += amount
+        if lateness is not None:
+            pending.lateness.append(lateness)
+    _ensure_flusher()
+
+
+def flush(at_exit: bool = False) -> None:
+    """Write this process's counts now (the collector does before reading; the process does at exit)."""
+    with _lock:
+        batches = list(_pending.values())
+        _pending.clear()
+    for pending in batches:
+        try:
+            pending.write()
+        except redis.RedisError as err:
+            log.log(logging.DEBUG if at_exit else logging.WARNING, "metrics lost (%s): %s", type(err).__name__,
+                    dict(pending.totals))
+
+
+def _ensure_flusher() -> None:
+    global _flusher_pid
+    if _flusher_pid == os.getpid():
+        return
+    _flusher_pid = os.getpid()  # a forked process (gunicorn worker) starts its own
+    threading.Thread(target=_flush_forever, name="metrics-flush", daemon=True).start()
+
+
+def _flush_forever() -> None:
+    while True:
+        time.sleep(FLUSH_EVERY)
+        flush()
+
+
+def _after_fork() -> None:
+    global _lock, _flusher_pid
+    _lock, _flusher_pid = threading.Lock(), None
+    _pending.clear()
+
+
+os.register_at_fork(after_in_child=_after_fork)
+atexit.register(flush, at_exit=True)
+
+
+def record_created(store: Store, count: int) -> None:
+    if count:
+        _record(store, {"created": count})
+
+
+def record_sent(store: Store, rem: Reminder, lateness: float) -> None:
+    """A send Vonage (or the log sender) accepted, `lateness` seconds after it was due (negative: early)."""
+    bucket = next((f"{b:g}" for b in LATENESS_BUCKETS if lateness <= b), "inf")
+    _record(store, {f"sent:{rem.kind}": 1, f"late:{rem.kind}:{bucket}": 1, f"latesum:{rem.kind}": lateness},
+            lateness if rem.kind == "reminder" else None)
+
+
+def record_retry(store: Store, rem: Reminder) -> None:
+    _record(store, {f"retried:{rem.kind}": 1})
+
+
+def record_over_budget(store: Store, kind: str) -> None:
+    """A send the daily budget per number stopped (budget.py): a reminder made to wait, or a reply dropped."""
+    _record(store, {f"over_budget:{kind}": 1})
+
+
+def record_failed(store: Store, rem: Reminder) -> None:
+    """A message given up on (dead-lettered)."""
+    _record(store, {f"failed:{rem.kind}": 1})
+
+
+# --- reading -------------------------------------------------------------------------------------------------
+
+def totals(store: Store) -> dict[str, float]:
+    return {as_text(k): float(v) for k, v in store.redis.hgetall(store.key("m", "total")).items()}
+
+
+def since(store: Store, start: float, now: float | None = None) -> dict[str, float]:
+    """Counts (created, sent, failed, retried) from the hour holding `start` up to now."""
+    now = time.time() if now is None else now
+    hours = range(int(start // 3600), int(now // 3600) + 1)
+    pipe = store.redis.pipeline(transaction=False)
+    for hour in hours:
+        pipe.hgetall(store.key("m", "h", str(hour)))
+    out: dict[str, float] = dict.fromkeys(HOURLY, 0.0)
+    for bucket in pipe.execute():
+        for k, v in bucket.items():
+            out[as_text(k)] = out.get(as_text(k), 0) + float(v)
+    return out
+
+
+def recent_lateness(store: Store) -> list[float]:
+    return sorted(float(x) for x in store.redis.lrange(store.key("m", "late"), 0, -1))
+
+
+def percentile(ordered: list[float], q: float) -> float | None:
+    if not ordered:
+        return None
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
+
+
+class RedisCollector:
+    """Prometheus collector reading the shared counters and the schedule's depth at scrape time."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def collect(self) -> Iterator[Metric]:
+        store, now = self.store, time.time()
+        total = totals(store)
+        created = CounterMetricFamily("reminders_created", "Reminders created (by text or the API).")
+        created.add_metric([], total.get("created", 0))
+        yield created
+        for name, doc in (("sent", "SMS accepted by Vonage (or written by the log sender)."),
+                          ("failed", "SMS given up on and dead-lettered."),
+                          ("retried", "SMS sends retried after a temporary failure."),
+                          ("over_budget", "Sends stopped by the daily budget per number (reminders wait, replies "
+                                          "are dropped).")):
+            family = CounterMetricFamily(f"reminders_sms_{name}", doc, labels=["kind"])
+            for kind in KINDS:
+                family.add_metric([kind], total.get(f"{name}:{kind}", 0))
+            yield family
+        yield self._lateness(total)
+        yield from self._depth(now)
+
+    def _lateness(self, total: dict[str, float]) -> Metric:
+        family = HistogramMetricFamily("reminders_lateness_seconds",
+                                       "Seconds from due time to the send (replies: from the text's arrival).",
+                                       labels=["kind"])
+        for kind in KINDS:
+            running, buckets = 0.0, []
+            for bound in [*LATENESS_BUCKETS, math.inf]:
+                running += total.get(f"late:{kind}:{bound:g}", 0)
+                buckets.append((floatToGoString(bound), running))
+            family.add_metric([kind], buckets, total.get(f"latesum:{kind}", 0))
+        return family
+
+    def _depth(self, now: float) -> Iterator[Metric]:
+        store = self.store
+        pipe = store.redis.pipeline(transaction=False)
+        pipe.zcard(store.key("due"))
+        pipe.zcount(store.key("due"), "-inf", now - 5)
+        pipe.zcard(store.key("dead"))
+        scheduled, overdue, dead = pipe.execute()
+        capped = Budget(store.redis, store.prefix).capped_count(now)
+        jobs = Queue(store.delivery_queue, connection=store.redis).count
+        for name, doc, value in (
+                ("scheduled", "Entries on the schedule (reminders and replies not yet sent).", scheduled),
+                ("overdue", "Entries more than 5 s past due and not yet taken by a worker.", overdue),
+                ("dead_letters", "Messages on the dead-letter list.", dead),
+                ("queue_jobs", "Delivery jobs waiting in the rq queue.", jobs),
+                ("numbers_over_budget", "Numbers that met their daily SMS budget in the last 24 hours.", capped),
+                ("workers_alive", "Workers whose heartbeat is fresh.",
+                 len(heartbeat.alive(store.redis, store.key("workers"), now)))):
+            gauge = GaugeMetricFamily(f"reminders_{name}", doc)
+            gauge.add_metric([], value)
+            yield gauge
+
+
+class CountingStore(Store):
+    """The web process's store: counts the reminders it creates, by text or through the API."""
+
+    def add(self, items: list[Reminder], *args, **kwargs):  # type: ignore[no-untyped-def]
+        ids = super().add(items, *args, **kwargs)
+        if ids is not None:
+            record_created(self, sum(item.kind == "reminder" for item in items))
+        return ids
+
+
+def exposition(store: Store) -> tuple[bytes, str]:
+    """The Prometheus text page and its content type."""
+    flush()
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(RedisCollector(store))  # type: ignore[arg-type]
+    return generate_latest(registry), CONTENT_TYPE_LATEST
+

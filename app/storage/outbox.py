@@ -1,0 +1,47 @@
+"""Each number's conversation as the phone simulator shows it: texts in and out, in a short Redis stream.
+
+The log sender writes every outbound SMS here (it has no phone to deliver to), and the simulator records the
+texts it posts to the inbound webhook, so the page can show both sides, in order, by polling with a cursor.
+"""
+from __future__ import annotations
+
+import time
+from typing import Literal
+
+import redis
+
+from app.storage.state import as_text
+
+Direction = Literal["in", "out", "note"]  # note: something the simulator says
+KEEP = 100  # messages per number
+TTL = 24 * 3600  # seconds a quiet conversation is kept
+MAX_TEXT = 1600  # characters kept of one message: ten SMS segments, more than any reply or reminder
+
+
+class Outbox:
+    def __init__(self, client: redis.Redis, prefix: str = "rmd:") -> None:
+        self.redis, self.prefix = client, prefix
+
+    def key(self, phone: str) -> str:
+        return f"{self.prefix}sim:{phone}"
+
+    def record(self, phone: str, direction: Direction, text: str) -> str:
+        """Append one message; returns its id (the stream's, ordered by time)."""
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.xadd(self.key(phone), {"dir": direction, "text": text[:MAX_TEXT], "at": f"{time.time():.3f}"},
+                  maxlen=KEEP, approximate=True)
+        pipe.expire(self.key(phone), TTL)
+        entry_id = pipe.execute()[0]
+        return entry_id.decode() if isinstance(entry_id, bytes) else entry_id
+
+    def since(self, phone: str, after: str | None = None, limit: int = 100) -> list[dict]:
+        """Messages after the id `after` (all kept ones when None), oldest first."""
+        start = f"({after}" if after else "-"
+        entries = self.redis.xrange(self.key(phone), start, "+", count=limit)
+        return [_message(entry_id, fields) for entry_id, fields in entries]
+
+
+def _message(entry_id: str | bytes, fields: dict) -> dict:
+    get = lambda k: as_text(fields.get(k.encode(), fields.get(k, b"")))  # noqa: E731
+    return {"id": as_text(entry_id), "dir": get("dir"), "text": get("text"), "at": float(get("at") or 0)}
+

@@ -1,0 +1,59 @@
+"""Who may use the REST API, the dashboard and the phone simulator: an API_TOKEN, as a bearer token or as the
+Basic password. A client address that guesses wrong AUTH_FAILURES_PER_MINUTE times gets 429 with Retry-After for
+every attempt, right or wrong, until its minute is over: a token cannot be found by guessing."""
+from __future__ import annotations
+
+import time
+
+from flask import request
+from werkzeug.exceptions import TooManyRequests
+
+from app.services import services
+from app.storage.state import State
+
+WINDOW = 60  # seconds
+
+
+class AuthFailures(State):
+    """Failed attempts per client address, counted per minute in Redis so every web process shares them."""
+
+    def _key(self, address: str) -> str:
+        return self.key("rate", "auth", address, str(int(time.time() // WINDOW)))
+
+    def wait(self, address: str, limit: int) -> int:
+        """Seconds until `address` may try again: 0 while it has failed fewer than `limit` times this minute."""
+        failed = int(self.redis.get(self._key(address)) or 0)
+        return WINDOW - int(time.time() % WINDOW) if failed >= limit else 0
+
+    def add(self, address: str) -> None:
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.incr(self._key(address))
+        pipe.expire(self._key(address), WINDOW * 2)
+        pipe.execute()
+
+
+def client_address() -> str:
+    """Who is asking. Behind Heroku's router the socket's peer is the router; the router appends the address it
+    saw to X-Forwarded-For, so the last entry is the one a client cannot choose (earlier ones it can)."""
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    return forwarded.rsplit(",", 1)[-1].strip()[:64] or request.remote_addr or "-"
+
+
+def check(given: str | None) -> bool:
+    """Whether `given` is an API_TOKEN. Raises 429 (with Retry-After) for an address past its failures; a wrong
+    token counts against the address (no token at all does not: a browser's first visit sends none)."""
+    settings, redis = services().settings, services().redis
+    failures, address = AuthFailures(redis, settings.key_prefix), client_address()
+    wait = failures.wait(address, settings.auth_failures_per_minute)
+    if wait:
+        raise TooManyRequests("too many failed attempts from this address; try again later", retry_after=wait)
+    if settings.knows_token(given):
+        return True
+    if given:
+        failures.add(address)
+    return False
+
+
+def basic_password() -> str | None:
+    """The password of an HTTP Basic login (the user name is not checked)."""
+    return request.authorization.password if request.authorization else None

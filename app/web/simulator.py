@@ -1,0 +1,91 @@
+"""The phone simulator: a chat page where you text the service as any number, without a Vonage account.
+
+It is a client of the real service, not a shortcut: the page posts each text to the inbound webhook exactly as
+Vonage would, and shows what the worker sent through the log sender (which writes every outbound SMS to the
+number's conversation in the outbox). Served when Vonage is not configured, or when SIMULATOR=on; behind the
+dashboard's login whenever API_TOKEN is set, since a conversation is somebody's texts. Only texts the webhook
+accepted are kept, cut to a size (outbox.py).
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Flask, abort, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response
+
+from app.web.dashboard import login_required
+from app.web.errors import ApiError
+from app.storage.outbox import Outbox
+from app.phones import normalise
+from app.services import services
+from app.web.webhooks import inbound_params
+
+bp = Blueprint("simulator", __name__, url_prefix="/simulator")
+DEFAULT_NUMBER = "14155550100"  # San Francisco: replies come in America/Los_Angeles time
+WEBHOOK = "webhooks.inbound_sms"
+
+
+def enabled() -> bool:
+    return services().settings.simulator_enabled
+
+
+def outbox() -> Outbox:
+    return Outbox(services().redis, services().settings.key_prefix)
+
+
+@bp.before_request
+def _only_when_enabled() -> ResponseReturnValue | None:
+    if not enabled():
+        abort(404)
+    return login_required() if services().settings.api_tokens else None
+
+
+@bp.get("")
+def page() -> ResponseReturnValue:
+    settings = services().settings
+    number = normalise(request.args.get("number", "")) or DEFAULT_NUMBER
+    return render_template("simulator.html", number=number, service_number=settings.vonage_number,
+                           webhook=url_for(WEBHOOK), vonage_enabled=settings.vonage_enabled,
+                           signatures_required=settings.signatures_required)
+
+
+@bp.get("/api/messages")
+def messages() -> ResponseReturnValue:
+    """The number's conversation after the cursor `after` (a message id), oldest first; poll with the cursor."""
+    number = normalise(request.args.get("number", ""))
+    if number is None:
+        return jsonify({"error": {"code": "invalid", "message": "give ?number= as E.164", "field": "number"}}), 422
+    after = request.args.get("after") or None
+    if after is not None and not _is_stream_id(after):
+        after = None
+    found = outbox().since(number, after)
+    return jsonify({"messages": found, "cursor": found[-1]["id"] if found else after})
+
+
+def _is_stream_id(value: str) -> bool:
+    ms, _, seq = value.partition("-")
+    return ms.isdigit() and seq.isdigit()
+
+
+def _record_inbound(response: Response) -> Response:
+    """The sender's side of the conversation, for a text the webhook accepted (a refused one is shown by the page
+    itself and never kept). Recorded as the webhook answers, before the worker can have sent the reply."""
+    if request.endpoint != WEBHOOK or not 200 <= response.status_code < 300 or not enabled():
+        return response
+    try:
+        params = inbound_params()
+    except ApiError:
+        return response
+    phone, text = normalise(params.get("msisdn", "")), params.get("text")
+    if phone and text is not None:
+        outbox().record(phone, "in", text)
+    return response
+
+
+def _home() -> ResponseReturnValue:
+    return redirect(url_for("simulator.page")) if enabled() else abort(404)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.after_request(_record_inbound)
+    app.add_url_rule("/", "home", _home)
