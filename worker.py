@@ -21,12 +21,12 @@ from rq.exceptions import StopRequested
 
 from app import logs
 from app.delivery import courier as delivery
-from app.storage import heartbeat
-from app.storage.connection import connect
 from app.delivery.courier import Courier
 from app.delivery.scheduler import Scheduler, batch_size_for
 from app.delivery.senders import make_sender
 from app.settings import Settings, load_settings
+from app.storage import heartbeat
+from app.storage.connection import connect
 from app.storage.store import Store
 from app.storage.throttle import Throttle
 

@@ -9,12 +9,9 @@ from dotenv import load_dotenv
 from flask import Flask
 
 from app import logs, parsing, services
-from app.ops import admin
-from app.ops import cli
-from app.web import errors
-from app.web import guards
-from app.web import simulator
+from app.ops import admin, cli
 from app.settings import SettingsError, load_settings
+from app.web import errors, guards, simulator
 
 MAX_BODY = 64 * 1024  # bytes; inbound SMS and API bodies are far smaller
 
@@ -37,10 +34,7 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
     cli.init_app(app)
     admin.init_app(app)
 
-    from app.web import api
-    from app.web import dashboard
-    from app.web import health
-    from app.web import webhooks
+    from app.web import api, dashboard, health, webhooks
 
     app.register_blueprint(webhooks.bp)
     api.init_app(app)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from datetime import MAXYEAR, datetime, timedelta, timezone, tzinfo
+from datetime import MAXYEAR, UTC, datetime, timedelta, tzinfo
 
 from dateutil.rrule import rrulestr
 
@@ -88,7 +88,7 @@ def _check_values(p: dict[str, str]) -> None:
     if "UNTIL" in p and "COUNT" in p:
         raise RuleError("give UNTIL or COUNT, not both")
     if "UNTIL" in p:
-        until_instant(p["UNTIL"], timezone.utc)
+        until_instant(p["UNTIL"], UTC)
     for name, (low, high) in RANGES.items():
         if name in p:
             if not re.fullmatch(_LIST, p[name]):
@@ -138,7 +138,7 @@ def until_instant(until: str, zone: tzinfo) -> datetime:
         raise RuleError(f"UNTIL must be a UTC date-time such as 20270601T000000Z, got {until}") from None
     if "T" not in u:
         naive = naive.replace(hour=23, minute=59, second=59)
-    return naive.replace(tzinfo=timezone.utc if u.endswith("Z") else zone)
+    return naive.replace(tzinfo=UTC if u.endswith("Z") else zone)
 
 
 def check(rule: str, *, min_minutes: float, start: datetime | None = None) -> str:
@@ -148,7 +148,7 @@ def check(rule: str, *, min_minutes: float, start: datetime | None = None) -> st
     p = parts(rule)
     if "UNTIL" in p and not _UNTIL_UTC.fullmatch(p["UNTIL"]):
         raise RuleError(f"UNTIL must be a UTC date-time such as 20270601T000000Z, got {p['UNTIL']}")
-    start = (start or datetime.now(timezone.utc)).replace(microsecond=0)  # as dateutil steps: whole seconds
+    start = (start or datetime.now(UTC)).replace(microsecond=0)  # as dateutil steps: whole seconds
     count = int(p.pop("COUNT", "0"))
     text = ";".join(f"{k}={v}" for k, v in p.items())
     dues = [start]
@@ -161,7 +161,7 @@ def check(rule: str, *, min_minutes: float, start: datetime | None = None) -> st
         raise TooOften(min(gaps), min_minutes)
     if count:
         last = dues[min(count, len(dues)) - 1]
-        text += ";UNTIL=" + last.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        text += ";UNTIL=" + last.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     return text
 
 
@@ -212,14 +212,14 @@ def occurrences(rule: str, first: datetime, floor: datetime | None = None) -> It
 
 def _naive(moment: datetime, elapsed: bool) -> datetime:
     """What dateutil steps: UTC for hourly and shorter rules, the wall-clock time for the rest."""
-    return moment.astimezone(timezone.utc).replace(tzinfo=None) if elapsed else moment.replace(tzinfo=None)
+    return moment.astimezone(UTC).replace(tzinfo=None) if elapsed else moment.replace(tzinfo=None)
 
 
 def _aware(naive: datetime, zone: tzinfo, elapsed: bool) -> datetime:
     """Back to an aware time in the series' zone; a wall time skipped by a spring-forward gap moves forward by it."""
     if elapsed:
-        return naive.replace(tzinfo=timezone.utc).astimezone(zone)
-    return naive.replace(tzinfo=zone).astimezone(timezone.utc).astimezone(zone)
+        return naive.replace(tzinfo=UTC).astimezone(zone)
+    return naive.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
 
 
 def _duration(seconds: float) -> str:

@@ -3,20 +3,20 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from redis import Redis
 from flask import Flask, current_app
+from redis import Redis
 
-from app.texting.conversation import Conversation
+from app.settings import Settings
 from app.storage.connection import connect
-from app.storage.idempotency import IdempotencyKeys
 from app.storage.counters import CountingStore
-from app.storage.text_parts import Parts
+from app.storage.idempotency import IdempotencyKeys
 from app.storage.people import People
 from app.storage.quotas import Quotas
 from app.storage.receipts import Receipts
 from app.storage.replication import Replication
-from app.settings import Settings
 from app.storage.store import Store
+from app.storage.text_parts import Parts
+from app.texting.conversation import Conversation
 
 
 class Services:

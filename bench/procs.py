@@ -194,7 +194,7 @@ class Stack:
             self.fake.stop()
         self.redis.stop()
 
-    def __enter__(self) -> "Stack":
+    def __enter__(self) -> Stack:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -7,6 +7,7 @@ import statistics
 import time
 import uuid
 from collections import Counter
+from datetime import UTC
 
 from app.storage.phoneindex import BUCKETS
 from app.storage.store import Reminder, Store
@@ -241,7 +242,7 @@ def _used(client) -> int:
 
 def memory(count: int, per_phone: int, rq_count: int) -> dict:
     """Redis bytes per pending reminder (Store.add, 20-character text) and per rq job (Queue.enqueue_at)."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from rq import Queue
 
@@ -270,7 +271,7 @@ def memory(count: int, per_phone: int, rq_count: int) -> dict:
     with RedisServer() as server:
         client = server.client()
         queue = Queue("reminders", connection=client)
-        when = datetime.now(timezone.utc) + timedelta(days=1)
+        when = datetime.now(UTC) + timedelta(days=1)
         queue.enqueue_at(when, "app.delivery.senders.send_sms", phone(0), MESSAGE)
         base = _used(client)
         for i in range(rq_count):
@@ -354,7 +355,7 @@ def api_memory(count: int, per_phone: int) -> dict:
     """Redis bytes per pending reminder made through `POST /api/reminders` (the app in this process, Flask's test
     client, a fresh Redis): everything the API leaves behind, by key family; flask-limiter's moving-window counters
     expire a minute later and are reported apart."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from app import create_app
     from tests.support.redis_server import RedisServer
@@ -366,7 +367,7 @@ def api_memory(count: int, per_phone: int) -> dict:
                           "DEFAULT_TIMEZONE": "UTC", "SIMULATOR": "off"})
         web = app.test_client()
         headers = {"Authorization": "Bearer bench-token"}
-        start = datetime.now(timezone.utc) + timedelta(days=1)
+        start = datetime.now(UTC) + timedelta(days=1)
 
         def post(i: int, first_phone: int = 0) -> None:
             when = start + timedelta(seconds=random.uniform(0, 86400 * 7))

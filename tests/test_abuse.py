@@ -2,7 +2,7 @@
 the real vonage SDK against the fake Vonage, real gunicorn where the web server is the defence)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,7 +13,7 @@ from app.web.server import arrived
 from tests.helpers import clear_of_minute_turn, inbound
 
 UNSIGNED_OK = {"ALLOW_UNSIGNED_WEBHOOKS": "true"}
-SOON = (datetime.now(timezone.utc) + timedelta(days=30)).isoformat()
+SOON = (datetime.now(UTC) + timedelta(days=30)).isoformat()
 
 
 # --- 4. unsigned webhooks in production ------------------------------------------------------------------------
@@ -300,7 +300,7 @@ class Served:
     """A command serving the app on a free port (gunicorn from the Procfile, or script/run), in its own session so
     that a signal can reach its whole process group, as Ctrl+C in a terminal does."""
 
-    def __init__(self, command: list[str], env: dict[str, str], tmp_path) -> None:  # noqa: ANN001
+    def __init__(self, command: list[str], env: dict[str, str], tmp_path) -> None:
         import os
         import subprocess
 

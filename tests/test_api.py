@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -11,7 +11,7 @@ from tests.helpers import auth
 
 
 def future(**delta: float) -> str:
-    return (datetime.now(timezone.utc) + timedelta(**delta)).isoformat()
+    return (datetime.now(UTC) + timedelta(**delta)).isoformat()
 
 
 def create(client, **fields):
@@ -36,7 +36,7 @@ def test_api_is_closed_when_no_token_is_configured(env):
 
 
 def test_create_get_list_delete(client):
-    when = datetime.now(timezone.utc) + timedelta(hours=2)
+    when = datetime.now(UTC) + timedelta(hours=2)
     response = create(client, remind_when=when.isoformat())
     assert response.status_code == 201
     body = response.json
@@ -201,7 +201,7 @@ def test_rules_the_parser_makes_list_without_error_and_count_becomes_until(clien
 
 def test_update_message_and_time(client):
     rid = create(client).json["id"]
-    when = datetime.now(timezone.utc) + timedelta(days=2)
+    when = datetime.now(UTC) + timedelta(days=2)
     response = client.patch(f"/api/reminders/{rid}", headers=auth(), json={"message": "dentist (moved)",
                                                                             "remind_when": when.isoformat()})
     assert response.status_code == 200

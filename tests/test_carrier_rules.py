@@ -10,8 +10,8 @@ import pytest
 
 from app import create_app
 from app.ops import checks
-from app.texting.phrasebook import phrasebook
 from app.storage.unreachable import Unreachable
+from app.texting.phrasebook import phrasebook
 from tests.conftest import API_TOKEN
 from tests.helpers import Phone, auth, clear_of, inbound
 from tests.support.fake_vonage import count_segments

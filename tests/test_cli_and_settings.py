@@ -9,8 +9,8 @@ from datetime import datetime
 import pytest
 
 from app import create_app
-from app.storage.connection import _url_options, connect
 from app.settings import SettingsError, load_settings
+from app.storage.connection import _url_options, connect
 from tests.conftest import ROOT
 
 

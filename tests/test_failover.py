@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from app import create_app
 from tests.conftest import WorkerProcess
@@ -32,7 +32,7 @@ def numbers(count: int) -> list[str]:
 def create_burst(client, due: float, most: int = 150) -> list[str]:
     """Reminders due together at `due`, each confirmed by the API (201) before the next is asked for; as many as
     this (shared, slow) machine makes a second before they fall due."""
-    when = datetime.fromtimestamp(due, timezone.utc).isoformat()
+    when = datetime.fromtimestamp(due, UTC).isoformat()
     ids = []
     for phone in numbers(most):
         if time.time() > due - 1:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
@@ -16,7 +16,7 @@ from tests.support.redis_cluster import FAST_SYNC, replica_of
 from tests.support.redis_server import RedisServer
 
 PHONE = "+14155550100"
-WHEN = (datetime.now(timezone.utc) + timedelta(days=1)).isoformat()  # one time for the run: retries are the same body
+WHEN = (datetime.now(UTC) + timedelta(days=1)).isoformat()  # one time for the run: retries are the same body
 
 
 def body(**fields) -> dict:

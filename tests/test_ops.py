@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 
 from app import create_app, logs
 from app.ops import checks
-from app.storage import heartbeat
-from app.storage import counters
+from app.storage import counters, heartbeat
 from app.storage.people import People
 from app.storage.store import Reminder, Store
 from tests.helpers import clear_of_midnight, inbound

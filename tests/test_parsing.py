@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.parsing import ParseError, Parsed, describe_when, parse, warm_up
+from app.parsing import Parsed, ParseError, describe_when, parse, warm_up
 from tests.corpus_score import CORPUS_DIR, answer, expected, load, same, score, table
 from tests.helpers import clear_of_midnight
 

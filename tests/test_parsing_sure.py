@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.parsing import ParseError, describe_when, parse
-from app.rules import next_occurrence
 from app.parsing.normalize import normalize
+from app.rules import next_occurrence
 from tests.helpers import clear_of_midnight
 
 NY = ZoneInfo("America/New_York")

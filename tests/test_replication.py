@@ -11,14 +11,14 @@ import pytest
 from rq import Queue
 
 from app import create_app
-from app.storage.connection import connect, limiter_storage
 from app.delivery.courier import deliver_job
-from app.web.health import redis_state
-from app.storage.phoneindex import PhoneIndex
-from app.storage.replication import NotReplicated, Replication, drop_stranded
 from app.delivery.scheduler import Scheduler
 from app.settings import SettingsError, load_settings
+from app.storage.connection import connect, limiter_storage
+from app.storage.phoneindex import PhoneIndex
+from app.storage.replication import NotReplicated, Replication, drop_stranded
 from app.storage.store import PARKED, Reminder, Store
+from app.web.health import redis_state
 from tests.helpers import Phone, auth, inbound
 from tests.support.redis_cluster import FAST_SYNC, replica_of
 from tests.support.redis_server import RedisServer

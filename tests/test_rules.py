@@ -2,7 +2,7 @@
 checks) and the bounded stepper (a rule that cannot be stepped raises, never hangs)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -184,5 +184,5 @@ def test_resuming_a_held_series_is_one_step_however_long_it_was_held():
     assert next_occurrence("FREQ=SECONDLY;INTERVAL=2", START, after=now).isoformat() == "2027-11-25T09:00:02-05:00"
     assert next_occurrence("FREQ=MINUTELY;INTERVAL=15", START, after=now).isoformat() == "2027-11-25T09:15:00-05:00"
     assert next_occurrence("FREQ=WEEKLY;BYDAY=MO", START, after=now).isoformat() == "2027-11-29T09:00:00-05:00"
-    assert next_occurrence("FREQ=DAILY", START, after=datetime(2026, 1, 1, tzinfo=timezone.utc)) \
+    assert next_occurrence("FREQ=DAILY", START, after=datetime(2026, 1, 1, tzinfo=UTC)) \
         .isoformat() == "2026-11-26T09:00:00-05:00"  # `after` before the previous occurrence changes nothing

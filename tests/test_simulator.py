@@ -7,9 +7,9 @@ import time
 import pytest
 
 from app import create_app
-from app.storage.outbox import Outbox
 from app.delivery.senders import LogSender, VonageSender, make_sender
 from app.settings import load_settings
+from app.storage.outbox import Outbox
 from tests.helpers import inbound
 
 NO_VONAGE = {"VONAGE_API_KEY": "", "VONAGE_API_SECRET": ""}

@@ -15,19 +15,19 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import partial
 from typing import TypeVar
 
 import redis
 
 from app import rules
+from app.delivery.senders import Sender, SendError
 from app.storage import counters
-from app.storage.nags import Acks
 from app.storage.budget import Budget
 from app.storage.connection import RETRIED
+from app.storage.nags import Acks
 from app.storage.receipts import Receipts
-from app.delivery.senders import Sender, SendError
 from app.storage.store import OVER_BUDGET, Reminder, Store
 from app.storage.throttle import Throttle
 
@@ -166,7 +166,7 @@ def _following(rem: Reminder) -> Following:
     if not rem.every:
         return None
     try:
-        return rules.next_occurrence(rem.every, rem.due_local, after=datetime.now(timezone.utc))
+        return rules.next_occurrence(rem.every, rem.due_local, after=datetime.now(UTC))
     except rules.RuleError as err:
         return err
 
@@ -206,7 +206,7 @@ class GroupCommit:
                 batch, self._queue = self._queue, []
             try:
                 results = self._flush([item for item, _ in batch])
-            except Exception as err:  # noqa: BLE001 - every waiting thread gets the error
+            except Exception as err:
                 for _, done in batch:
                     done.set_exception(err)
                 continue
@@ -217,7 +217,7 @@ class GroupCommit:
                     done.set_result(result)
 
 
-def _run_steps(pipe: "redis.client.Pipeline", store: Store, steps: list[Callable[[Store], object]]) -> list:
+def _run_steps(pipe: redis.client.Pipeline, store: Store, steps: list[Callable[[Store], object]]) -> list:
     """Queue each step on `store` (bound to `pipe`, one command each) and run them in one round trip."""
 
     def execute() -> list:

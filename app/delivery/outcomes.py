@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 
 from app.storage import people
@@ -108,7 +108,7 @@ def act(services: Services, receipt: Receipt, now: float | None = None) -> None:
     person = services.people.person(rem.phone)
     store, prefix = services.store, services.store.prefix
     if meaning == "opted_out" and not person.opted_out:
-        when = datetime.fromtimestamp(now, timezone.utc)
+        when = datetime.fromtimestamp(now, UTC)
         held = people.opt_out(store, services.people, rem.phone, when, confirm=False)
         log.warning("carrier reports ...%s asked not to get texts: opted out, %d reminders held", rem.phone[-4:], held)
     elif meaning == "unreachable" and not person.unreachable:

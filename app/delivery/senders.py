@@ -19,8 +19,8 @@ from vonage_messages import Sms as MessagesSms
 from vonage_sms import SmsError, SmsMessage
 
 from app.logs import debugging
-from app.storage.outbox import Outbox
 from app.settings import Settings
+from app.storage.outbox import Outbox
 
 log = logging.getLogger(__name__)
 

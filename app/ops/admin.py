@@ -16,10 +16,10 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
-from app.ops import operations
-from app.logs import mask_phone
-from app.phones import normalise
 from app.delivery.senders import SendError, make_sender
+from app.logs import mask_phone
+from app.ops import operations
+from app.phones import normalise
 from app.services import services
 from app.storage.store import Reminder
 

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 import redis
 from dotenv import load_dotenv
 
-from app.storage.connection import connect
 from app.settings import Settings, SettingsError, load_settings
+from app.storage.connection import connect
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,10 @@ import redis
 from rq import Queue, Worker
 from rq.registry import FailedJobRegistry, StartedJobRegistry
 
-from app.storage import heartbeat
-from app.storage import counters
+from app.storage import counters, heartbeat
 from app.storage.budget import Budget
-from app.storage.state import as_text
 from app.storage.people import People
+from app.storage.state import as_text
 from app.storage.store import Reminder, Store
 
 HOUR = 3600

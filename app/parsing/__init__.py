@@ -10,7 +10,7 @@ says which one a text is in.  Pure package: no Flask, no Redis, nothing from `ap
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from . import detect, leftovers
@@ -25,10 +25,21 @@ from .offsets import MAX_AHEAD
 from .resolve import resolve_once, resolve_recurring
 from .scan import scan
 from .vocabulary import LANGUAGES, load, speaking
-from .zones import month_first, zone as _zone
+from .zones import month_first
+from .zones import zone as _zone
 
-__all__ = ["Parsed", "ParseError", "parse", "describe_when", "warm_up", "month_first", "LANGUAGES",
-           "detect_language", "time_only_message", "lower_keep_length"]
+__all__ = [
+    "LANGUAGES",
+    "ParseError",
+    "Parsed",
+    "describe_when",
+    "detect_language",
+    "lower_keep_length",
+    "month_first",
+    "parse",
+    "time_only_message",
+    "warm_up",
+]
 
 
 @dataclass(frozen=True)
@@ -91,7 +102,7 @@ def warm_up() -> None:
     global _warm
     if _warm:
         return
-    now = datetime(2026, 1, 5, 12, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
     _dp_search("lunch with Sam on 3 December 2026 at 5pm", now, False)
     for text in ("gym tomorrow 7am", "every weekday 8:15 take pills", "call mom in 2 hours"):
         parse(text, "America/New_York", now)

@@ -1,14 +1,14 @@
 """Wall-clock helpers: aware datetimes are always built from wall times with zoneinfo, and compared as instants."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 
 def localize(naive: datetime, zone: ZoneInfo) -> datetime:
     """Attach the zone to a wall time; a time skipped by a spring-forward gap moves forward by the gap."""
     aware = naive.replace(tzinfo=zone)
-    return aware.astimezone(timezone.utc).astimezone(zone)
+    return aware.astimezone(UTC).astimezone(zone)
 
 
 def at(day: date, hour: int, minute: int, zone: ZoneInfo) -> datetime:

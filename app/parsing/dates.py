@@ -6,9 +6,9 @@ import calendar
 import re
 from datetime import date, timedelta
 
-from .grammar import G as g
 from .errors import fail
 from .found import Found, Scanner
+from .grammar import G as g
 from .times import add_clock
 from .vocabulary import V
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from .grammar import G as g
 from .found import Found, Scanner
+from .grammar import G as g
 from .times import add_clock
 from .vocabulary import V
 

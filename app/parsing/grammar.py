@@ -169,7 +169,7 @@ def build(V: Vocabulary) -> SimpleNamespace:
 
     def fallback_hint(text: str) -> bool:
         """A month name and a digit, or a numeric date: worth asking dateparser (three linear searches)."""
-        return bool(_NUMERIC_DATE.search(text) or _DIGIT.search(text) and _MONTH_WORD.search(text))
+        return bool(_NUMERIC_DATE.search(text) or (_DIGIT.search(text) and _MONTH_WORD.search(text)))
 
     # --- leftovers that still read as a time or a date (the "am I sure" check) --------------------------------------
     LEFTOVER = [

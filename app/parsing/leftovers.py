@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .grammar import G as g
+from ..rules import split
 from .describe import clock, day_label
 from .errors import unsure
 from .found import Found, Scanner
+from .grammar import G as g
 from .message import default_message, merge
 from .resolve import distinct_clocks, in_part
-from ..rules import split
 from .vocabulary import V
-
 
 
 def check(f: Found, sc: Scanner, text: str, due: datetime, message: str, every: str | None) -> None:
@@ -67,7 +66,7 @@ def _timelike_leftover(sc: Scanner) -> tuple[int, int] | None:
     for rx in g.LEFTOVER:
         for m in rx.finditer(rest):
             word = sc.word_before(m.start())
-            if word in g.PLACE_BEFORE and rx is not g.TIME_AMPM or m.groupdict().get("full") and word in V.words("the"):
+            if (word in g.PLACE_BEFORE and rx is not g.TIME_AMPM) or (m.groupdict().get("full") and word in V.words("the")):
                 continue
             if m.groupdict().get("abbr") and V.abbr_needs_company(m["abbr"]) and \
                     not (m["q2"] or g.ABBR_OK_AFTER.match(rest, m.end())):

@@ -81,7 +81,7 @@ def _rewrite(low: str, tokens, words: list[str], i: int, vocab: Vocabulary) -> t
     word = words[i]
     for suffix in vocab.data["droppable_suffixes"]:  # '5ish', '5pmish', 'afternoonish' -> '5', '5pm', 'afternoon'
         stem = word[: -len(suffix)]
-        if word.endswith(suffix) and stem and (stem[0].isdigit() or len(stem) > 3 and stem in _known(vocab)):
+        if word.endswith(suffix) and stem and (stem[0].isdigit() or (len(stem) > 3 and stem in _known(vocab))):
             return stem, i + 1
     guarded = vocab.data["spellings_next_to_a_time"].get(word)
     if guarded and i + 1 < len(tokens) and (words[i + 1][:1].isdigit() or words[i + 1] in vocab.words("at_clock")):

@@ -6,8 +6,8 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 
 from .errors import fail
-from .grammar import G as g
 from .found import Found, Scanner
+from .grammar import G as g
 from .vocabulary import V
 
 MAX_AHEAD = timedelta(days=5 * 366)  # "too_far" beyond about five years

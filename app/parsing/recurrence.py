@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from dateutil.rrule import rrulestr
 
 from . import offsets
-from .grammar import G as g
 from .clock import later, localize
 from .errors import fail
-from .times import ampm_hour
 from .found import Found, Rec, Scanner
+from .grammar import G as g
+from .times import ampm_hour
 from .vocabulary import V
 
 WEEKDAY_CODES = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
@@ -202,4 +202,4 @@ def until_stamp(rule: str, first: datetime, f: Found, zone: ZoneInfo) -> str | N
     last = rrulestr(rule, dtstart=start).before(end, inc=True)
     if last is None:
         raise fail("past")
-    return localize(last, zone).astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return localize(last, zone).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")

@@ -1,7 +1,7 @@
 """The conventions (docs/parsing.md) that turn what was found into a due time and an RRULE."""
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from . import recurrence
@@ -41,7 +41,7 @@ def hour_choices(f: Found, c: Clock | None, named_day: bool) -> list[int]:
         return []
     h = c.hour
     part = V.data["dayparts"].get(f.daypart or "")
-    if c.kind == "exact" or c.kind == "clock24" and not part:
+    if c.kind == "exact" or (c.kind == "clock24" and not part):
         return [h]
     if part and f.daypart != "noon":
         readings = [h % 12, 24 if h == 12 and part["hours"][1] == 24 else h % 12 + 12]  # 'tonight at 12' is midnight
@@ -124,7 +124,7 @@ def _relative(f: Found, now: datetime, zone: ZoneInfo) -> datetime:
             return on_day(f, naive.date(), now, zone)
         base = localize(naive, zone)
     try:
-        return (base.astimezone(timezone.utc) + (f.exact or timedelta())).astimezone(zone)
+        return (base.astimezone(UTC) + (f.exact or timedelta())).astimezone(zone)
     except OverflowError:
         raise fail("too_far") from None
 
@@ -153,7 +153,7 @@ def resolve_recurring(f: Found, now: datetime, zone: ZoneInfo) -> tuple[datetime
             due = resolve_once(f, now, zone)
         else:
             unit = {"SECONDLY": "seconds", "MINUTELY": "minutes", "HOURLY": "hours"}[rec.freq]
-            due = (now.astimezone(timezone.utc) + timedelta(**{unit: rec.interval})).astimezone(zone)
+            due = (now.astimezone(UTC) + timedelta(**{unit: rec.interval})).astimezone(zone)
         rule = recurrence.rule_text(rec)
         return due, _bounded(rule, due, f, zone)
     hours, mi = _series_time(f)

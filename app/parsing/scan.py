@@ -19,7 +19,7 @@ _ISO_LIKE = re.compile(r"\d{4}[-/.]\d{1,2}[-/.]\d{1,2}")
 def _mask_noise(text: str) -> str:
     def blank(m: re.Match) -> str:
         s = m.group(0)
-        if _ISO_LIKE.match(s.lstrip("+")) or sum(ch.isdigit() for ch in s) < 9 and not s[:1].isalpha():
+        if _ISO_LIKE.match(s.lstrip("+")) or (sum(ch.isdigit() for ch in s) < 9 and not s[:1].isalpha()):
             return s
         return "_" * len(s)
     text = _NOISE.sub(blank, text)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 
-from .grammar import G as g
 from .errors import fail
 from .found import Clock, Found, Scanner
+from .grammar import G as g
 from .vocabulary import V
-
 
 
 def add_clock(f: Found, h: int, mi: int, kind: str, frag: str, span: tuple[int, int]) -> None:
@@ -69,7 +68,7 @@ def extract(sc: Scanner, f: Found) -> None:
         _claim(sc, f, m, ampm_hour(int(m["h"]), m["ap"], sc.text(m)), int(m["m"] or 0), "exact")
     for m in sc.matches(g.TIME_COLON):
         h, mi = int(m["h"]), int(m["m"])
-        if m["sep"] == "." and (h > 23 or mi > 59) or _after_place(sc, m):
+        if (m["sep"] == "." and (h > 23 or mi > 59)) or _after_place(sc, m):
             continue  # '3.99' is a price, 'bus 73 at 8:15' keeps its 73
         if h == 24 and mi == 0:
             raise fail("impossible", sc.text(m))
@@ -83,7 +82,7 @@ def extract(sc: Scanner, f: Found) -> None:
         h, mi = int(m["h"]), int(m["m"])
         standalone = not (m["at"] or m["suffix"] or m["h"].startswith("0"))
         year = h == 20 and 20 <= mi <= 39
-        if _after_place(sc, m) and not m["h"].startswith("0") or standalone and (year or f.clocks):
+        if (_after_place(sc, m) and not m["h"].startswith("0")) or (standalone and (year or f.clocks)):
             continue  # 'room 1530', a year such as 2027
         _claim(sc, f, m, h, mi, "exact")
     for m in sc.matches(g.AT_HOUR):
@@ -135,7 +134,7 @@ def _extract_idioms(sc: Scanner, f: Found) -> None:
             mins = 30 if m["frac"] in V.words("half") else 15
         else:
             mins = int(m["n"])
-            if not 1 <= mins <= 59 or not m["unitw"] and (mins % 5 or mins > 30):
+            if not 1 <= mins <= 59 or (not m["unitw"] and (mins % 5 or mins > 30)):
                 continue  # '9 to 5' is a range, not 4:51
         to = m["dir"] in V.words("to")
         h_text = m["h"]
@@ -179,7 +178,7 @@ def extract_dayparts(sc: Scanner, f: Found) -> None:
         dp = V.daypart_of[m["dp"]]
         if q in V.data["daypart_today_qualifiers"]:
             f.today_only = True
-        if f.daypart is None or f.daypart == "night" and dp != "night" and not f.today_only:
+        if f.daypart is None or (f.daypart == "night" and dp != "night" and not f.today_only):
             f.daypart = dp
         f.daypart_said = (m.start() if q else dp_start, m.end())
         sc.take(*f.daypart_said)

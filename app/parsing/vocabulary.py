@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import Iterator
 
 LANGUAGE_DIR = Path(__file__).with_name("languages")
 LANGUAGES: tuple[str, ...] = tuple(sorted(p.stem for p in LANGUAGE_DIR.glob("*.json")))
@@ -136,7 +136,7 @@ class Vocabulary:
         return [w for w in names if len(w) >= n]
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(code: str = "en") -> Vocabulary:
     """The vocabulary of one language, read once."""
     if code not in LANGUAGES:

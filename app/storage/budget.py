@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import time
 
-from app.texting.language import language_of
 from app.storage.people import People
-from app.texting.phrasebook import phrasebook
 from app.storage.state import State, as_text
 from app.storage.store import Reminder, Store
+from app.texting.language import language_of
+from app.texting.phrasebook import phrasebook
 
 DAY = 24 * 3600
 NOTICE_DELAY = 1.0  # seconds: the notice's id is recorded as exempt before it can be claimed

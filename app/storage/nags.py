@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import time
 
-from app.texting.language import language_of
 from app.storage.people import People
-from app.texting.phrasebook import phrasebook
 from app.storage.state import State, as_text
 from app.storage.store import Reminder, Store
+from app.texting.language import language_of
+from app.texting.phrasebook import phrasebook
 
 NAG_TIMES = 6
 

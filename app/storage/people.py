@@ -30,7 +30,7 @@ class Person:
     lang_set: bool = False  # set by LANG or the API: its texts no longer change it
 
     @classmethod
-    def from_hash(cls, phone: str, raw: dict) -> "Person":
+    def from_hash(cls, phone: str, raw: dict) -> Person:
         h = {as_text(k): as_text(v) for k, v in raw.items()}
         sent_id, _, sent_at = h.get("sent", "").partition(":")
         return cls(phone=phone, tz=h.get("tz"), asked_tz=h.get("asked") == "1", opted_out="out" in h,

@@ -25,8 +25,8 @@ from zoneinfo import ZoneInfo
 
 import redis
 
-from app.storage.phoneindex import PhoneIndex
 from app.phones import number_zone
+from app.storage.phoneindex import PhoneIndex
 from app.storage.state import State, as_text
 
 Kind = Literal["reminder", "reply"]
@@ -72,7 +72,7 @@ class Reminder:
         return fields
 
     @classmethod
-    def from_record(cls, rid: str, raw: str | bytes, status: str = "pending") -> "Reminder":
+    def from_record(cls, rid: str, raw: str | bytes, status: str = "pending") -> Reminder:
         """Read a stored record, or a finished one ({"r": record, "s": status, "w": why})."""
         rec = json.loads(raw)
         if isinstance(rec, dict):
@@ -84,7 +84,7 @@ class Reminder:
                     kind="reply" if rid.startswith("x") else "reminder", attempts=attempts, id=rid, status=status,
                     detail=detail, nag=bool(nag))
 
-    def checked(self) -> "Reminder":
+    def checked(self) -> Reminder:
         """This reminder, if its fields have the types sending needs (a record planted or damaged in Redis may
         not); else ValueError, TypeError or KeyError (an unknown zone)."""
         if not (isinstance(self.phone, str) and isinstance(self.message, str) and isinstance(self.attempts, int)

@@ -7,29 +7,27 @@ get the same retries, rate limit and once-only guard. Replies are kept to one SM
 """
 from __future__ import annotations
 
-import re
 import time
 import unicodedata
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from app import parsing, rules
-from app.texting import corrections
+from app.delivery.senders import fits_one_segment
+from app.settings import Settings
 from app.storage import people
-from app.texting import zone_names
 from app.storage.nags import Acks
-from app.texting.language import heard_in, language_of, learn, read, set_language
-from app.storage.text_parts import Parts
 from app.storage.people import People, Person
-from app.texting.phrasebook import Phrasebook, language_named, phrasebook, understand
 from app.storage.quotas import Quotas
 from app.storage.receipts import Receipts
 from app.storage.replication import Replication
-from app.delivery.senders import fits_one_segment
-from app.settings import Settings
 from app.storage.store import OverCap, Reminder, Store
+from app.storage.text_parts import Parts
 from app.storage.unreachable import Unreachable
+from app.texting import corrections, zone_names
+from app.texting.language import heard_in, language_of, learn, read, set_language
+from app.texting.phrasebook import Phrasebook, language_named, phrasebook, understand
 
 MAX_MESSAGE = 1000  # characters in a reminder's own text
 SNOOZE_DEFAULT = timedelta(minutes=10)
@@ -96,7 +94,7 @@ class Conversation:
         if seen:
             self.replication.release(self.store, message_id)  # a retry after a 503: the replies still parked
             return False
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         if person.unreachable:  # it texted, so it can get texts again
             self.unreachable.clear(self.store, phone, now, person.opted_out)
         text, book = printable(text), phrasebook(language_of(person))

@@ -13,8 +13,8 @@ from dataclasses import replace
 from datetime import datetime
 
 from app import parsing
-from app.storage.people import People, Person
 from app.phones import number_region
+from app.storage.people import People, Person
 from app.texting.phrasebook import country_language, speakers
 
 

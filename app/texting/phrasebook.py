@@ -12,14 +12,13 @@ import re
 import tomllib
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel.dates import format_datetime
 
+from app.parsing import LANGUAGES, lower_keep_length
 from app.texting.optout import ConsentWords
-from app.parsing import LANGUAGES
-from app.parsing import lower_keep_length
 
 BOOKS = Path(__file__).with_name("phrasebooks")
 EDGES = " .!,;:'\"¡¿"  # stripped from both ends of a text before command words are matched
@@ -80,7 +79,7 @@ def _command_form(text: str) -> tuple[str, str]:
     return clean, lower_keep_length(clean)
 
 
-@lru_cache(maxsize=None)
+@cache
 def phrasebook(code: str = "en") -> Phrasebook:
     with open(BOOKS / f"{code}.toml", "rb") as book:
         data = tomllib.load(book)
@@ -126,7 +125,7 @@ def language_named(words: str) -> str | None:
     return next((code for code in LANGUAGES if wanted in phrasebook(code).names), None)
 
 
-@lru_cache(maxsize=None)  # a few hundred regions; asked several times for every text
+@cache  # a few hundred regions; asked several times for every text
 def country_language(region: str | None) -> str | None:
     """The language a country's numbers start in ('ES' -> 'es'), or None when no phrasebook claims it."""
     return next((code for code in LANGUAGES if region in phrasebook(code).countries), None)

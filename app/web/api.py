@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
@@ -26,18 +26,18 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
 
 from app import parsing, rules
-from app.web import auth
+from app.phones import e164, normalise
+from app.services import services
 from app.storage import people
-from app.texting import zone_names
-from app.web.errors import ApiError
-from app.texting.conversation import printable
 from app.storage.connection import limiter_storage
 from app.storage.idempotency import TTL, Claim, fingerprint
-from app.texting.language import language_of, read, set_language
-from app.phones import e164, normalise
 from app.storage.replication import NotReplicated
-from app.services import services
 from app.storage.store import Reminder
+from app.texting import zone_names
+from app.texting.conversation import printable
+from app.texting.language import language_of, read, set_language
+from app.web import auth
+from app.web.errors import ApiError
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 ERRORS = (400, 401, 404, 409, 413, 422, 429, 503)
@@ -181,7 +181,7 @@ class ErrorOut(BaseModel):
 
 # --- validation, documentation, limits ----------------------------------------------------------------------
 
-def _invalid(req, resp, err, instance, adapter) -> None:  # noqa: ANN001 (spectree's hook signature)
+def _invalid(req, resp, err, instance, adapter) -> None:
     """Every validation failure answers in the service's one error shape, naming the field."""
     if req.method in ("POST", "PATCH", "PUT") and not isinstance(req.get_json(silent=True), dict):
         raise ApiError(400, "invalid_json", "the body must be a JSON object")
@@ -359,14 +359,14 @@ def _repeating(every: str, due: datetime, field: str) -> str:
 
 
 def _future(when: datetime) -> datetime:
-    if when <= datetime.now(timezone.utc):
+    if when <= datetime.now(UTC):
         raise ApiError(422, "invalid", "remind_when: must be in the future", "remind_when")
     return _not_too_far(when)
 
 
 def _not_too_far(when: datetime) -> datetime:
     settings = services().settings
-    if people.too_far(settings, when, datetime.now(timezone.utc)):
+    if people.too_far(settings, when, datetime.now(UTC)):
         raise ApiError(422, "invalid", f"remind_when: at most {settings.max_days_ahead} days ahead", "remind_when")
     return when
 
@@ -430,7 +430,7 @@ def change_person(phone: str) -> ResponseReturnValue:
     """Set a number's time zone (pending reminders keep their wall-clock time), opt it out / back in, or set the
     language replies are in."""
     change: PersonChange = request.context.json
-    number, store, now = _number(phone), services().store, datetime.now(timezone.utc)
+    number, store, now = _number(phone), services().store, datetime.now(UTC)
     if change.timezone is not None:
         people.set_zone(store, services().people, number, change.timezone, now)
     if change.opted_out is not None and change.opted_out != services().people.person(number).opted_out:
@@ -483,7 +483,7 @@ def _encode_cursor(last: tuple[float, str] | None) -> str | None:
 def as_json(rem: Reminder) -> dict:
     delivery = services().receipts.of(rem.id)
     if delivery:
-        delivery = {**delivery, "at": datetime.fromtimestamp(delivery["at"], timezone.utc).isoformat()}
+        delivery = {**delivery, "at": datetime.fromtimestamp(delivery["at"], UTC).isoformat()}
     elif rem.status == "sent":  # Vonage took it; no receipt (yet)
         delivery = {"state": "submitted", "code": None, "at": None}
     return {"id": rem.id, "phone_number": "+" + rem.phone, "message": rem.message,

@@ -13,12 +13,12 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from app.web import auth
-from app.ops import operations
-from app.storage.budget import Budget
 from app.logs import mask_phone
+from app.ops import operations
 from app.services import services
+from app.storage.budget import Budget
 from app.storage.unreachable import Unreachable
+from app.web import auth
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 REALM = 'Basic realm="Reminders dashboard", charset="UTF-8"'

@@ -10,14 +10,13 @@ replica) or unavailable while the client reconnects.
 from __future__ import annotations
 
 import redis
-from redis.exceptions import ReadOnlyError
-from redis.sentinel import MasterNotFoundError
 from flask import Blueprint, Response, jsonify
 from flask.typing import ResponseReturnValue
+from redis.exceptions import ReadOnlyError
+from redis.sentinel import MasterNotFoundError
 
-from app.storage import heartbeat
-from app.storage import counters
 from app.services import services
+from app.storage import counters, heartbeat
 
 bp = Blueprint("health", __name__)
 

@@ -12,11 +12,11 @@ from flask import Blueprint, Flask, abort, jsonify, redirect, render_template, r
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
-from app.web.dashboard import login_required
-from app.web.errors import ApiError
-from app.storage.outbox import Outbox
 from app.phones import normalise
 from app.services import services
+from app.storage.outbox import Outbox
+from app.web.dashboard import login_required
+from app.web.errors import ApiError
 from app.web.webhooks import inbound_params
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")

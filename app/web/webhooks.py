@@ -19,11 +19,11 @@ from vonage import Auth
 from vonage_jwt import verify_signature
 from vonage_jwt.errors import VonageVerifyJwtError
 
-from app.web.errors import ApiError
 from app.delivery.outcomes import Receipt, act
-from app.storage.text_parts import MAX_PART_CHARS, MAX_PARTS
 from app.phones import normalise
 from app.services import services
+from app.storage.text_parts import MAX_PART_CHARS, MAX_PARTS
+from app.web.errors import ApiError
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")

@@ -23,7 +23,7 @@ import time
 import weakref
 from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Optional, Union
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import trustme
@@ -62,7 +62,7 @@ class _Handler(BaseHTTPRequestHandler):
     """Routes every method to FakeVonage; HTTP/1.1 so the SDK's pool keeps connections."""
 
     protocol_version = "HTTP/1.1"
-    server: "_Server"
+    server: _Server
 
     def do_POST(self) -> None:
         self.server.fake._handle(self)
@@ -80,7 +80,7 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False  # stop() must not wait for hung or keep-alive handlers
     request_queue_size = 128
 
-    def __init__(self, port: int, fake: "FakeVonage", ctx: ssl.SSLContext) -> None:
+    def __init__(self, port: int, fake: FakeVonage, ctx: ssl.SSLContext) -> None:
         self.fake, self.ctx, self.conns = fake, ctx, set()
         self.conns_lock = threading.Lock()
         super().__init__(("127.0.0.1", port), _Handler)
@@ -124,7 +124,7 @@ class FakeVonage:
 
     def __init__(self, api_key: str = "k", api_secret: str = "s", latency: float = 0.0,
                  port: int = 0, keep_requests: bool = True,
-                 application_public_key: Optional[str] = None) -> None:
+                 application_public_key: str | None = None) -> None:
         self.api_key, self.api_secret, self.latency = api_key, api_secret, latency
         self.application_public_key = application_public_key
         self.keep_requests = keep_requests  # off for long benchmarks (memory)
@@ -138,15 +138,15 @@ class FakeVonage:
         self._ids = 0
         self._balance = 10.0
         self._stopping = threading.Event()
-        self._server: Optional[_Server] = None
-        self._thread: Optional[threading.Thread] = None
-        self._dir: Optional[str] = None
-        self._ctx: Optional[ssl.SSLContext] = None
-        self._cleanup: Optional[weakref.finalize] = None
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._dir: str | None = None
+        self._ctx: ssl.SSLContext | None = None
+        self._cleanup: weakref.finalize | None = None
         self.ca_bundle = ""
 
     # lifecycle -------------------------------------------------------------
-    def start(self) -> "FakeVonage":
+    def start(self) -> FakeVonage:
         """Serve in a daemon thread; after stop(), serves again on the same port and CA."""
         if self._server is not None:
             return self
@@ -186,7 +186,7 @@ class FakeVonage:
             self._cleanup()
             self._ctx = self._cleanup = None
 
-    def __enter__(self) -> "FakeVonage":
+    def __enter__(self) -> FakeVonage:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:
@@ -207,7 +207,7 @@ class FakeVonage:
         self._push(count, ("status", str(status)))
 
     def queue_http_error(self, code: int = 500, count: int = 1,
-                         body: Union[dict, str, bytes, None] = None) -> None:
+                         body: dict | str | bytes | None = None) -> None:
         """Next `count` requests answer HTTP `code`; default body is RFC 7807 JSON."""
         if body is None:
             phrase = http.HTTPStatus(code).phrase
@@ -288,7 +288,7 @@ class FakeVonage:
         self._reply(h, code, payload)
 
     def _answer(self, method: str, path: str, headers: Any, p: dict[str, str], raw: bytes = b""
-                ) -> tuple[int, Any, Optional[dict[str, Any]]]:
+                ) -> tuple[int, Any, dict[str, Any] | None]:
         """Return (http code, body, accepted message or None) for one request."""
         if method == "GET" and path == "/_fake/stats":  # for benchmarks in another process
             return 200, {"messages": len(self.messages), "requests": self.request_count}, None
@@ -328,7 +328,7 @@ class FakeVonage:
             return 200, self._error(status, p), None
         return self._accept(p)
 
-    def _answer_messages(self, headers: Any, raw: bytes) -> tuple[int, Any, Optional[dict[str, Any]]]:
+    def _answer_messages(self, headers: Any, raw: bytes) -> tuple[int, Any, dict[str, Any] | None]:
         """Messages API send: 202 {"message_uuid"}; 401 without a valid JWT; 422 for invalid params."""
         import jwt  # PyJWT, which the vonage SDK depends on
 
@@ -399,7 +399,7 @@ class FakeVonage:
         return 200, {"message-count": str(parts), "messages": entries}, accepted
 
     @staticmethod
-    def _reply(h: _Handler, code: int, payload: Union[dict, str, bytes]) -> None:
+    def _reply(h: _Handler, code: int, payload: dict | str | bytes) -> None:
         if isinstance(payload, dict):
             body, ctype = json.dumps(payload).encode(), "application/json"
         else:
@@ -416,7 +416,7 @@ class FakeVonage:
             h.close_connection = True
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     """Serve standalone for benchmarks: print {"host", "ca_bundle"} as JSON, run to SIGTERM."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--port", type=int, default=0)

@@ -15,7 +15,6 @@ import subprocess
 import tempfile
 import threading
 import time
-from typing import Optional
 
 import redis
 
@@ -137,7 +136,7 @@ class SentinelCluster:
             if server is not None:
                 server.stop()
 
-    def __enter__(self) -> "SentinelCluster":
+    def __enter__(self) -> SentinelCluster:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -161,7 +160,7 @@ class TcpProxy:
     def url(self) -> str:
         return f"redis://127.0.0.1:{self.port}/0"
 
-    def switch(self, backend_port: Optional[int]) -> None:
+    def switch(self, backend_port: int | None) -> None:
         """Send new connections to `backend_port` (None: refuse them) and cut the open ones."""
         with self._lock:
             self.backend_port, pairs, self._pairs = backend_port, self._pairs, []

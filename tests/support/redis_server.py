@@ -15,7 +15,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from typing import Any, Optional
+from typing import Any
 
 import redis
 
@@ -45,15 +45,15 @@ def free_port() -> int:
 class RedisServer:
     """Start/stop/kill/restart a private redis-server; data survives restart() with AOF."""
 
-    def __init__(self, appendonly: bool = False, executable: Optional[str] = None,
+    def __init__(self, appendonly: bool = False, executable: str | None = None,
                  extra_args: tuple[str, ...] = (), start_timeout: float = 10.0) -> None:
         self.appendonly = appendonly
         self.executable = executable or find_redis_executable()
         self.extra_args = tuple(extra_args)
         self.start_timeout = start_timeout
-        self._port: Optional[int] = None
-        self._dir: Optional[str] = None
-        self._proc: Optional[subprocess.Popen[bytes]] = None
+        self._port: int | None = None
+        self._dir: str | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
 
     @property
     def port(self) -> int:
@@ -80,7 +80,7 @@ class RedisServer:
         """A redis-py client for this server (kwargs go to redis.Redis)."""
         return redis.Redis(host="127.0.0.1", port=self.port, db=0, **kwargs)
 
-    def start(self) -> "RedisServer":
+    def start(self) -> RedisServer:
         """Launch and wait until it answers PING; reuses port and dir if started before."""
         if self.running:
             return self
@@ -107,12 +107,12 @@ class RedisServer:
         """SIGKILL (a crash); the dir is kept so restart() can recover from the AOF."""
         self._halt(signal.SIGKILL)
 
-    def restart(self) -> "RedisServer":
+    def restart(self) -> RedisServer:
         """Graceful stop (if running) and start again on the same port and dir."""
         self._halt(signal.SIGTERM)
         return self.start()
 
-    def __enter__(self) -> "RedisServer":
+    def __enter__(self) -> RedisServer:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:
