@@ -1,143 +1,26 @@
-"""The worker process: wakes when reminders fall due, claims them, and sends them through rq delivery jobs.
-
-One process runs two loops: the scheduler (a thread) claims due entries and enqueues jobs; rq's SimpleWorker (the
-main thread, where it can handle SIGTERM) runs those jobs, each sending its batch concurrently. SIGTERM lets the
-job in hand finish, then exits; jobs still queued and entries still leased are picked up by the next worker.
-"""
+"""The worker process (Procfile `worker:`): the delivery side, built by the composition root, sending what falls
+due until SIGTERM."""
 from __future__ import annotations
 
-import logging
 import os
 import signal
-import threading
-import time
-from functools import partial
 
-import redis
-import requests
 from dotenv import load_dotenv
-from rq import Queue, SimpleWorker
-from rq.exceptions import StopRequested
 
 from app import logs
-from app.delivery import courier as delivery
-from app.delivery.courier import Courier
-from app.delivery.scheduler import Scheduler, batch_size_for
-from app.delivery.senders import make_sender
-from app.settings import Settings, load_settings
-from app.storage import heartbeat
-from app.storage.connection import connect
-from app.storage.store import Store
-from app.storage.throttle import Throttle
-
-log = logging.getLogger("worker")
-
-
-class DeliveryWorker(SimpleWorker):
-    """rq's in-process worker, telling our scheduler to stop claiming as soon as a shutdown is asked for."""
-
-    stopping: threading.Event
-
-    def request_stop(self, signum, frame):  # type: ignore[no-untyped-def]
-        self.stopping.set()
-        super().request_stop(signum, frame)
-
-
-def build(settings: Settings) -> tuple[Scheduler, DeliveryWorker, Courier]:
-    store = Store(connect(settings, socket_timeout=None), settings.key_prefix)
-    courier = Courier(store, make_sender(settings, store.redis),
-                      Throttle(store.redis, store.key("throttle"), settings.sms_rate_limit),
-                      lease=settings.lease_seconds, concurrency=settings.send_concurrency,
-                      max_attempts=settings.max_send_attempts, retry_base=settings.retry_base_seconds,
-                      nag_minutes=settings.nag_minutes, daily_budget=settings.max_sms_per_number_per_day)
-    jobs_redis = connect(settings, socket_timeout=None)
-    queue = Queue(store.delivery_queue, connection=jobs_redis)
-    scheduler = Scheduler(store, queue, lease=settings.lease_seconds,
-                          batch_size=batch_size_for(settings.sms_rate_limit))
-    worker = DeliveryWorker([queue], connection=jobs_redis)
-    worker.stopping = courier.stopping = scheduler.stopping
-    _resolve_environment_once(courier.sender)
-    return scheduler, worker, courier
-
-
-def _resolve_environment_once(sender: object) -> None:
-    """requests re-reads the proxy and CA variables of the whole environment on every request, which cost about a
-    third of the worker's CPU per SMS: read them once here (REQUESTS_CA_BUNDLE, HTTPS_PROXY, NO_PROXY still apply)."""
-    client = getattr(getattr(sender, "client", None), "http_client", None)
-    session = getattr(client, "_session", None)
-    if session is None or not session.trust_env:
-        return
-    url = f"https://{client.rest_host}/"
-    session.proxies.update(requests.utils.get_environ_proxies(url))
-    session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
-    session.trust_env = False
-
-
-def run(settings: Settings) -> None:
-    scheduler, worker, courier = build(settings)
-    try:
-        if moved := scheduler.store.index.migrate():  # a store written before the index had buckets
-            log.info("moved %d numbers' reminder indexes into shared buckets", moved)
-    except redis.RedisError as err:  # Redis not up yet: the worker rides that out, and the next start moves them
-        log.warning("could not move old reminder indexes yet (%s)", err)
-    delivery.install(courier)
-    thread = threading.Thread(target=scheduler.run, name="scheduler", daemon=True)
-    thread.start()
-    heartbeat.start(connect(settings), scheduler.store.key("workers"), scheduler.stopping,
-                    partial(trouble, scheduler, thread, courier, settings.lease_seconds))
-    log.info("worker started (rate limit %s/s, %d send threads)", settings.sms_rate_limit or "no",
-             settings.send_concurrency)
-    try:
-        while not scheduler.stopping.is_set():
-            try:
-                worker.work(logging_level="WARNING", with_scheduler=False)
-            except redis.RedisError as err:  # rq gives up on a Redis error: start it again once Redis is back
-                log.warning("rq worker stopped on a Redis error (%s); restarting", err)
-            try:
-                fresh = _fresh_worker(worker)
-            except StopRequested:  # SIGTERM while between two runs of rq's loop
-                break
-            if fresh is None:
-                break
-            worker = fresh
-    finally:
-        scheduler.stopping.set()
-        thread.join(timeout=5)
-        courier.pool.shutdown(wait=True)
-        delivery.install(None)
-        log.info("worker stopped")
-
-
-def trouble(scheduler: Scheduler, thread: threading.Thread, courier: Courier, lease: float) -> str | None:
-    """What keeps this worker from doing its job, for the heartbeat (None: nothing)."""
-    quiet = time.time() - scheduler.last_turn
-    if not thread.is_alive() or quiet > heartbeat.STUCK_AFTER:
-        return f"the scheduler loop has not turned for {quiet:.0f} s"
-    if (stuck := courier.stuck_for()) > lease:
-        return f"a send has been in flight for {stuck:.0f} s, past its {lease:g} s lease"
-    return None
-
-
-def _fresh_worker(old: DeliveryWorker) -> DeliveryWorker | None:
-    """A new rq worker once Redis answers again (rq's own start-up needs it), or None if asked to stop meanwhile."""
-    delay = 1.0
-    while not old.stopping.wait(delay):
-        try:
-            worker = DeliveryWorker(old.queues, connection=old.connection)
-        except redis.RedisError as err:
-            log.warning("Redis still unavailable (%s); retrying in %.0f s", err, delay)
-            delay = min(delay * 2, 5.0)
-            continue
-        worker.stopping = old.stopping
-        return worker
-    return None
+from app.delivery.worker import DeliveryWorker, run
+from app.services import Services
+from app.settings import load_settings
 
 
 def main() -> None:
     load_dotenv()
     logs.setup(os.environ.get("LOG_LEVEL"))  # JSON lines on stdout, numbers masked
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # replaced by rq's warm shutdown once it starts
-    run(load_settings())
+    settings = load_settings()
+    services = Services(settings, blocking=True)
+    rq_worker = DeliveryWorker([services.queue], connection=services.queue.connection)
+    run(services.scheduler, services.courier, services.heartbeats, rq_worker, settings)
 
 
 if __name__ == "__main__":

@@ -1,57 +1,149 @@
-"""The app's connections, opened on first use (never at import or app creation) and kept for the process."""
+"""The composition root: every object the service runs on, built here from settings, for the web and the worker
+alike. Each is made on first use (never at import or app creation) and kept for the process."""
 from __future__ import annotations
 
 from functools import cached_property
 
 from flask import Flask, current_app
 from redis import Redis
+from rq import Queue
 
+from app.delivery.courier import Courier
+from app.delivery.outcomes import Outcomes
+from app.delivery.scheduler import Scheduler, batch_size_for
+from app.delivery.senders import Sender, make_sender
+from app.reminders import Reminders
 from app.settings import Settings
+from app.storage.budget import Budget
 from app.storage.connection import connect
-from app.storage.counters import CountingStore
+from app.storage.heartbeat import Heartbeats
 from app.storage.idempotency import IdempotencyKeys
+from app.storage.nags import Nags
+from app.storage.outbox import Outbox
 from app.storage.people import People
-from app.storage.quotas import Quotas
+from app.storage.quotas import AuthFailures, Quotas
 from app.storage.receipts import Receipts
 from app.storage.replication import Replication
 from app.storage.store import Store
 from app.storage.text_parts import Parts
+from app.storage.throttle import Throttle
+from app.storage.unreachable import Unreachable
+from app.texting.commands import Commands
 from app.texting.conversation import Conversation
 
 
 class Services:
-    def __init__(self, settings: Settings) -> None:
+    """`blocking`: the worker's connections wait on BLPOP and rq without a socket timeout; the web's never do."""
+
+    def __init__(self, settings: Settings, *, blocking: bool = False) -> None:
         self.settings = settings
+        self.blocking = blocking
+
+    # --- Redis and its state -----------------------------------------------------------------------------
 
     @cached_property
     def redis(self) -> Redis:
-        return connect(self.settings)
+        return connect(self.settings, socket_timeout=None) if self.blocking else connect(self.settings)
+
+    @property
+    def prefix(self) -> str:
+        return self.settings.key_prefix
 
     @cached_property
     def store(self) -> Store:
-        return CountingStore(self.redis, self.settings.key_prefix)  # counts reminders created, for /metrics
+        return Store(self.redis, self.prefix)
 
     @cached_property
     def people(self) -> People:
-        return People(self.redis, self.settings.key_prefix)
+        return People(self.redis, self.prefix)
 
     @cached_property
     def receipts(self) -> Receipts:
-        return Receipts(self.redis, self.settings.key_prefix)
+        return Receipts(self.redis, self.prefix)
 
     @cached_property
     def idempotency(self) -> IdempotencyKeys:
-        return IdempotencyKeys(self.redis, self.settings.key_prefix)
+        return IdempotencyKeys(self.redis, self.prefix)
 
     @cached_property
     def replication(self) -> Replication:
-        return Replication(self.redis, self.settings.key_prefix, self.settings)
+        return Replication(self.redis, self.prefix, self.settings)
+
+    @cached_property
+    def quotas(self) -> Quotas:
+        return Quotas(self.redis, self.prefix)
+
+    @cached_property
+    def auth_failures(self) -> AuthFailures:
+        return AuthFailures(self.redis, self.prefix)
+
+    @cached_property
+    def nags(self) -> Nags:
+        return Nags(self.redis, self.prefix)
+
+    @cached_property
+    def budget(self) -> Budget:
+        return Budget(self.redis, self.prefix)
+
+    @cached_property
+    def unreachable(self) -> Unreachable:
+        return Unreachable(self.redis, self.prefix)
+
+    @cached_property
+    def heartbeats(self) -> Heartbeats:
+        """On a connection with a timeout even in the worker: a beat must never wait on Redis for ever."""
+        return Heartbeats(connect(self.settings) if self.blocking else self.redis, self.prefix)
+
+    @cached_property
+    def outbox(self) -> Outbox:
+        return Outbox(self.redis, self.prefix)
+
+    # --- texting --------------------------------------------------------------------------------------------
+
+    @cached_property
+    def reminders(self) -> Reminders:
+        return Reminders(self.store, self.settings)
+
+    @cached_property
+    def commands(self) -> Commands:
+        return Commands(self.store, self.people, self.quotas, self.receipts, self.nags, self.reminders,
+                        self.settings)
 
     @cached_property
     def conversation(self) -> Conversation:
-        prefix = self.settings.key_prefix
-        return Conversation(self.store, self.people, Quotas(self.redis, prefix), Parts(self.redis, prefix),
-                            self.receipts, self.settings)
+        return Conversation(self.store, self.people, self.quotas, Parts(self.redis, self.prefix), self.unreachable,
+                            self.replication, self.reminders, self.commands, self.settings)
+
+    # --- delivery -------------------------------------------------------------------------------------------
+
+    @cached_property
+    def outcomes(self) -> Outcomes:
+        return Outcomes(self.store, self.people, self.receipts, self.unreachable, self.nags,
+                        self.settings.resend_window_minutes)
+
+    @cached_property
+    def sender(self) -> Sender:
+        return make_sender(self.settings, self.outbox)
+
+    @cached_property
+    def courier(self) -> Courier:
+        settings = self.settings
+        return Courier(self.store, self.sender, Throttle(self.redis, self.prefix, settings.sms_rate_limit),
+                       self.people, self.budget, self.receipts, self.nags, lease=settings.lease_seconds,
+                       concurrency=settings.send_concurrency, max_attempts=settings.max_send_attempts,
+                       retry_base=settings.retry_base_seconds, nag_minutes=settings.nag_minutes,
+                       daily_budget=settings.max_sms_per_number_per_day)
+
+    @cached_property
+    def queue(self) -> Queue:
+        """The rq queue of delivery jobs, on a connection of its own (rq's worker blocks on it)."""
+        jobs = connect(self.settings, socket_timeout=None) if self.blocking else self.redis
+        return Queue(self.store.delivery_queue, connection=jobs)
+
+    @cached_property
+    def scheduler(self) -> Scheduler:
+        return Scheduler(self.store, self.queue, lease=self.settings.lease_seconds,
+                         batch_size=batch_size_for(self.settings.sms_rate_limit))
 
 
 def init_app(app: Flask, settings: Settings) -> None:
@@ -59,4 +151,5 @@ def init_app(app: Flask, settings: Settings) -> None:
 
 
 def services() -> Services:
+    """The current app's services (web requests and CLI commands)."""
     return current_app.extensions["reminders"]

@@ -71,16 +71,9 @@ class Phone:
     in-process through the real courier, sender and SDK to the fake Vonage, and the texts back are returned."""
 
     def __init__(self, client, app, fake, number: str = SENDER) -> None:
-        from app.delivery.courier import Courier
-        from app.delivery.senders import make_sender
-        from app.storage.throttle import Throttle
-
         services = app.extensions["reminders"]
         self.client, self.fake, self.number, self.store = client, fake, number, services.store
-        self.courier = Courier(self.store, make_sender(services.settings),
-                               Throttle(self.store.redis, self.store.key("throttle"), 0),
-                               nag_minutes=services.settings.nag_minutes,
-                               daily_budget=services.settings.max_sms_per_number_per_day)
+        self.courier = services.courier  # the worker's, built by the same composition root
         self.seen = 0
 
     def text(self, words: str, **extra: str) -> list[str]:

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app import parsing
-from app.delivery.senders import fits_one_segment
-from app.texting.conversation import snooze_delay
+from app.texting.segments import fits_one_segment
+from app.texting.commands import snooze_delay
 from app.texting.phrasebook import phrasebook, understand
 from tests.helpers import Phone, auth, clear_of, clear_of_midnight
 

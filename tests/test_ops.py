@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from app import create_app, logs
 from app.ops import checks
-from app.storage import counters, heartbeat
+from app.storage import counters
+from app.storage.heartbeat import Heartbeats
 from app.storage.people import People
 from app.storage.store import Reminder, Store
 from tests.helpers import clear_of_midnight, inbound
@@ -54,9 +55,9 @@ def scrape(client) -> dict[str, float]:
 def test_readyz_needs_a_worker_heartbeat(client, store):
     answer = client.get("/readyz")
     assert answer.status_code == 503 and "no worker heartbeat" in answer.json["checks"]["worker"]
-    heartbeat.beat(store.redis, store.key("workers"), "worker.1")
+    Heartbeats(store.redis, store.prefix).beat("worker.1")
     assert client.get("/readyz").status_code == 200
-    heartbeat.beat(store.redis, store.key("workers"), "worker.1", now=time.time() - 60)
+    Heartbeats(store.redis, store.prefix).beat("worker.1", now=time.time() - 60)
     assert client.get("/readyz").status_code == 503  # a stale beat is a dead worker
 
 
@@ -76,7 +77,7 @@ def test_a_running_worker_beats_and_leaves_on_sigterm(client, start_worker, stor
     worker = start_worker()
     wait_until(lambda: client.get("/readyz").status_code == 200)
     worker.terminate()
-    assert heartbeat.alive(store.redis, store.key("workers")) == []
+    assert Heartbeats(store.redis, store.prefix).alive() == []
 
 
 # --- metrics ---------------------------------------------------------------------------------------------------

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app import parsing
-from app.delivery.senders import fits_one_segment
+from app.texting.segments import fits_one_segment
 from app.settings import SERVICE_NAME_MAX, SUPPORT_CONTACT_MAX
-from app.texting.conversation import confirmation
+from app.texting.replies import confirmation
 from app.texting.phrasebook import BOOKS, country_language, language_named, phrasebook
 from tests.support.fake_vonage import count_segments, is_gsm7
 

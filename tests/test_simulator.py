@@ -52,7 +52,7 @@ def test_a_text_posted_to_the_webhook_shows_as_sent_by_the_phone(sim):
 
 
 def test_the_log_sender_publishes_each_sms_to_the_numbers_conversation(sim, sim_env, redis_client):
-    sender = make_sender(load_settings(sim_env), redis_client)
+    sender = make_sender(load_settings(sim_env), Outbox(redis_client))
     assert isinstance(sender, LogSender)
     sender.send("14155550100", "first", client_ref="1-1")
     first = conversation(sim)
@@ -65,7 +65,7 @@ def test_the_log_sender_publishes_each_sms_to_the_numbers_conversation(sim, sim_
 
 
 def test_vonage_sender_is_unchanged_when_credentials_are_set(env, redis_client):
-    assert isinstance(make_sender(load_settings(env), redis_client), VonageSender)
+    assert isinstance(make_sender(load_settings(env), Outbox(redis_client)), VonageSender)
 
 
 def test_conversation_is_capped(redis_client):

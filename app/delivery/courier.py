@@ -26,10 +26,12 @@ from app.delivery.senders import Sender, SendError
 from app.storage import counters
 from app.storage.budget import Budget
 from app.storage.connection import RETRIED
-from app.storage.nags import Acks
+from app.storage.nags import Nags
+from app.storage.people import People
 from app.storage.receipts import Receipts
 from app.storage.store import OVER_BUDGET, Reminder, Store
 from app.storage.throttle import Throttle
+from app.texting import notices
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -41,13 +43,13 @@ Following = datetime | rules.RuleError | None  # a series' next occurrence, its 
 class Courier:
     """Sends the entries of delivery jobs concurrently (Vonage's latency must not serialise sending)."""
 
-    def __init__(self, store: Store, sender: Sender, throttle: Throttle, *, lease: float = 60.0,
-                 concurrency: int = 32, max_attempts: int = 6, retry_base: float = 2.0, nag_minutes: float = 10.0,
+    def __init__(self, store: Store, sender: Sender, throttle: Throttle, people: People, budget: Budget,
+                 receipts: Receipts, nags: Nags, *, lease: float = 60.0, concurrency: int = 32,
+                 max_attempts: int = 6, retry_base: float = 2.0, nag_minutes: float = 10.0,
                  daily_budget: int = 0) -> None:
-        self.store, self.sender, self.throttle = store, sender, throttle
-        self.budget, self.daily_budget = Budget(store.redis, store.prefix), daily_budget
-        self.receipts = Receipts(store.redis, store.prefix)
-        self.acks, self.nag_every = Acks(store.redis, store.prefix), nag_minutes * 60
+        self.store, self.sender, self.throttle, self.people = store, sender, throttle, people
+        self.budget, self.daily_budget, self.receipts = budget, daily_budget, receipts
+        self.nags, self.nag_every = nags, nag_minutes * 60
         self.lease, self.max_attempts, self.retry_base = lease, max_attempts, retry_base
         self.pool = ThreadPoolExecutor(concurrency, thread_name_prefix="send")
         self.in_flight: dict[int, float] = {}  # send thread -> when its entry began: a stuck send shows (stuck_for)
@@ -55,7 +57,7 @@ class Courier:
         # The send threads' Redis steps, a few round trips for many sends (see GroupCommit).
         self._begins = GroupCommit(self._begin_many, "begin")
         settle_pipe = store.redis.pipeline(transaction=False)
-        self._settles = GroupCommit(partial(_run_steps, settle_pipe, Store(settle_pipe, store.prefix)), "settle")
+        self._settles = GroupCommit(partial(_run_steps, settle_pipe, store.using(settle_pipe)), "settle")
 
     def deliver(self, token: str, ids: list[str]) -> dict[str, int]:
         """Send every entry this job still holds; returns how many ended which way."""
@@ -63,8 +65,11 @@ class Courier:
         if outcomes.get("released"):
             self._release(token, ids)
         if outcomes.get("over_budget"):
-            _persist(lambda: self.budget.send_notices(self.store, self.daily_budget))
+            _persist(lambda: self.budget.send_notices(self.store, self._budget_notice))
         return outcomes
+
+    def _budget_notice(self, phone: str) -> str:
+        return notices.budget_reached(self.people.person(phone), self.daily_budget)
 
     def stuck_for(self, now: float | None = None) -> float:
         """Seconds the oldest send in flight has taken (0 when none): a send that outlives its lease is stuck."""
@@ -109,7 +114,8 @@ class Courier:
         following = _following(rem)
         self._settles.call(lambda store: self._after_success(store, rem, token, following))
         if rem.nag:  # repeats until the person replies DONE
-            _persist(lambda: self.acks.start(self.store, rem, self.nag_every))
+            text = notices.nag_repeat(self.people.person(rem.phone), rem.message)
+            _persist(lambda: self.nags.start(self.store, rem, self.nag_every, text))
         counters.record_sent(self.store, rem, lateness)
         return "sent"
 
@@ -129,7 +135,7 @@ class Courier:
         begun = _persist(lambda: self.store.begin_many([(rid, token) for rid in ids], time.time() + self.lease))
         held = [rem for rem in begun if rem is not None]  # those sent or settled are no longer this job's
         pipe = self.store.redis.pipeline(transaction=False)
-        store = Store(pipe, self.store.prefix)
+        store = self.store.using(pipe)
         for rem in held:
             store.reschedule(rem, token, rem.due)
         _persist(pipe.execute)

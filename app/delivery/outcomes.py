@@ -16,17 +16,14 @@ import logging
 import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from app.storage import people
-from app.storage.nags import Acks
-from app.storage.receipts import KEEP, split_ref
-from app.storage.state import State
+from app.storage.nags import Nags
+from app.storage.people import People
+from app.storage.receipts import Receipts, split_ref
 from app.storage.store import Reminder, Store
 from app.storage.unreachable import Unreachable
-
-if TYPE_CHECKING:
-    from app.services import Services
 
 log = logging.getLogger(__name__)
 Api = Literal["sms", "messages"]
@@ -75,62 +72,64 @@ class Receipt:
         return MEANINGS[self.api].get(self.code or "")
 
 
-class Resends(State):
-    """`resent:<client-ref>`: an occurrence is sent again at most once, however often its failure is reported."""
+class Outcomes:
+    """What delivery receipts make the service do: record the verdict, hold a number that cannot or will not get
+    texts, send a temporary failure once more."""
 
-    def first(self, client_ref: str) -> bool:
-        return bool(self.redis.set(self.key("resent", client_ref), "1", nx=True, ex=KEEP))
+    def __init__(self, store: Store, people: People, receipts: Receipts, unreachable: Unreachable, nags: Nags,
+                 resend_window_minutes: float) -> None:
+        self.store, self.people, self.receipts = store, people, receipts
+        self.unreachable, self.nags, self.resend_window = unreachable, nags, resend_window_minutes * 60
 
-
-def act(services: Services, receipt: Receipt, now: float | None = None) -> None:
-    """Record a receipt and do what it asks. Anything not ours, seen before or about an older occurrence changes
-    nothing it should not: the verdict's rules are in lua/receipt.lua."""
-    now = time.time() if now is None else now
-    rid, occurrence = split_ref(receipt.client_ref)
-    if rid.isdigit():  # a reminder: its verdict is kept (LIST, the API)
-        verdict = services.receipts.record(receipt.client_ref, receipt.state, receipt.code, receipt.replay_key,
-                                           receipt.part)
-        if verdict is None:
+    def act(self, receipt: Receipt, now: float | None = None) -> None:
+        """Record a receipt and do what it asks. Anything not ours, seen before or about an older occurrence changes
+        nothing it should not: the verdict's rules are in lua/receipt.lua."""
+        now = time.time() if now is None else now
+        rid, occurrence = split_ref(receipt.client_ref)
+        if rid.isdigit():  # a reminder: its verdict is kept (LIST, the API)
+            verdict = self.receipts.record(receipt.client_ref, receipt.state, receipt.code, receipt.replay_key,
+                                               receipt.part)
+            if verdict is None:
+                return
+            if receipt.state in ("failed", "rejected"):
+                log.warning("delivery of %s failed: %s (Vonage code %s)", rid, receipt.state, receipt.code or "none")
+        elif rid[:1] == "x" and rid[1:].isdigit():  # a reply: no verdict kept, but what it says of the number counts
+            verdict = None
+            if not self.receipts.first(receipt.replay_key):
+                return
+        else:
+            log.info("delivery receipt without a reference of ours (%s): ignored", receipt.state)
             return
-        if receipt.state in ("failed", "rejected"):
-            log.warning("delivery of %s failed: %s (Vonage code %s)", rid, receipt.state, receipt.code or "none")
-    elif rid[:1] == "x" and rid[1:].isdigit():  # a reply: no verdict kept, but what it says of the number counts
-        verdict = None
-        if not services.receipts.first(receipt.replay_key):
+        meaning = receipt.meaning
+        rem = self.store.get(rid) if meaning else None
+        if rem is None:
             return
-    else:
-        log.info("delivery receipt without a reference of ours (%s): ignored", receipt.state)
-        return
-    meaning = receipt.meaning
-    rem = services.store.get(rid) if meaning else None
-    if rem is None:
-        return
-    person = services.people.person(rem.phone)
-    store, prefix = services.store, services.store.prefix
-    if meaning == "opted_out" and not person.opted_out:
-        when = datetime.fromtimestamp(now, UTC)
-        held = people.opt_out(store, services.people, rem.phone, when, confirm=False)
-        log.warning("carrier reports ...%s asked not to get texts: opted out, %d reminders held", rem.phone[-4:], held)
-    elif meaning == "unreachable" and not person.unreachable:
-        held = Unreachable(store.redis, prefix).mark(store, rem.phone, receipt.code)
-        Acks(store.redis, prefix).done(store, rem.phone)
-        log.warning("carrier reports ...%s cannot get texts (code %s): %d reminders held", rem.phone[-4:],
-                    receipt.code, held)
-    elif meaning == "temporary" and verdict in ("failed", "rejected") and not (person.opted_out or
-                                                                               person.unreachable):
-        _resend(services, rem, receipt.client_ref, occurrence, now)
+        person = self.people.person(rem.phone)
+        store = self.store
+        if meaning == "opted_out" and not person.opted_out:
+            when = datetime.fromtimestamp(now, UTC)
+            held = people.opt_out(store, self.people, rem.phone, when, confirm=False)
+            log.warning("carrier reports ...%s asked not to get texts: opted out, %d reminders held", rem.phone[-4:], held)
+        elif meaning == "unreachable" and not person.unreachable:
+            held = self.unreachable.mark(store, rem.phone, receipt.code)
+            self.nags.done(store, rem.phone)
+            log.warning("carrier reports ...%s cannot get texts (code %s): %d reminders held", rem.phone[-4:],
+                        receipt.code, held)
+        elif meaning == "temporary" and verdict in ("failed", "rejected") and not (person.opted_out or
+                                                                                   person.unreachable):
+            self._resend(rem, receipt.client_ref, occurrence, now)
 
 
-def _resend(services: Services, rem: Reminder, client_ref: str, occurrence: int, now: float) -> None:
-    """Send the failed occurrence once more, now, if it is still useful (RESEND_WINDOW_MINUTES after its due time)
-    and the person has not cancelled it."""
-    late = now - occurrence
-    if rem.status == "cancelled" or late > services.settings.resend_window_minutes * 60:
-        log.info("not re-sending %s: %s", rem.id, "cancelled" if rem.status == "cancelled" else f"{late:.0f} s late")
-        return
-    if not Resends(services.store.redis, services.store.prefix).first(client_ref):
-        return
-    again = replace(rem, id="", due=now, kind="reply", every=None, attempts=0, status="pending", detail=None,
-                    nag=False)
-    (new_id,) = Store.add(services.store, [again])  # Store's own add: a re-send is not a newly created reminder
-    log.info("re-sending %s as %s after a temporary failure", rem.id, new_id)
+    def _resend(self, rem: Reminder, client_ref: str, occurrence: int, now: float) -> None:
+        """Send the failed occurrence once more, now, if it is still useful (RESEND_WINDOW_MINUTES after its due time)
+        and the person has not cancelled it."""
+        late = now - occurrence
+        if rem.status == "cancelled" or late > self.resend_window:
+            log.info("not re-sending %s: %s", rem.id, "cancelled" if rem.status == "cancelled" else f"{late:.0f} s late")
+            return
+        if not self.receipts.first_resend(client_ref):
+            return
+        again = replace(rem, id="", due=now, kind="reply", every=None, attempts=0, status="pending", detail=None,
+                        nag=False)
+        (new_id,) = self.store.add([again])
+        log.info("re-sending %s as %s after a temporary failure", rem.id, new_id)

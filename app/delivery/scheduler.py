@@ -19,7 +19,6 @@ from rq.job import Job, JobStatus
 from app.delivery.courier import deliver_job
 from app.storage.failover import PrimaryWatch
 from app.storage.replication import drop_stranded
-from app.storage.state import as_text
 from app.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -39,7 +38,6 @@ class Scheduler:
         self.stopping = threading.Event()
         self.last_turn = time.time()  # each turn of the loop: the heartbeat tells a stuck loop from a busy one
         self.watch = PrimaryWatch(store.redis)
-        self._recover = store.script("recover")
         self.next_sweep = time.time()
 
     def run(self) -> None:
@@ -87,16 +85,11 @@ class Scheduler:
         or its acknowledgements were lost with the old primary), rather than leaving them until their lease runs
         out. Entries of a job still running elsewhere may be sent twice: no more than that job has in flight,
         as at-least-once delivery allows."""
-        claims = {as_text(rid): as_text(token)
-                  for rid, token in self.store.redis.hgetall(self.store.key("claims")).items()}
+        claims = self.store.claims()
         tokens = sorted(set(claims.values()))
         jobs = Job.fetch_many([f"deliver-{token}" for token in tokens], connection=self.queue.connection)
         live = {token for token, job in zip(tokens, jobs) if job is not None and job.get_status() in LIVE_JOBS}
-        orphans = [x for pair in claims.items() if pair[1] not in live for x in pair]
-        if not orphans:
-            return 0
-        return int(self._recover(keys=[self.store.key("due"), self.store.key("claims")],
-                                 args=[repr(time.time()), *orphans]))
+        return self.store.recover({rid: token for rid, token in claims.items() if token not in live}, time.time())
 
 
 UNLIMITED_BATCH = 250  # entries per job without a rate limit: each job's start and tail cost ~40 ms of idle sends

@@ -21,15 +21,13 @@ from vonage_sms import SmsError, SmsMessage
 from app.logs import debugging
 from app.settings import Settings
 from app.storage.outbox import Outbox
+from app.texting.segments import is_gsm7
 
 log = logging.getLogger(__name__)
 
 # SMS API statuses worth another try: 1 throttled, 5 internal error (https://developer.vonage.com/en/messaging/sms/guides/troubleshooting-sms)
 RETRYABLE_STATUSES = {"1", "5"}
 _STATUS_IN_ERROR = re.compile(r"error code (\d+): (.*)", re.S)
-# GSM 03.38 basic and extension characters: anything else makes the message UCS-2 ("unicode")
-GSM7 = frozenset("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                 "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà" "^{}\\[~]|€\f")
 
 
 class SendError(Exception):
@@ -45,20 +43,6 @@ class Sender(Protocol):
     def send(self, to: str, text: str, client_ref: str) -> list[str]:
         """Send `text` to `to` (E.164 without '+'); returns the provider's message ids, one per part of a long SMS
         (each part gets a delivery receipt of its own), or raises SendError."""
-
-
-GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")  # each takes two of a segment's 160 places
-
-
-def is_gsm7(text: str) -> bool:
-    return GSM7.issuperset(text)  # a set operation: a tenth of a per-character generator's CPU
-
-
-def fits_one_segment(text: str) -> bool:
-    """One SMS holds 160 GSM-7 places (extension characters take two) or 70 UCS-2 characters."""
-    if is_gsm7(text):
-        return len(text) <= 160 and (len(text) <= 80 or len(text) + sum(map(text.count, GSM7_EXTENSION)) <= 160)
-    return len(text.encode("utf-16-le")) // 2 <= 70
 
 
 def _vonage(settings: Settings, auth: Auth) -> Vonage:
@@ -152,8 +136,8 @@ class LogSender:
         return [f"log-{uuid.uuid4().hex[:12]}"]
 
 
-def make_sender(settings: Settings, client: redis.Redis | None = None) -> Sender:
-    """Vonage when credentials are set; else the log sender, publishing to the simulator when given Redis."""
+def make_sender(settings: Settings, outbox: Outbox | None = None) -> Sender:
+    """Vonage when credentials are set; else the log sender, publishing to the simulator's `outbox` when given."""
     if settings.vonage_enabled:
         return MessagesSender(settings) if settings.vonage_send_api == "messages" else VonageSender(settings)
-    return LogSender(Outbox(client, settings.key_prefix) if client is not None else None)
+    return LogSender(outbox)

@@ -16,7 +16,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
-from app.delivery.senders import SendError, make_sender
+from app.delivery.senders import SendError
 from app.logs import mask_phone
 from app.ops import operations
 from app.phones import normalise
@@ -89,7 +89,7 @@ def retry_command(ids: tuple[str, ...], every: bool) -> None:
     failures = 0
     for rid in ids:
         try:
-            click.echo(f"retrying {rid} as {operations.retry(store, rid)}")
+            click.echo(f"retrying {rid} as {operations.retry(services(), rid)}")
         except operations.RetryError as err:
             failures += 1
             click.echo(f"not retried: {err}", err=True)
@@ -113,7 +113,7 @@ def dead_command(limit: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="machine-readable")
 def stats_command(as_json: bool) -> None:
     """The dashboard's figures: schedule, today's sends and failures, lateness, workers."""
-    figures = operations.stats(services().store, services().settings.default_timezone)
+    figures = operations.stats(services(), services().settings.default_timezone)
     if as_json:
         click.echo(json.dumps(figures.as_dict(), indent=2))
         return
@@ -141,7 +141,7 @@ def send_test_command(number: str, text: str) -> None:
     phone = _phone(number)
     assert phone is not None
     settings = services().settings
-    sender = make_sender(settings, services().redis)
+    sender = services().sender
     try:
         message_ids = sender.send(phone, text, client_ref=f"test-{int(time.time())}")
     except SendError as err:

@@ -1,7 +1,7 @@
 """What an operator reads and does, shared by the dashboard and the admin CLI: the service's figures, the
 upcoming schedule, the dead letters and retrying one, the opted-out numbers, the rq queue and its workers.
 
-Reads go through the store's keys (`store.key`) and its records; writes go through the store's own methods.
+Every read and write goes through the storage classes' own methods; nothing here knows a key.
 """
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ import redis
 from rq import Queue, Worker
 from rq.registry import FailedJobRegistry, StartedJobRegistry
 
-from app.storage import counters, heartbeat
-from app.storage.budget import Budget
+from app.ops import metrics
+from app.services import Services
+from app.storage import counters
 from app.storage.people import People
-from app.storage.state import as_text
 from app.storage.store import Reminder, Store
 
 HOUR = 3600
@@ -57,40 +57,31 @@ def start_of_day(zone: str, now: float) -> float:
     return local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
 
 
-def stats(store: Store, zone: str, now: float | None = None) -> Stats:
+def stats(services: Services, zone: str, now: float | None = None) -> Stats:
     now = time.time() if now is None else now
+    store, queue = services.store, services.queue
     midnight = start_of_day(zone, now)
     counters.flush()  # this process's own counts first
-    pipe = store.redis.pipeline(transaction=False)
-    pipe.zcard(store.key("due"))
-    pipe.zcount(store.key("due"), now, now + HOUR)
-    pipe.zcount(store.key("due"), "-inf", now - 5)
-    pipe.zcard(store.key("dead"))
-    pending, next_hour, overdue, dead = pipe.execute()
+    pending, next_hour, overdue, dead = store.depth(now, HOUR, 5)
     today = counters.since(store, midnight, now)
     late = counters.recent_lateness(store)
-    queue = delivery_queue(store)
     return Stats(pending=pending, due_next_hour=next_hour, overdue=overdue,
                  created_today=int(today["created"]), sent_today=int(today["sent"]),
                  failed_today=int(today["failed"]), retried_today=int(today["retried"]),
-                 lateness_p50=counters.percentile(late, 0.5), lateness_p95=counters.percentile(late, 0.95),
-                 lateness_max=late[-1] if late else None, dead_letters=dead, opted_out=len(opted_out(store)),
-                 workers=heartbeat.alive(store.redis, store.key("workers"), now), queued_jobs=queue.count,
+                 lateness_p50=metrics.percentile(late, 0.5), lateness_p95=metrics.percentile(late, 0.95),
+                 lateness_max=late[-1] if late else None, dead_letters=dead, opted_out=len(opted_out(services.people)),
+                 workers=services.heartbeats.alive(now), queued_jobs=queue.count,
                  running_jobs=StartedJobRegistry(queue=queue).count,
                  failed_jobs=FailedJobRegistry(queue=queue).count,
                  day_starts=datetime.fromtimestamp(midnight, ZoneInfo(zone)).isoformat(),
                  over_budget_today=int(today["over_budget"]),
-                 numbers_over_budget=Budget(store.redis, store.prefix).capped_count(now))
+                 numbers_over_budget=services.budget.capped_count(now))
 
 
-def delivery_queue(store: Store) -> Queue:
-    return Queue(store.delivery_queue, connection=store.redis)
-
-
-def rq_workers(store: Store) -> list[dict]:
+def rq_workers(queue: Queue) -> list[dict]:
     """rq's own view of its workers on the delivery queue (state, current job, rq heartbeat)."""
     found = []
-    for worker in Worker.all(queue=delivery_queue(store)):
+    for worker in Worker.all(queue=queue):
         job = worker.get_current_job_id()
         found.append({"name": worker.name, "state": str(worker.get_state()), "job": job,
                       "last_heartbeat": worker.last_heartbeat.isoformat() if worker.last_heartbeat else None,
@@ -102,15 +93,13 @@ def upcoming(store: Store, limit: int = 50, phone: str | None = None) -> list[Re
     """The next entries on the schedule (all numbers, or one number's reminders), soonest first."""
     if phone:
         return store.for_phone(phone)[:limit]
-    ids = store.redis.zrange(store.key("due"), 0, limit - 1)
-    found = (store.get(as_text(rid)) for rid in ids)
+    found = (store.get(rid) for rid in store.soonest(limit))
     return [rem for rem in found if rem is not None]
 
 
 def dead_letters(store: Store, limit: int = 50) -> list[tuple[Reminder, float | None]]:
     """Failed messages, most recent first, each with when it failed."""
-    entries = store.redis.zrevrange(store.key("dead"), 0, limit - 1, withscores=True)
-    found = [(store.get(as_text(rid)), at) for rid, at in entries]
+    found = [(store.get(rid), at) for rid, at in store.dead_letters_since(limit)]
     return [(rem, at) for rem, at in found if rem is not None]
 
 
@@ -118,37 +107,27 @@ class RetryError(Exception):
     """Why a dead letter cannot be retried; the message is shown to the operator."""
 
 
-def retry(store: Store, rid: str) -> str:
+def retry(services: Services, rid: str) -> str:
     """Schedule a failed message again, now, as a new one-off entry; returns the new id.
     Taking it off the dead-letter list first makes a double click (or two operators) retry it once."""
+    store = services.store
     rem = store.get(rid)
     if rem is None or rem.status != "failed":
         raise RetryError(f"{rid} is not a failed message (it may have expired after a week)")
-    if People(store.redis, store.prefix).person(rem.phone).opted_out:
+    if services.people.person(rem.phone).opted_out:
         raise RetryError(f"{rid}: the number has opted out (texted STOP)")
-    if not store.redis.zrem(store.key("dead"), rid):
+    if not store.revive(rid):
         raise RetryError(f"{rid} was already retried")
     # a one-off copy: a dead-lettered series has ended (a failed occurrence of a live one does not end it)
     again = replace(rem, due=time.time(), attempts=0, status="pending", detail=None, id="", every=None)
     try:
-        (new_id,) = Store.add(store, [again])  # Store's own add: a retry is not a newly created reminder
+        (new_id,) = store.add([again])
     except redis.RedisError:
-        store.redis.zadd(store.key("dead"), {rid: time.time()})
+        store.bury(rid, time.time())
         raise
     return new_id
 
 
-def opted_out(store: Store, limit: int = 1000) -> list[tuple[str, float]]:
+def opted_out(people: People, limit: int = 1000) -> list[tuple[str, float]]:
     """(number, since when) of numbers that texted STOP, newest first; looks at most SCAN_LIMIT numbers."""
-    keys: list[bytes | str] = []
-    for key in store.redis.scan_iter(match=store.key("person", "*"), count=500):
-        keys.append(key)
-        if len(keys) >= SCAN_LIMIT:
-            break
-    pipe = store.redis.pipeline(transaction=False)
-    for key in keys:
-        pipe.hget(key, "out")
-    prefix = len(store.key("person", ""))
-    found = [(as_text(key)[prefix:], float(out)) for key, out in zip(keys, pipe.execute()) if out is not None]
-    return sorted(found, key=lambda item: -item[1])[:limit]
-
+    return people.opted_out(limit, SCAN_LIMIT)

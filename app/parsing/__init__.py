@@ -10,7 +10,7 @@ says which one a text is in.  Pure package: no Flask, no Redis, nothing from `ap
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from . import detect, leftovers

@@ -14,27 +14,24 @@ id; expires after 24 hours), `bnotify` (numbers owed a notice) and `capped` (num
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
-from app.storage.people import People
 from app.storage.state import State, as_text
 from app.storage.store import Reminder, Store
-from app.texting.language import language_of
-from app.texting.phrasebook import phrasebook
 
 DAY = 24 * 3600
 NOTICE_DELAY = 1.0  # seconds: the notice's id is recorded as exempt before it can be claimed
 
 
 class Budget(State):
-    def send_notices(self, store: Store, limit: int) -> int:
-        """Schedule the one notice each number that met its budget is owed; returns how many."""
+    def send_notices(self, store: Store, words: Callable[[str], str]) -> int:
+        """Schedule the one notice each number that met its budget is owed, saying `words(phone)`; returns how
+        many."""
         sent = 0
         while phone := self.redis.lpop(self.key("bnotify")):
             phone = as_text(phone)
-            book = phrasebook(language_of(People(self.redis, self.prefix).person(phone)))
-            notice = Reminder(phone=phone, message=book.say("budget_reached", limit=limit),
-                              due=time.time() + NOTICE_DELAY, kind="reply")
-            (rid,) = Store.add(store, [notice])
+            notice = Reminder(phone=phone, message=words(phone), due=time.time() + NOTICE_DELAY, kind="reply")
+            (rid,) = store.add([notice])
             self.redis.set(self.key("bnote", phone), rid, xx=True, keepttl=True)
             sent += 1
         return sent

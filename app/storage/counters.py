@@ -1,7 +1,7 @@
 """Counters of what the service did, kept in Redis so web and worker processes (any number of each) share them.
 
 The worker records sends, failures, retries and lateness; the web process records reminders created; `/metrics`
-(health.py) reads them all back through a prometheus-client custom collector, with the schedule's
+(app/ops/metrics.py) reads them all back through a prometheus-client custom collector, with the schedule's
 current depth. Hourly buckets (kept 8 days) give the dashboard its "today" figures. Recording never raises nor
 waits on Redis: a lost count must not fail, repeat or slow a send.
 """
@@ -9,22 +9,13 @@ from __future__ import annotations
 
 import atexit
 import logging
-import math
 import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 
 import redis
-from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
-from prometheus_client.utils import floatToGoString
-from rq import Queue
 
-from app.storage import heartbeat
-from app.storage.budget import Budget
 from app.storage.state import as_text
 from app.storage.store import Reminder, Store
 
@@ -51,7 +42,9 @@ class _Pending:
         self.lateness: list[float] = []
 
     def write(self) -> None:
-        key = lambda *parts: self.prefix + ":".join(parts)  # noqa: E731 - Store.key's layout
+        def key(*parts: str) -> str:  # State.key's layout
+            return self.prefix + ":".join(parts)
+
         pipe = self.client.pipeline(transaction=False)
         for name, amount in self.totals.items():
             pipe.hincrbyfloat(key("m", "total"), name, amount)
@@ -169,86 +162,3 @@ def since(store: Store, start: float, now: float | None = None) -> dict[str, flo
 
 def recent_lateness(store: Store) -> list[float]:
     return sorted(float(x) for x in store.redis.lrange(store.key("m", "late"), 0, -1))
-
-
-def percentile(ordered: list[float], q: float) -> float | None:
-    if not ordered:
-        return None
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(q * len(ordered)) - 1))]
-
-
-class RedisCollector:
-    """Prometheus collector reading the shared counters and the schedule's depth at scrape time."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    def collect(self) -> Iterator[Metric]:
-        store, now = self.store, time.time()
-        total = totals(store)
-        created = CounterMetricFamily("reminders_created", "Reminders created (by text or the API).")
-        created.add_metric([], total.get("created", 0))
-        yield created
-        for name, doc in (("sent", "SMS accepted by Vonage (or written by the log sender)."),
-                          ("failed", "SMS given up on and dead-lettered."),
-                          ("retried", "SMS sends retried after a temporary failure."),
-                          ("over_budget", "Sends stopped by the daily budget per number (reminders wait, replies "
-                                          "are dropped).")):
-            family = CounterMetricFamily(f"reminders_sms_{name}", doc, labels=["kind"])
-            for kind in KINDS:
-                family.add_metric([kind], total.get(f"{name}:{kind}", 0))
-            yield family
-        yield self._lateness(total)
-        yield from self._depth(now)
-
-    def _lateness(self, total: dict[str, float]) -> Metric:
-        family = HistogramMetricFamily("reminders_lateness_seconds",
-                                       "Seconds from due time to the send (replies: from the text's arrival).",
-                                       labels=["kind"])
-        for kind in KINDS:
-            running, buckets = 0.0, []
-            for bound in [*LATENESS_BUCKETS, math.inf]:
-                running += total.get(f"late:{kind}:{bound:g}", 0)
-                buckets.append((floatToGoString(bound), running))
-            family.add_metric([kind], buckets, total.get(f"latesum:{kind}", 0))
-        return family
-
-    def _depth(self, now: float) -> Iterator[Metric]:
-        store = self.store
-        pipe = store.redis.pipeline(transaction=False)
-        pipe.zcard(store.key("due"))
-        pipe.zcount(store.key("due"), "-inf", now - 5)
-        pipe.zcard(store.key("dead"))
-        scheduled, overdue, dead = pipe.execute()
-        capped = Budget(store.redis, store.prefix).capped_count(now)
-        jobs = Queue(store.delivery_queue, connection=store.redis).count
-        for name, doc, value in (
-                ("scheduled", "Entries on the schedule (reminders and replies not yet sent).", scheduled),
-                ("overdue", "Entries more than 5 s past due and not yet taken by a worker.", overdue),
-                ("dead_letters", "Messages on the dead-letter list.", dead),
-                ("queue_jobs", "Delivery jobs waiting in the rq queue.", jobs),
-                ("numbers_over_budget", "Numbers that met their daily SMS budget in the last 24 hours.", capped),
-                ("workers_alive", "Workers whose heartbeat is fresh.",
-                 len(heartbeat.alive(store.redis, store.key("workers"), now)))):
-            gauge = GaugeMetricFamily(f"reminders_{name}", doc)
-            gauge.add_metric([], value)
-            yield gauge
-
-
-class CountingStore(Store):
-    """The web process's store: counts the reminders it creates, by text or through the API."""
-
-    def add(self, items: list[Reminder], *args, **kwargs):  # type: ignore[no-untyped-def]
-        ids = super().add(items, *args, **kwargs)
-        if ids is not None:
-            record_created(self, sum(item.kind == "reminder" for item in items))
-        return ids
-
-
-def exposition(store: Store) -> tuple[bytes, str]:
-    """The Prometheus text page and its content type."""
-    flush()
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(RedisCollector(store))  # type: ignore[arg-type]
-    return generate_latest(registry), CONTENT_TYPE_LATEST
-

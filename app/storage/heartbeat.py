@@ -16,6 +16,8 @@ from collections.abc import Callable
 
 import redis
 
+from app.storage.state import State, as_text
+
 log = logging.getLogger(__name__)
 INTERVAL = 5.0  # seconds between beats
 STALE_AFTER = 20.0  # seconds without a beat before a worker counts as gone
@@ -28,63 +30,75 @@ def worker_name() -> str:
     return os.environ.get("DYNO") or f"{socket.gethostname()}:{os.getpid()}"
 
 
-def beat(client: redis.Redis, key: str, name: str, now: float | None = None) -> None:
-    now = time.time() if now is None else now
-    pipe = client.pipeline(transaction=False)
-    pipe.zadd(key, {name: now})
-    pipe.zremrangebyscore(key, "-inf", now - FORGET_AFTER)
-    pipe.hdel(key + ":stuck", name)
-    pipe.execute()
+class Heartbeats(State):
+    """The sorted set `workers` (name -> its last beat) and the hash `workers:stuck` (name -> why it is stuck)."""
 
+    @property
+    def _beats(self) -> str:
+        return self.key("workers")
 
-def report_stuck(client: redis.Redis, key: str, name: str, why: str, now: float | None = None) -> None:
-    """Say why this worker is not beating (it keeps its last beat, which goes stale)."""
-    now = time.time() if now is None else now
-    client.hset(key + ":stuck", name, json.dumps({"at": now, "why": why}))
+    @property
+    def _stuck(self) -> str:
+        return self.key("workers", "stuck")
 
+    def beat(self, name: str, now: float | None = None) -> None:
+        now = time.time() if now is None else now
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.zadd(self._beats, {name: now})
+        pipe.zremrangebyscore(self._beats, "-inf", now - FORGET_AFTER)
+        pipe.hdel(self._stuck, name)
+        pipe.execute()
 
-def stuck(client: redis.Redis, key: str, now: float | None = None) -> dict[str, str]:
-    """name -> why, of each worker that reported itself stuck in the last STALE_AFTER seconds."""
-    now = time.time() if now is None else now
-    found = {}
-    for name, raw in client.hgetall(key + ":stuck").items():
-        report = json.loads(raw)
-        if report["at"] >= now - STALE_AFTER:
-            found[name.decode() if isinstance(name, bytes) else name] = report["why"]
-    return found
+    def report_stuck(self, name: str, why: str, now: float | None = None) -> None:
+        """Say why this worker is not beating (it keeps its last beat, which goes stale)."""
+        now = time.time() if now is None else now
+        self.redis.hset(self._stuck, name, json.dumps({"at": now, "why": why}))
 
+    def stuck(self, now: float | None = None) -> dict[str, str]:
+        """name -> why, of each worker that reported itself stuck in the last STALE_AFTER seconds."""
+        now = time.time() if now is None else now
+        found = {}
+        for name, raw in self.redis.hgetall(self._stuck).items():
+            report = json.loads(raw)
+            if report["at"] >= now - STALE_AFTER:
+                found[as_text(name)] = report["why"]
+        return found
 
-def alive(client: redis.Redis, key: str, now: float | None = None) -> list[tuple[str, float]]:
-    """(name, seconds since its last beat) of each worker heard from in the last STALE_AFTER seconds."""
-    now = time.time() if now is None else now
-    found = client.zrangebyscore(key, now - STALE_AFTER, "+inf", withscores=True)
-    return [(n.decode() if isinstance(n, bytes) else n, now - at) for n, at in found]
+    def alive(self, now: float | None = None) -> list[tuple[str, float]]:
+        """(name, seconds since its last beat) of each worker heard from in the last STALE_AFTER seconds."""
+        now = time.time() if now is None else now
+        found = self.redis.zrangebyscore(self._beats, now - STALE_AFTER, "+inf", withscores=True)
+        return [(as_text(n), now - at) for n, at in found]
 
+    def leave(self, name: str) -> None:
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.zrem(self._beats, name)
+        pipe.hdel(self._stuck, name)
+        pipe.execute()
 
-def start(client: redis.Redis, key: str, stopping: threading.Event,
-          trouble: Callable[[], str | None] = lambda: None) -> threading.Thread:
-    """Every INTERVAL seconds until `stopping` is set: beat, or report why not (`trouble()` says what is stuck,
-    None when nothing is); then leave the set."""
-    name = worker_name()
+    def start(self, stopping: threading.Event, trouble: Callable[[], str | None] = lambda: None
+              ) -> threading.Thread:
+        """Every INTERVAL seconds until `stopping` is set: beat, or report why not (`trouble()` says what is stuck,
+        None when nothing is); then leave the set."""
+        name = worker_name()
 
-    def run() -> None:
-        while not stopping.is_set():
+        def run() -> None:
+            while not stopping.is_set():
+                try:
+                    why = trouble()
+                    if why is None:
+                        self.beat(name)
+                    else:
+                        log.error("worker stuck: %s", why)
+                        self.report_stuck(name, why)
+                except redis.RedisError as err:
+                    log.warning("heartbeat not written: %s", err)
+                stopping.wait(INTERVAL)
             try:
-                why = trouble()
-                if why is None:
-                    beat(client, key, name)
-                else:
-                    log.error("worker stuck: %s", why)
-                    report_stuck(client, key, name, why)
-            except redis.RedisError as err:
-                log.warning("heartbeat not written: %s", err)
-            stopping.wait(INTERVAL)
-        try:
-            client.zrem(key, name)
-            client.hdel(key + ":stuck", name)
-        except redis.RedisError:
-            pass
+                self.leave(name)
+            except redis.RedisError:
+                pass
 
-    thread = threading.Thread(target=run, name="heartbeat", daemon=True)
-    thread.start()
-    return thread
+        thread = threading.Thread(target=run, name="heartbeat", daemon=True)
+        thread.start()
+        return thread

@@ -11,27 +11,23 @@ from __future__ import annotations
 
 import time
 
-from app.storage.people import People
 from app.storage.state import State, as_text
 from app.storage.store import Reminder, Store
-from app.texting.language import language_of
-from app.texting.phrasebook import phrasebook
 
 NAG_TIMES = 6
 
 
-class Acks(State):
-    def start(self, store: Store, rem: Reminder, every: float) -> list[str]:
-        """Schedule the repeats of a delivered occurrence, `every` seconds apart; returns their ids (none when this
-        occurrence already has its repeats)."""
+class Nags(State):
+    def start(self, store: Store, rem: Reminder, every: float, text: str) -> list[str]:
+        """Schedule the repeats of a delivered occurrence, `every` seconds apart, each saying `text`; returns their
+        ids (none when this occurrence already has its repeats)."""
         span = int(every * NAG_TIMES) + 3600
         if not self.redis.set(self.key("nagged", rem.id, str(int(rem.due))), "1", nx=True, ex=span):
             return []
-        person = People(self.redis, self.prefix).person(rem.phone)
-        now, text = time.time(), phrasebook(language_of(person)).say("nag_repeat", message=rem.message)
+        now = time.time()
         repeats = [Reminder(phone=rem.phone, message=text, due=now + every * n, tz=rem.tz, kind="reply")
                    for n in range(1, NAG_TIMES + 1)]
-        ids = Store.add(store, repeats)  # Store's own add: repeats are not newly created reminders (metrics)
+        ids = store.add(repeats)
         pipe = self.redis.pipeline(transaction=True)
         pipe.sadd(self.key("ack", rem.phone), *ids)
         pipe.expire(self.key("ack", rem.phone), span)

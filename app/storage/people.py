@@ -62,6 +62,20 @@ class People(State):
             pipe.hdel(key, *drop)
         pipe.execute()
 
+    def opted_out(self, limit: int, scan_limit: int) -> list[tuple[str, float]]:
+        """(number, since when) of numbers that texted STOP, newest first, among at most `scan_limit` numbers."""
+        keys: list[bytes | str] = []
+        for key in self.redis.scan_iter(match=self.key("person", "*"), count=500):
+            keys.append(key)
+            if len(keys) >= scan_limit:
+                break
+        pipe = self.redis.pipeline(transaction=False)
+        for key in keys:
+            pipe.hget(key, "out")
+        start = len(self.key("person", ""))
+        found = [(as_text(key)[start:], float(out)) for key, out in zip(keys, pipe.execute()) if out is not None]
+        return sorted(found, key=lambda item: -item[1])[:limit]
+
 
 def too_far(settings: Settings, due: datetime, now: datetime) -> bool:
     """Beyond MAX_DAYS_AHEAD: refused, by SMS and by the API alike."""

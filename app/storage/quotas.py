@@ -52,3 +52,22 @@ class Quotas(State):
         """This window's count of `counter` for `phone`, kept for KEPT seconds (by arrival.lua, or add.lua for a
         Cap)."""
         return self.key("rate", counter, phone, str(int(time.time() // WINDOW)))
+
+
+
+class AuthFailures(State):
+    """Failed attempts per client address, counted per minute in Redis so every web process shares them."""
+
+    def _key(self, address: str) -> str:
+        return self.key("rate", "auth", address, str(int(time.time() // WINDOW)))
+
+    def wait(self, address: str, limit: int) -> int:
+        """Seconds until `address` may try again: 0 while it has failed fewer than `limit` times this minute."""
+        failed = int(self.redis.get(self._key(address)) or 0)
+        return WINDOW - int(time.time() % WINDOW) if failed >= limit else 0
+
+    def add(self, address: str) -> None:
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.incr(self._key(address))
+        pipe.expire(self._key(address), KEPT)
+        pipe.execute()

@@ -40,6 +40,11 @@ class Receipts(State):
         """A long SMS went out in `parts` parts: each gets its own receipt, and all must say delivered."""
         self.redis.set(self.key("dlr-n", client_ref), parts, ex=KEEP)
 
+    def first_resend(self, client_ref: str) -> bool:
+        """Whether this is the first re-send of the occurrence `client_ref` (`resent:<ref>`): a temporary failure
+        is sent again once."""
+        return bool(self.redis.set(self.key("resent", client_ref), "1", nx=True, ex=KEEP))
+
     def first(self, replay_key: str) -> bool:
         """Whether this receipt is new (for receipts that leave no verdict, such as a reply's)."""
         return bool(self.redis.set(self.key("dlr-seen", replay_key), "1", nx=True, ex=KEEP))

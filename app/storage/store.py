@@ -52,7 +52,7 @@ class Reminder:
     id: str = ""
     status: str = "pending"  # pending | sending | sent | failed | cancelled
     detail: str | None = None  # why it failed, for people and operators
-    nag: bool = False  # repeats after each delivery until the person replies DONE (acks.Acks)
+    nag: bool = False  # repeats after each delivery until the person replies DONE (acks.Nags)
 
     @property
     def due_local(self) -> datetime:
@@ -128,6 +128,7 @@ class Store(State):
         self._begin = self.script("begin")
         self._hold = self.script("hold", "index")
         self._settle = self.script("settle", "index")
+        self._recover = self.script("recover")
 
     @property
     def delivery_queue(self) -> str:
@@ -321,8 +322,52 @@ class Store(State):
     def pending_count(self) -> int:
         return int(self.redis.zcard(self.key("due")))
 
+    def depth(self, now: float, ahead: float, overdue_after: float) -> tuple[int, int, int, int]:
+        """The schedule at a glance, in one round trip: entries waiting, due within `ahead` seconds, overdue by
+        more than `overdue_after` seconds, and dead letters."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.zcard(self.key("due"))
+        pipe.zcount(self.key("due"), now, now + ahead)
+        pipe.zcount(self.key("due"), "-inf", now - overdue_after)
+        pipe.zcard(self.key("dead"))
+        return tuple(int(n) for n in pipe.execute())  # type: ignore[return-value]
+
+    def soonest(self, limit: int) -> list[str]:
+        """The ids of the next `limit` entries due, soonest first."""
+        return [as_text(rid) for rid in self.redis.zrange(self.key("due"), 0, limit - 1)]
+
     def dead_letters(self, limit: int = 100) -> list[str]:
         return [as_text(i) for i in self.redis.zrevrange(self.key("dead"), 0, limit - 1)]
+
+    def dead_letters_since(self, limit: int) -> list[tuple[str, float]]:
+        """(id, when it failed) of the latest dead letters, newest first."""
+        return [(as_text(rid), at) for rid, at in self.redis.zrevrange(self.key("dead"), 0, limit - 1,
+                                                                       withscores=True)]
+
+    def revive(self, rid: str) -> bool:
+        """Take `rid` off the dead letters (False: it was not there, so someone else already did)."""
+        return bool(self.redis.zrem(self.key("dead"), rid))
+
+    def bury(self, rid: str, at: float) -> None:
+        """Put `rid` back on the dead letters."""
+        self.redis.zadd(self.key("dead"), {rid: at})
+
+    def claims(self) -> dict[str, str]:
+        """Entry id -> token of the delivery job holding it, for every entry in flight."""
+        return {as_text(rid): as_text(token) for rid, token in self.redis.hgetall(self.key("claims")).items()}
+
+    def recover(self, orphans: dict[str, str], now: float) -> int:
+        """Make due now the entries of `orphans` (id -> token) still claimed by those tokens; returns how many."""
+        flat = [x for pair in orphans.items() for x in pair]
+        return int(self._recover(keys=[self.key("due"), self.key("claims")], args=[repr(now), *flat])) if flat else 0
+
+    def done_key(self, rid: str) -> str:
+        """The key that records how an entry ended (a replica must have it before a cancel is confirmed)."""
+        return self.key("done", rid)
+
+    def using(self, client: redis.Redis) -> Store:
+        """This schedule over another client, such as a pipeline gathering many steps into one round trip."""
+        return Store(client, self.prefix)
 
     def wait_for_work(self, timeout: float) -> None:
         """Sleep until `timeout` passes or something is scheduled sooner than what was known (see add.lua)."""

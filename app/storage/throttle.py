@@ -6,6 +6,8 @@ from pathlib import Path
 
 import redis
 
+from app.storage.state import State
+
 _SCRIPT = (Path(__file__).with_name("lua") / "throttle.lua").read_text()
 
 
@@ -14,11 +16,12 @@ _SCRIPT = (Path(__file__).with_name("lua") / "throttle.lua").read_text()
 MARGIN = 1.1
 
 
-class Throttle:
-    """Each send reserves a slot after the last one and sleeps until it; rate 0 means no limit."""
+class Throttle(State):
+    """Each send reserves a slot after the last one and sleeps until it; rate 0 means no limit. Its key:
+    `throttle`, when the last slot was given."""
 
-    def __init__(self, client: redis.Redis, key: str, rate: float) -> None:
-        self.key = key
+    def __init__(self, client: redis.Redis, prefix: str, rate: float) -> None:
+        super().__init__(client, prefix)
         self.interval_us = round(MARGIN * 1_000_000 / rate) if rate > 0 else 0
         self._reserve = client.register_script(_SCRIPT)
 
@@ -26,7 +29,7 @@ class Throttle:
         """Block until this caller may send; returns the seconds waited."""
         if not self.interval_us:
             return 0.0
-        delay = int(self._reserve(keys=[self.key], args=[self.interval_us])) / 1_000_000
+        delay = int(self._reserve(keys=[self.key("throttle")], args=[self.interval_us])) / 1_000_000
         if delay > 0:
             time.sleep(delay)
         return delay

@@ -27,6 +27,7 @@ from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
 
 from app import parsing, rules
 from app.phones import e164, normalise
+from app.reminders import MAX_MESSAGE, Refused
 from app.services import services
 from app.storage import people
 from app.storage.connection import limiter_storage
@@ -34,8 +35,8 @@ from app.storage.idempotency import TTL, Claim, fingerprint
 from app.storage.replication import NotReplicated
 from app.storage.store import Reminder
 from app.texting import zone_names
-from app.texting.conversation import printable
 from app.texting.language import language_of, read, set_language
+from app.texting.replies import printable
 from app.web import auth
 from app.web.errors import ApiError
 
@@ -81,7 +82,7 @@ KEY_PATTERN = r"[!-~]([ -~]{0,253}[!-~])?"
 IdempotencyKey = Annotated[str | None, AfterValidator(_idempotency_key),
                            WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 255,
                                            "pattern": f"^{KEY_PATTERN}$"})]
-Message = Annotated[str, Field(min_length=1, max_length=1000), AfterValidator(_text)]
+Message = Annotated[str, Field(min_length=1, max_length=MAX_MESSAGE), AfterValidator(_text)]
 Lang = Annotated[Literal[parsing.LANGUAGES], Field(description="a language code (app/parsing/languages/)",
                                                    examples=["es"])]
 
@@ -260,7 +261,7 @@ def create_reminder() -> ResponseReturnValue:
     with _forgotten_on_failure(claim):
         rem = _reminder(new)
     store = services().store
-    made = store.add([rem], inbound_id=claim.name if claim else None)
+    made = services().reminders.add([rem], inbound_id=claim.name if claim else None)
     if made is None:  # a request whose claim went stale stored its reminder after all, after this one took it over
         return _replay(services().idempotency.made(claim))  # type: ignore[arg-type]
     with _forgotten_on_failure(claim):
@@ -277,13 +278,24 @@ def _reminder(new: NewReminder) -> Reminder:
                        "phone_number")
     tz = new.timezone or people.zone_of(person, settings.default_timezone)[0]
     message, due, every = _what_and_when(new, tz, language_of(person))
-    _not_too_far(due)
-    if every:
-        every = _repeating(every, due.astimezone(ZoneInfo(tz)), "every" if new.every else "text")
-    if people.too_many(settings, store.unsent_count(new.phone_number)):
-        raise ApiError(409, "too_many", f"this number has {settings.max_pending} pending reminders already",
-                       "phone_number")
-    return Reminder(phone=new.phone_number, message=message, due=due.timestamp(), tz=tz, every=every)
+    try:
+        return services().reminders.make(phone=new.phone_number, message=message, due=due, tz=tz, every=every,
+                                         now=datetime.now(UTC), unsent=store.unsent_count(new.phone_number))
+    except Refused as no:
+        raise _refused(no, "every" if new.every else "text") from None
+
+
+def _refused(no: Refused, rule_field: str = "every") -> ApiError:
+    """reminders.Refused as the API says it."""
+    if no.reason == "too_many":
+        return ApiError(409, "too_many", f"this number has {no.limit} pending reminders already", "phone_number")
+    if no.reason == "rule":
+        return ApiError(422, "invalid", f"{rule_field}: {no.error}", rule_field)
+    if no.reason == "too_far":
+        return ApiError(422, "invalid", f"remind_when: at most {no.limit} days ahead", "remind_when")
+    if no.reason == "past":
+        return ApiError(422, "invalid", "remind_when: must be in the future", "remind_when")
+    return ApiError(422, "invalid", f"message: at most {no.limit} characters", "message")
 
 
 def _claim(new: NewReminder, key: str) -> Claim:
@@ -350,24 +362,12 @@ def _what_and_when(new: NewReminder, tz: str, speaks: str) -> tuple[str, datetim
     return new.message, _future(new.remind_when), new.every
 
 
-def _repeating(every: str, due: datetime, field: str) -> str:
-    """The rule as stored, checked as an SMS's is (MIN_REPEAT_MINUTES, a rule the worker can step): else 422."""
-    try:
-        return rules.check(every, min_minutes=services().settings.min_repeat_minutes, start=due)
-    except rules.RuleError as err:
-        raise ApiError(422, "invalid", f"{field}: {err}", field) from None
-
-
 def _future(when: datetime) -> datetime:
-    if when <= datetime.now(UTC):
-        raise ApiError(422, "invalid", "remind_when: must be in the future", "remind_when")
-    return _not_too_far(when)
-
-
-def _not_too_far(when: datetime) -> datetime:
-    settings = services().settings
-    if people.too_far(settings, when, datetime.now(UTC)):
-        raise ApiError(422, "invalid", f"remind_when: at most {settings.max_days_ahead} days ahead", "remind_when")
+    """A time given outright: ahead, and not too far (else 422)."""
+    try:
+        services().reminders.in_future(when, datetime.now(UTC))
+    except Refused as no:
+        raise _refused(no) from None
     return when
 
 
@@ -413,7 +413,7 @@ def delete_reminder(rid: str) -> ResponseReturnValue:
     store = services().store
     if _find(rid).status != "cancelled" and store.cancel(rid) is None:
         raise ApiError(409, "not_pending", "only a reminder that has not been sent can be deleted", "id")
-    services().replication.confirm(store.key("done", rid))  # else 503: the cancel may not survive a failover
+    services().replication.confirm(store.done_key(rid))  # else 503: the cancel may not survive a failover
     return "", 204
 
 

@@ -3,33 +3,10 @@ Basic password. A client address that guesses wrong AUTH_FAILURES_PER_MINUTE tim
 every attempt, right or wrong, until its minute is over: a token cannot be found by guessing."""
 from __future__ import annotations
 
-import time
-
 from flask import request
 from werkzeug.exceptions import TooManyRequests
 
 from app.services import services
-from app.storage.state import State
-
-WINDOW = 60  # seconds
-
-
-class AuthFailures(State):
-    """Failed attempts per client address, counted per minute in Redis so every web process shares them."""
-
-    def _key(self, address: str) -> str:
-        return self.key("rate", "auth", address, str(int(time.time() // WINDOW)))
-
-    def wait(self, address: str, limit: int) -> int:
-        """Seconds until `address` may try again: 0 while it has failed fewer than `limit` times this minute."""
-        failed = int(self.redis.get(self._key(address)) or 0)
-        return WINDOW - int(time.time() % WINDOW) if failed >= limit else 0
-
-    def add(self, address: str) -> None:
-        pipe = self.redis.pipeline(transaction=False)
-        pipe.incr(self._key(address))
-        pipe.expire(self._key(address), WINDOW * 2)
-        pipe.execute()
 
 
 def client_address() -> str:
@@ -42,8 +19,7 @@ def client_address() -> str:
 def check(given: str | None) -> bool:
     """Whether `given` is an API_TOKEN. Raises 429 (with Retry-After) for an address past its failures; a wrong
     token counts against the address (no token at all does not: a browser's first visit sends none)."""
-    settings, redis = services().settings, services().redis
-    failures, address = AuthFailures(redis, settings.key_prefix), client_address()
+    settings, failures, address = services().settings, services().auth_failures, client_address()
     wait = failures.wait(address, settings.auth_failures_per_minute)
     if wait:
         raise TooManyRequests("too many failed attempts from this address; try again later", retry_after=wait)

@@ -16,8 +16,6 @@ from flask.typing import ResponseReturnValue
 from app.logs import mask_phone
 from app.ops import operations
 from app.services import services
-from app.storage.budget import Budget
-from app.storage.unreachable import Unreachable
 from app.web import auth
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -65,17 +63,17 @@ def _same_origin() -> bool:
 @bp.get("")
 def page() -> ResponseReturnValue:
     store, settings = services().store, services().settings
-    marked = Unreachable(store.redis, store.prefix)
+    marked = services().unreachable
     zone = ZoneInfo(settings.default_timezone)
-    figures = operations.stats(store, settings.default_timezone)
+    figures = operations.stats(services(), settings.default_timezone)
     local = lambda ts: datetime.fromtimestamp(ts, zone).strftime("%a %d %b %H:%M:%S") if ts else ""  # noqa: E731
     return render_template(
         "dashboard.html", stats=figures, zone=settings.default_timezone, local=local, mask=mask_phone,
         dead=operations.dead_letters(store), upcoming=operations.upcoming(store, limit=15),
-        opted_out=operations.opted_out(store, limit=20), rq_workers=operations.rq_workers(store),
+        opted_out=operations.opted_out(services().people, limit=20), rq_workers=operations.rq_workers(services().queue),
         unreachable=marked.numbers(limit=20), unreachable_count=marked.count(),
-        capped=Budget(store.redis, store.prefix).capped(limit=20), budget=settings.max_sms_per_number_per_day,
-        queue_name=operations.delivery_queue(store).name,
+        capped=services().budget.capped(limit=20), budget=settings.max_sms_per_number_per_day,
+        queue_name=services().queue.name,
         flash=request.args.get("flash", ""), vonage_enabled=settings.vonage_enabled,
         now=datetime.now(zone).strftime("%H:%M:%S"))
 
@@ -83,13 +81,13 @@ def page() -> ResponseReturnValue:
 @bp.get("/api/stats")
 def stats_json() -> ResponseReturnValue:
     settings = services().settings
-    return jsonify(operations.stats(services().store, settings.default_timezone).as_dict())
+    return jsonify(operations.stats(services(), settings.default_timezone).as_dict())
 
 
 @bp.post("/dead/<rid>/retry")
 def retry(rid: str) -> ResponseReturnValue:
     try:
-        new_id = operations.retry(services().store, rid)
+        new_id = operations.retry(services(), rid)
         message = f"Retrying {rid} as {new_id}."
     except operations.RetryError as err:
         message = str(err)

@@ -15,8 +15,9 @@ from flask.typing import ResponseReturnValue
 from redis.exceptions import ReadOnlyError
 from redis.sentinel import MasterNotFoundError
 
+from app.ops import metrics
 from app.services import services
-from app.storage import counters, heartbeat
+from app.storage import heartbeat
 
 bp = Blueprint("health", __name__)
 
@@ -46,8 +47,9 @@ def readyz() -> ResponseReturnValue:
     try:
         store.ping()
         checks["redis"] = "ok"
-        stuck = heartbeat.stuck(store.redis, store.key("workers"))
-        workers = [name for name, _ in heartbeat.alive(store.redis, store.key("workers")) if name not in stuck]
+        heartbeats = services().heartbeats
+        stuck = heartbeats.stuck()
+        workers = [name for name, _ in heartbeats.alive() if name not in stuck]
         checks["worker"] = (f"ok ({len(workers)} alive)" if workers
                             else "stuck: " + "; ".join(f"{name}: {why}" for name, why in stuck.items()) if stuck
                             else f"no worker heartbeat in the last {heartbeat.STALE_AFTER:g} s")
@@ -65,5 +67,5 @@ def readyz() -> ResponseReturnValue:
 @bp.get("/metrics")
 def prometheus() -> ResponseReturnValue:
     """Counts only (no numbers, no text), so it is served without a token, as scrapers expect."""
-    body, content_type = counters.exposition(services().store)
+    body, content_type = metrics.exposition(services())
     return Response(body, content_type=content_type)

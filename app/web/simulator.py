@@ -29,7 +29,7 @@ def enabled() -> bool:
 
 
 def outbox() -> Outbox:
-    return Outbox(services().redis, services().settings.key_prefix)
+    return services().outbox
 
 
 @bp.before_request

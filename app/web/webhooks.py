@@ -19,7 +19,7 @@ from vonage import Auth
 from vonage_jwt import verify_signature
 from vonage_jwt.errors import VonageVerifyJwtError
 
-from app.delivery.outcomes import Receipt, act
+from app.delivery.outcomes import Receipt
 from app.phones import normalise
 from app.services import services
 from app.storage.text_parts import MAX_PART_CHARS, MAX_PARTS
@@ -72,7 +72,7 @@ def delivery_receipt() -> ResponseReturnValue:
     for field in ("messageId", "status"):
         if not params.get(field):
             raise ApiError(400, "missing_field", f"a delivery receipt needs {field}", field)
-    act(services(), Receipt("sms", params.get("client-ref", ""), params["status"], params.get("err-code"),
+    services().outcomes.act(Receipt("sms", params.get("client-ref", ""), params["status"], params.get("err-code"),
                             params["messageId"]))
     return "", 204
 
@@ -84,7 +84,7 @@ def message_status() -> ResponseReturnValue:
     for field in ("message_uuid", "status"):
         if not body.get(field):
             raise ApiError(400, "missing_field", f"a status update needs {field}", field)
-    act(services(), Receipt("messages", str(body.get("client_ref") or ""), str(body["status"]),
+    services().outcomes.act(Receipt("messages", str(body.get("client_ref") or ""), str(body["status"]),
                             _error_code(body.get("error")), str(body["message_uuid"])))
     return "", 204
 
