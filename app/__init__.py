@@ -13,8 +13,6 @@ from app.ops import admin, cli
 from app.settings import SettingsError, load_settings
 from app.web import errors, guards, simulator
 
-MAX_BODY = 64 * 1024  # bytes; inbound SMS and API bodies are far smaller
-
 
 def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
     """Build the app from the environment (plus `.env`), with `overrides` on top (tests pass their own)."""
@@ -23,8 +21,8 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
     if settings.unsigned_webhooks_problem:
         raise SettingsError(settings.unsigned_webhooks_problem)
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
-    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
-    app.wsgi_app = guards.BodyLimit(app.wsgi_app, MAX_BODY)  # type: ignore[method-assign]  # chunked bodies too
+    app.config["MAX_CONTENT_LENGTH"] = guards.MAX_BODY
+    app.wsgi_app = guards.BodyLimit(app.wsgi_app, guards.MAX_BODY)  # type: ignore[method-assign]  # chunked bodies too
     app.json.sort_keys = False
     logs.setup({**os.environ, **(overrides or {})}.get("LOG_LEVEL"))
     logs.init_app(app)

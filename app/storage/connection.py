@@ -74,6 +74,11 @@ def _url_options(url: str, socket_timeout: float | None) -> dict:
     return options
 
 
+def limiter_key_prefix(settings: Settings) -> str:
+    """Where Flask-Limiter keeps its counts: under the service's prefix, beside its other keys."""
+    return settings.key_prefix + "limits"
+
+
 def limiter_storage(settings: Settings) -> tuple[str, dict]:
     """Flask-Limiter's storage URI and options, so its counts are shared by every web process: the same Redis,
     through the same Sentinels; the embedded Redis by its unix socket (`redis+unix://`)."""

@@ -13,6 +13,9 @@ from collections.abc import Callable, Iterable
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 
 
+MAX_BODY = 64 * 1024  # bytes; inbound SMS and API bodies are far smaller
+
+
 class BodyLimit:
     def __init__(self, app: WsgiApp, limit: int) -> None:
         self.app, self.limit = app, limit

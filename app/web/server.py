@@ -21,7 +21,7 @@ import gevent
 from gunicorn import glogging, http, util
 from gunicorn.workers.ggevent import GeventWorker
 
-from app import MAX_BODY
+from app.web.guards import MAX_BODY
 
 REQUEST_SECONDS = 10.0  # from the connection (or a kept-alive request's first byte) to the end of the body
 LINGER_SECONDS = 2.0  # how long a refused body may go on arriving before the connection closes
