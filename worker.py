@@ -44,16 +44,14 @@ class DeliveryWorker(SimpleWorker):
 
 
 def build(settings: Settings) -> tuple[Scheduler, DeliveryWorker, Courier]:
-    store = Store(connect(settings, socket_timeout=None), settings.key_prefix)
+    store = Store(connect(settings, socket_timeout=None), settings.redis.key_prefix)
     courier = Courier(store, make_sender(settings, store.redis),
-                      Throttle(store.redis, store.key("throttle"), settings.sms_rate_limit),
-                      lease=settings.lease_seconds, concurrency=settings.send_concurrency,
-                      max_attempts=settings.max_send_attempts, retry_base=settings.retry_base_seconds,
-                      nag_minutes=settings.nag_minutes, daily_budget=settings.max_sms_per_number_per_day)
+                      Throttle(store.redis, store.key("throttle"), settings.delivery.sms_rate_limit),
+                      settings.delivery, daily_budget=settings.limits.max_sms_per_number_per_day)
     jobs_redis = connect(settings, socket_timeout=None)
     queue = Queue(store.delivery_queue, connection=jobs_redis)
-    scheduler = Scheduler(store, queue, lease=settings.lease_seconds,
-                          batch_size=batch_size_for(settings.sms_rate_limit))
+    scheduler = Scheduler(store, queue, lease=settings.delivery.lease_seconds,
+                          batch_size=batch_size_for(settings.delivery.sms_rate_limit))
     worker = DeliveryWorker([queue], connection=jobs_redis)
     worker.stopping = courier.stopping = scheduler.stopping
     _resolve_environment_once(courier.sender)
@@ -84,9 +82,9 @@ def run(settings: Settings) -> None:
     thread = threading.Thread(target=scheduler.run, name="scheduler", daemon=True)
     thread.start()
     heartbeat.start(connect(settings), scheduler.store.key("workers"), scheduler.stopping,
-                    partial(trouble, scheduler, thread, courier, settings.lease_seconds))
-    log.info("worker started (rate limit %s/s, %d send threads)", settings.sms_rate_limit or "no",
-             settings.send_concurrency)
+                    partial(trouble, scheduler, thread, courier, settings.delivery.lease_seconds))
+    log.info("worker started (rate limit %s/s, %d send threads)", settings.delivery.sms_rate_limit or "no",
+             settings.delivery.send_concurrency)
     try:
         while not scheduler.stopping.is_set():
             try:

@@ -29,27 +29,27 @@ class Services:
 
     @cached_property
     def store(self) -> Store:
-        return CountingStore(self.redis, self.settings.key_prefix)  # counts reminders created, for /metrics
+        return CountingStore(self.redis, self.settings.redis.key_prefix)  # counts reminders created, for /metrics
 
     @cached_property
     def people(self) -> People:
-        return People(self.redis, self.settings.key_prefix)
+        return People(self.redis, self.settings.redis.key_prefix)
 
     @cached_property
     def receipts(self) -> Receipts:
-        return Receipts(self.redis, self.settings.key_prefix)
+        return Receipts(self.redis, self.settings.redis.key_prefix)
 
     @cached_property
     def idempotency(self) -> IdempotencyKeys:
-        return IdempotencyKeys(self.redis, self.settings.key_prefix)
+        return IdempotencyKeys(self.redis, self.settings.redis.key_prefix)
 
     @cached_property
     def replication(self) -> Replication:
-        return Replication(self.redis, self.settings.key_prefix, self.settings)
+        return Replication(self.redis, self.settings.redis.key_prefix, self.settings)
 
     @cached_property
     def conversation(self) -> Conversation:
-        prefix = self.settings.key_prefix
+        prefix = self.settings.redis.key_prefix
         return Conversation(self.store, self.people, Quotas(self.redis, prefix), Parts(self.redis, prefix),
                             self.receipts, self.settings)
 

@@ -73,14 +73,16 @@ class Phone:
     def __init__(self, client, app, fake, number: str = SENDER) -> None:
         from app.delivery.courier import Courier
         from app.delivery.senders import make_sender
+        from app.settings import DeliverySettings
         from app.storage.throttle import Throttle
 
         services = app.extensions["reminders"]
         self.client, self.fake, self.number, self.store = client, fake, number, services.store
-        self.courier = Courier(self.store, make_sender(services.settings),
+        settings = services.settings  # the declared timings but the app's nags (not the env's quick retries)
+        self.courier = Courier(self.store, make_sender(settings),
                                Throttle(self.store.redis, self.store.key("throttle"), 0),
-                               nag_minutes=services.settings.nag_minutes,
-                               daily_budget=services.settings.max_sms_per_number_per_day)
+                               DeliverySettings(nag_minutes=settings.delivery.nag_minutes),
+                               daily_budget=settings.limits.max_sms_per_number_per_day)
         self.seen = 0
 
     def text(self, words: str, **extra: str) -> list[str]:

@@ -125,7 +125,7 @@ def _resend(services: Services, rem: Reminder, client_ref: str, occurrence: int,
     """Send the failed occurrence once more, now, if it is still useful (RESEND_WINDOW_MINUTES after its due time)
     and the person has not cancelled it."""
     late = now - occurrence
-    if rem.status == "cancelled" or late > services.settings.resend_window_minutes * 60:
+    if rem.status == "cancelled" or late > services.settings.delivery.resend_window_minutes * 60:
         log.info("not re-sending %s: %s", rem.id, "cancelled" if rem.status == "cancelled" else f"{late:.0f} s late")
         return
     if not Resends(services.store.redis, services.store.prefix).first(client_ref):

@@ -102,7 +102,7 @@ class Conversation:
         command, arg, heard = ("new", None, book) if too_long else understand(text, book.code)
         if person.opted_out and command != "start":
             items: list[Reminder] = []  # opted out: nothing is ever sent until START
-        elif texts > self.settings.texts_per_minute:
+        elif texts > self.settings.limits.texts_per_minute:
             items = self._refusal(person, book.say("too_fast"))
         elif too_long:
             items = [reply(phone, book.say("too_long", limit=MAX_MESSAGE), self.zone(person)[0])]
@@ -113,7 +113,7 @@ class Conversation:
             turn = Turn(person, text, phrasebook(language_of(person)), heard, detected, now, tz, ask, unsent)
             items, book = getattr(self, f"_{command}")(turn, text if command == "new" else arg), turn.book
         made = command == "new" and any(item.kind == "reminder" for item in items)
-        cap = self.quotas.reminders_made(phone, self.settings.reminders_per_minute) if made else None
+        cap = self.quotas.reminders_made(phone, self.settings.limits.reminders_per_minute) if made else None
         park = self.replication.required
         try:
             added = self.store.add(items, inbound_id=message_id, sender=phone, park_replies=park, cap=cap)
@@ -128,14 +128,15 @@ class Conversation:
         as a text, so parts cannot buy more answers than whole texts."""
         _seen, person, texts, _ = self.quotas.arrival(phone, message_id)
         book = phrasebook(language_of(person))
-        if texts > self.settings.texts_per_minute:
+        if texts > self.settings.limits.texts_per_minute:
             if no := self._refusal(person, book.say("too_fast")):
                 self.store.add(no)
             return False
         state, timer, parts = self.parts.collect(phone, ref, part, total, text, message_id,
-                                                 ttl=self.settings.concat_timeout * 2)
+                                                 ttl=self.settings.limits.concat_timeout_seconds * 2)
         if state == "first":
-            give_up = reply(phone, book.say("part_missing"), "UTC", due=time.time() + self.settings.concat_timeout)
+            give_up = reply(phone, book.say("part_missing"), "UTC",
+                            due=time.time() + self.settings.limits.concat_timeout_seconds)
             (timer_id,) = self.store.add([give_up])
             if not self.parts.arm_timer(phone, ref, timer_id):
                 self.store.discard(timer_id)  # the message completed while the timer was being set
@@ -163,28 +164,29 @@ class Conversation:
         except rules.RuleError as err:
             return [reply(turn.person.phone, refusal(turn.book, err), turn.tz)]
         if people.too_far(self.settings, parsed.due, turn.now):
-            return turn.reply("too_far", days=self.settings.max_days_ahead)
+            return turn.reply("too_far", days=self.settings.limits.max_days_ahead)
         if people.too_many(self.settings, turn.unsent):  # the cap a minute is counted as it is added (receive)
-            return self._refusal(person, book.say("too_many_pending", limit=self.settings.max_pending))
+            limit = self.settings.limits.max_pending_per_number
+            return self._refusal(person, book.say("too_many_pending", limit=limit))
         if turn.ask_tz:
             self.people.remember(person.phone, asked="1")
         reminder = Reminder(phone=person.phone, message=parsed.message, due=parsed.due.timestamp(), tz=turn.tz,
                             every=parsed.every, nag=bool(nag))
         hint = book.say("ask_tz") if turn.ask_tz else \
-            book.say("nag_hint", minutes=f"{self.settings.nag_minutes:g}") if nag else book.say("list_hint")
+            book.say("nag_hint", minutes=f"{self.settings.delivery.nag_minutes:g}") if nag else book.say("list_hint")
         when = parsing.describe_when(parsed.due, parsed.every, book.code)
         return [reminder, reply(person.phone, confirmation(book, parsed.message, when, hint), turn.tz)]
 
     def zone(self, person: Person) -> tuple[str, bool]:
         """The number's zone, and whether to ask for it (once) because the number alone cannot tell."""
-        tz, guessed = people.zone_of(person, self.settings.default_timezone)
+        tz, guessed = people.zone_of(person, self.settings.service.default_timezone)
         return tz, guessed and not person.asked_tz
 
     def _checked(self, parsed: parsing.Parsed) -> parsing.Parsed:
         """The parse with its rule as stored, or RuleError: a text gets the same floor as the API (rules.check)."""
         if not parsed.every:
             return parsed
-        return replace(parsed, every=rules.check(parsed.every, min_minutes=self.settings.min_repeat_minutes,
+        return replace(parsed, every=rules.check(parsed.every, min_minutes=self.settings.limits.min_repeat_minutes,
                                                  start=parsed.due))
 
     def _refusal(self, person: Person, words: str) -> list[Reminder]:
@@ -197,8 +199,8 @@ class Conversation:
 
     def _help(self, turn: Turn, _arg: str | None) -> list[Reminder]:
         """What carriers expect of HELP (CTIA): the service's name, where to get help, rates, how to opt out."""
-        contact, book = self.settings.support_contact, turn.book
-        words = book.say("help", service=self.settings.service_name,
+        contact, book = self.settings.service.support_contact, turn.book
+        words = book.say("help", service=self.settings.service.name,
                          contact=book.say("help_contact", contact=contact) if contact else "")
         return [reply(turn.person.phone, words, turn.tz)]  # two segments, whole
 
@@ -283,7 +285,7 @@ class Conversation:
         except corrections.MoveError as err:
             return turn.reply(str(err))
         if people.too_far(self.settings, due, turn.now):
-            return turn.reply("too_far", days=self.settings.max_days_ahead)
+            return turn.reply("too_far", days=self.settings.limits.max_days_ahead)
         if not self.store.update(replace(rem, due=due.timestamp(), tz=turn.tz, every=every, attempts=0)):
             return turn.reply("correct_nothing")
         return turn.reply("moved", message=rem.message, when=parsing.describe_when(due, every, turn.book.code))
@@ -337,18 +339,18 @@ class Conversation:
 
     def _stop(self, turn: Turn, _arg: str | None) -> list[Reminder]:
         """One confirmation, then nothing (begin.lua); none at all when the provider answers STOP itself."""
-        confirm, book = self.settings.opt_out_replies, turn.book
+        confirm, book = self.settings.service.opt_out_replies, turn.book
         held = people.opt_out(self.store, self.people, turn.person.phone, turn.now, confirm=confirm)
         if not confirm:
             return []
         kept = book.say("stopped_held", reminders=book.count(held, "reminder"), are=book.form(held, "are")) if held \
             else ""
-        return turn.reply("stopped", service=self.settings.service_name, held=kept)
+        return turn.reply("stopped", service=self.settings.service.name, held=kept)
 
     def _start(self, turn: Turn, _arg: str | None) -> list[Reminder]:
         person = turn.person
         resumed = people.opt_in(self.store, self.people, person.phone, turn.now) if person.opted_out else None
-        if not self.settings.opt_out_replies:
+        if not self.settings.service.opt_out_replies:
             return []  # the provider answers START itself
         if resumed is None:
             return turn.reply("started_already")

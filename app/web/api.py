@@ -227,7 +227,7 @@ def init_app(app: Flask) -> None:
     settings = app.extensions["reminders"].settings
     app.config["RATELIMIT_STORAGE_URI"], app.config["RATELIMIT_STORAGE_OPTIONS"] = limiter_storage(settings)
     limiter._storage_options = {}  # init_app adds each app's options to the last one's: Sentinel's would stay
-    app.config["RATELIMIT_KEY_PREFIX"] = settings.key_prefix + "limits"
+    app.config["RATELIMIT_KEY_PREFIX"] = settings.redis.key_prefix + "limits"
     limiter.init_app(app)
     app.register_blueprint(bp)
     spec.register(app)
@@ -238,7 +238,7 @@ def init_app(app: Flask) -> None:
 
 @bp.before_request
 def _require_token() -> None:
-    tokens = services().settings.api_tokens
+    tokens = services().settings.api.token
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if not tokens:
         raise ApiError(401, "unauthorized", "the API is disabled: set API_TOKEN to enable it")
@@ -247,8 +247,8 @@ def _require_token() -> None:
 
 
 @bp.post("/reminders")
-@limiter.limit(lambda: services().settings.api_rate_per_token)
-@limiter.limit(lambda: services().settings.api_rate_per_number, key_func=_phone_key)
+@limiter.limit(lambda: services().settings.limits.api_rate_per_token)
+@limiter.limit(lambda: services().settings.limits.api_rate_per_number, key_func=_phone_key)
 @spec.validate(json=NewReminder, headers=CreateHeaders, resp=responses(201, ReminderOut), tags=["reminders"])
 def create_reminder() -> ResponseReturnValue:
     """Schedule a reminder; with an `Idempotency-Key`, once however often the request is retried."""
@@ -275,14 +275,14 @@ def _reminder(new: NewReminder) -> Reminder:
     if person.opted_out:
         raise ApiError(409, "opted_out", "this number has opted out (texted STOP); it must text START first",
                        "phone_number")
-    tz = new.timezone or people.zone_of(person, settings.default_timezone)[0]
+    tz = new.timezone or people.zone_of(person, settings.service.default_timezone)[0]
     message, due, every = _what_and_when(new, tz, language_of(person))
     _not_too_far(due)
     if every:
         every = _repeating(every, due.astimezone(ZoneInfo(tz)), "every" if new.every else "text")
     if people.too_many(settings, store.unsent_count(new.phone_number)):
-        raise ApiError(409, "too_many", f"this number has {settings.max_pending} pending reminders already",
-                       "phone_number")
+        raise ApiError(409, "too_many", f"this number has {settings.limits.max_pending_per_number} pending reminders "
+                                        "already", "phone_number")
     return Reminder(phone=new.phone_number, message=message, due=due.timestamp(), tz=tz, every=every)
 
 
@@ -353,7 +353,7 @@ def _what_and_when(new: NewReminder, tz: str, speaks: str) -> tuple[str, datetim
 def _repeating(every: str, due: datetime, field: str) -> str:
     """The rule as stored, checked as an SMS's is (MIN_REPEAT_MINUTES, a rule the worker can step): else 422."""
     try:
-        return rules.check(every, min_minutes=services().settings.min_repeat_minutes, start=due)
+        return rules.check(every, min_minutes=services().settings.limits.min_repeat_minutes, start=due)
     except rules.RuleError as err:
         raise ApiError(422, "invalid", f"{field}: {err}", field) from None
 
@@ -367,7 +367,8 @@ def _future(when: datetime) -> datetime:
 def _not_too_far(when: datetime) -> datetime:
     settings = services().settings
     if people.too_far(settings, when, datetime.now(UTC)):
-        raise ApiError(422, "invalid", f"remind_when: at most {settings.max_days_ahead} days ahead", "remind_when")
+        raise ApiError(422, "invalid", f"remind_when: at most {settings.limits.max_days_ahead} days ahead",
+                       "remind_when")
     return when
 
 
@@ -459,7 +460,7 @@ def _number(raw: str) -> str:
 
 def _person_json(phone: str) -> dict:
     person = services().people.person(phone)
-    tz, guessed = people.zone_of(person, services().settings.default_timezone)
+    tz, guessed = people.zone_of(person, services().settings.service.default_timezone)
     pending = sum(r.status != "held" for r in services().store.for_phone(phone))
     return {"phone_number": "+" + phone, "timezone": tz, "timezone_guessed": guessed,
             "opted_out": person.opted_out, "pending": pending, "lang": language_of(person),
