@@ -322,12 +322,12 @@ def _load(cls: type, env: Mapping[str, str]) -> Any:
                   for f in fields(cls)})
 
 
-def _read(declared: Field, env: Mapping[str, str]) -> Any:
-    meta = declared.metadata
+def _read(f: Field, env: Mapping[str, str]) -> Any:
+    meta = f.metadata
     name = meta["env"]
     raw = (env.get(name) or "").strip()
     if not raw:  # unset and empty alike
-        return declared.default
+        return f.default
     value = meta["parse"](raw, name)
     if meta["low"] is not None and value < meta["low"]:
         raise SettingsError(f"{name} must be at least {meta['low']:g}, got {raw!r}")
