@@ -33,20 +33,20 @@ class Reminders:
             raise Refused("too_long", MAX_MESSAGE)
         every = self.rule(every, due.astimezone(ZoneInfo(tz))) if every else None
         self.not_too_far(due, now)
-        if unsent >= self.settings.max_pending:
-            raise Refused("too_many", self.settings.max_pending)
+        if unsent >= self.settings.limits.max_pending_per_number:
+            raise Refused("too_many", self.settings.limits.max_pending_per_number)
         return Reminder(phone=phone, message=message, due=due.timestamp(), tz=tz, every=every, nag=nag)
 
     def rule(self, every: str, start: datetime) -> str:
         """The rule as stored (rules.check: at most every MIN_REPEAT_MINUTES, a rule the worker can step)."""
         try:
-            return rules.check(every, min_minutes=self.settings.min_repeat_minutes, start=start)
+            return rules.check(every, min_minutes=self.settings.limits.min_repeat_minutes, start=start)
         except rules.RuleError as err:
             raise Refused("rule", error=err) from None
 
     def not_too_far(self, due: datetime, now: datetime) -> None:
-        if due - now > timedelta(days=self.settings.max_days_ahead):
-            raise Refused("too_far", self.settings.max_days_ahead)
+        if due - now > timedelta(days=self.settings.limits.max_days_ahead):
+            raise Refused("too_far", self.settings.limits.max_days_ahead)
 
     def in_future(self, due: datetime, now: datetime) -> None:
         """A time given outright (the API) must be ahead, and not too far."""

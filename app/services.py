@@ -47,7 +47,7 @@ class Services:
 
     @property
     def prefix(self) -> str:
-        return self.settings.key_prefix
+        return self.settings.redis.key_prefix
 
     @cached_property
     def store(self) -> Store:
@@ -119,7 +119,7 @@ class Services:
     @cached_property
     def outcomes(self) -> Outcomes:
         return Outcomes(self.store, self.people, self.receipts, self.unreachable, self.nags,
-                        self.settings.resend_window_minutes)
+                        self.settings.delivery.resend_window_minutes)
 
     @cached_property
     def sender(self) -> Sender:
@@ -127,12 +127,10 @@ class Services:
 
     @cached_property
     def courier(self) -> Courier:
-        settings = self.settings
-        return Courier(self.store, self.sender, Throttle(self.redis, self.prefix, settings.sms_rate_limit),
-                       self.people, self.budget, self.receipts, self.nags, lease=settings.lease_seconds,
-                       concurrency=settings.send_concurrency, max_attempts=settings.max_send_attempts,
-                       retry_base=settings.retry_base_seconds, nag_minutes=settings.nag_minutes,
-                       daily_budget=settings.max_sms_per_number_per_day)
+        delivery = self.settings.delivery
+        return Courier(self.store, self.sender, Throttle(self.redis, self.prefix, delivery.sms_rate_limit),
+                       self.people, self.budget, self.receipts, self.nags, delivery,
+                       daily_budget=self.settings.limits.max_sms_per_number_per_day)
 
     @cached_property
     def queue(self) -> Queue:
@@ -142,8 +140,8 @@ class Services:
 
     @cached_property
     def scheduler(self) -> Scheduler:
-        return Scheduler(self.store, self.queue, lease=self.settings.lease_seconds,
-                         batch_size=batch_size_for(self.settings.sms_rate_limit))
+        return Scheduler(self.store, self.queue, lease=self.settings.delivery.lease_seconds,
+                         batch_size=batch_size_for(self.settings.delivery.sms_rate_limit))
 
 
 def init_app(app: Flask, settings: Settings) -> None:

@@ -71,9 +71,19 @@ class Phone:
     in-process through the real courier, sender and SDK to the fake Vonage, and the texts back are returned."""
 
     def __init__(self, client, app, fake, number: str = SENDER) -> None:
+        from app.delivery.courier import Courier
+        from app.delivery.senders import make_sender
+        from app.settings import DeliverySettings
+        from app.storage.throttle import Throttle
+
         services = app.extensions["reminders"]
         self.client, self.fake, self.number, self.store = client, fake, number, services.store
-        self.courier = services.courier  # the worker's, built by the same composition root
+        # The worker's parts, with the default lease and retry timings and no rate limit (the tests' own env
+        # shortens retries for the worker processes it starts).
+        self.courier = Courier(self.store, make_sender(services.settings), Throttle(self.store.redis, self.store.prefix, 0),
+                               services.people, services.budget, services.receipts, services.nags,
+                               DeliverySettings(nag_minutes=services.settings.delivery.nag_minutes),
+                               daily_budget=services.settings.limits.max_sms_per_number_per_day)
         self.seen = 0
 
     def text(self, words: str, **extra: str) -> list[str]:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from datetime import datetime
@@ -9,7 +10,7 @@ from datetime import datetime
 import pytest
 
 from app import create_app
-from app.settings import SettingsError, load_settings
+from app.settings import Settings, SettingsError, declared, load_settings
 from app.storage.connection import _url_options, connect
 from tests.conftest import ROOT
 
@@ -73,9 +74,44 @@ def test_bad_settings_fail_fast_naming_the_setting(env, message):
 
 def test_settings_defaults():
     settings = load_settings({})
-    assert settings.redis_url is None and not settings.vonage_enabled and settings.sms_rate_limit == 30
-    assert settings.api_tokens == () and settings.default_timezone == "UTC"
-    assert load_settings({"API_TOKEN": " a, b ,"}).api_tokens == ("a", "b")
+    assert settings.redis.url is None and not settings.vonage.enabled and settings.delivery.sms_rate_limit == 30
+    assert settings.api.token == () and settings.service.default_timezone == "UTC"
+    assert load_settings({"API_TOKEN": " a, b ,"}).api.token == ("a", "b")
+    assert settings == Settings()  # a setting left unset is its declared default
+
+
+# Variables .env.example documents that the processes read themselves, outside Settings, and where.
+READ_ELSEWHERE = {"LOG_LEVEL": "worker.py", "PORT": "gunicorn.conf.py", "WEB_CONCURRENCY": "gunicorn.conf.py",
+                  "REQUESTS_CA_BUNDLE": "app/delivery/worker.py"}
+
+
+def documented() -> dict[str, str]:
+    """.env.example's variables and the values it gives them (`NAME=value`, or `# NAME=value` as an example)."""
+    return dict(re.findall(r"^(?:# )?([A-Z][A-Z0-9_]*)=(.*)$", (ROOT / ".env.example").read_text(), re.M))
+
+
+def test_env_example_documents_every_setting_and_nothing_else():
+    variables = [f.metadata["env"] for _, f in declared()]
+    assert len(variables) == len(set(variables)), "a variable is declared twice in app/settings.py"
+    missing = set(variables) - set(documented())
+    assert not missing, f"declared in app/settings.py, missing from .env.example: {sorted(missing)}"
+    stray = set(documented()) - set(variables) - set(READ_ELSEWHERE)
+    assert not stray, f"documented in .env.example, declared nowhere (app/settings.py): {sorted(stray)}"
+    for name, reader in READ_ELSEWHERE.items():
+        assert name in (ROOT / reader).read_text(), f"{name}: {reader} no longer reads it"
+
+
+def test_env_example_gives_the_declared_defaults():
+    example = {name: value for name, value in documented().items() if name not in READ_ELSEWHERE}
+    assert load_settings(example) == load_settings({})
+
+
+def test_each_setting_is_named_after_its_variable_less_its_groups_word():
+    """REDIS_KEY_PREFIX is settings.redis.key_prefix, EMBEDDED_REDIS_PATH settings.redis.embedded_path."""
+    for group, setting in declared():
+        variable = setting.metadata["env"]
+        assert setting.name == "_".join(w for w in variable.lower().split("_") if w != group), variable
+        assert setting.metadata["doc"], f"{variable} has no doc"
 
 
 def test_rediss_accepts_self_signed_certificates_unless_asked_to_verify():

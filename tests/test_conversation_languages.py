@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app import parsing
-from app.texting.segments import fits_one_segment
 from app.texting.commands import snooze_delay
 from app.texting.phrasebook import phrasebook, understand
+from app.texting.segments import fits_one_segment
 from tests.helpers import Phone, auth, clear_of, clear_of_midnight
 
 SERVICE = "Textable reminders"

@@ -40,7 +40,7 @@ def messages_env(env, keys, fake_vonage):
 
 def test_messages_api_is_chosen_when_only_an_application_is_configured(messages_env):
     settings = load_settings(messages_env)
-    assert settings.vonage_send_api == "messages" and settings.vonage_enabled
+    assert settings.vonage.send_api == "messages" and settings.vonage.enabled
     assert isinstance(make_sender(settings), MessagesSender)
 
 
@@ -48,7 +48,7 @@ def test_private_key_from_a_file(messages_env, keys, tmp_path):
     path = tmp_path / "private"
     path.write_text(keys[0])
     settings = load_settings({**messages_env, "VONAGE_PRIVATE_KEY": str(path)})
-    assert settings.vonage_private_key == keys[0]
+    assert settings.vonage.private_key == keys[0]
     with pytest.raises(SettingsError, match="VONAGE_PRIVATE_KEY"):
         load_settings({**messages_env, "VONAGE_PRIVATE_KEY": str(tmp_path / "missing.key")})
     with pytest.raises(SettingsError, match="VONAGE_APPLICATION_ID"):

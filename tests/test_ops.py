@@ -303,7 +303,7 @@ def test_app_json_describes_every_config_var_and_the_settings_accept_its_default
     from app.settings import load_settings
 
     settings = load_settings({**defaults, "API_TOKEN": "x" * 32, "REDIS_URL": "redis://example:6379"})
-    assert settings.simulator_enabled and not settings.vonage_enabled
+    assert settings.simulator_enabled and not settings.vonage.enabled
 
 
 def test_procfile_runs_the_release_check():

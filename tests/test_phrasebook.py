@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app import parsing
-from app.texting.segments import fits_one_segment
 from app.settings import SERVICE_NAME_MAX, SUPPORT_CONTACT_MAX
-from app.texting.replies import confirmation
 from app.texting.phrasebook import BOOKS, country_language, language_named, phrasebook
+from app.texting.replies import confirmation
+from app.texting.segments import fits_one_segment
 from tests.support.fake_vonage import count_segments, is_gsm7
 
 CODES = sorted(p.stem for p in BOOKS.glob("*.toml"))

@@ -47,12 +47,12 @@ def test_redis_settings_are_read_and_checked(tmp_path):
                               "REDIS_SENTINEL_MASTER": "reminders", "REDIS_PASSWORD": "p",
                               "REDIS_SENTINEL_PASSWORD": "s", "REDIS_TLS": "on", "REDIS_MIN_REPLICAS": "1",
                               "REDIS_WAIT_SECONDS": "0.5"})
-    assert settings.redis_sentinels == (("10.0.0.1", 26379), ("sentinel-2", 26380), ("::1", 26381))
-    assert (settings.redis_sentinel_master, settings.redis_password, settings.redis_sentinel_password) == \
+    assert settings.redis.sentinels == (("10.0.0.1", 26379), ("sentinel-2", 26380), ("::1", 26381))
+    assert (settings.redis.sentinel_master, settings.redis.password, settings.redis.sentinel_password) == \
         ("reminders", "p", "s")
-    assert settings.redis_tls and settings.redis_min_replicas == 1 and settings.redis_wait_seconds == 0.5
+    assert settings.redis.tls and settings.redis.min_replicas == 1 and settings.redis.wait_seconds == 0.5
     defaults = load_settings({})
-    assert (defaults.redis_sentinels, defaults.redis_min_replicas, defaults.redis_wait_seconds) == ((), 0, 1.0)
+    assert (defaults.redis.sentinels, defaults.redis.min_replicas, defaults.redis.wait_seconds) == ((), 0, 1.0)
     for bad, named in [({"REDIS_SENTINELS": "sentinel-1"}, "REDIS_SENTINELS"),
                        ({"REDIS_SENTINELS": "h:0"}, "REDIS_SENTINELS"),
                        ({"REDIS_SENTINELS": "h:1", "REDIS_URL": "redis://h"}, "REDIS_URL or REDIS_SENTINELS"),

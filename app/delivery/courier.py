@@ -23,6 +23,7 @@ import redis
 
 from app import rules
 from app.delivery.senders import Sender, SendError
+from app.settings import DeliverySettings
 from app.storage import counters
 from app.storage.budget import Budget
 from app.storage.connection import RETRIED
@@ -44,14 +45,13 @@ class Courier:
     """Sends the entries of delivery jobs concurrently (Vonage's latency must not serialise sending)."""
 
     def __init__(self, store: Store, sender: Sender, throttle: Throttle, people: People, budget: Budget,
-                 receipts: Receipts, nags: Nags, *, lease: float = 60.0, concurrency: int = 32,
-                 max_attempts: int = 6, retry_base: float = 2.0, nag_minutes: float = 10.0,
-                 daily_budget: int = 0) -> None:
+                 receipts: Receipts, nags: Nags, delivery: DeliverySettings, *, daily_budget: int = 0) -> None:
         self.store, self.sender, self.throttle, self.people = store, sender, throttle, people
         self.budget, self.daily_budget, self.receipts = budget, daily_budget, receipts
-        self.nags, self.nag_every = nags, nag_minutes * 60
-        self.lease, self.max_attempts, self.retry_base = lease, max_attempts, retry_base
-        self.pool = ThreadPoolExecutor(concurrency, thread_name_prefix="send")
+        self.nags, self.nag_every = nags, delivery.nag_minutes * 60
+        self.lease, self.max_attempts = delivery.lease_seconds, delivery.max_send_attempts
+        self.retry_base = delivery.retry_base_seconds
+        self.pool = ThreadPoolExecutor(delivery.send_concurrency, thread_name_prefix="send")
         self.in_flight: dict[int, float] = {}  # send thread -> when its entry began: a stuck send shows (stuck_for)
         self.stopping = threading.Event()  # set on SIGTERM: sends not yet begun go back to the schedule
         # The send threads' Redis steps, a few round trips for many sends (see GroupCommit).

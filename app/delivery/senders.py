@@ -47,8 +47,8 @@ class Sender(Protocol):
 
 def _vonage(settings: Settings, auth: Auth) -> Vonage:
     """One SDK client per process: its connection pool is shared by the send threads."""
-    options = HttpClientOptions(rest_host=settings.vonage_rest_host, api_host=settings.vonage_api_host,
-                                timeout=settings.vonage_timeout, pool_maxsize=max(10, settings.send_concurrency),
+    options = HttpClientOptions(rest_host=settings.vonage.rest_host, api_host=settings.vonage.api_host,
+                                timeout=settings.vonage.timeout, pool_maxsize=max(10, settings.delivery.send_concurrency),
                                 max_retries=0)
     return Vonage(auth, options)
 
@@ -57,9 +57,9 @@ class VonageSender:
     """Sends through the SMS API (API key and secret)."""
 
     def __init__(self, settings: Settings) -> None:
-        self.sender_id = settings.vonage_number
+        self.sender_id = settings.vonage.number
         # No signature secret here: given one, the SDK signs outbound requests instead of using key and secret.
-        self.client = _vonage(settings, Auth(api_key=settings.vonage_api_key, api_secret=settings.vonage_api_secret))
+        self.client = _vonage(settings, Auth(api_key=settings.vonage.api_key, api_secret=settings.vonage.api_secret))
 
     def send(self, to: str, text: str, client_ref: str) -> list[str]:
         message = SmsMessage(to=to, from_=self.sender_id, text=text, client_ref=client_ref[:100],
@@ -77,8 +77,8 @@ class MessagesSender:
     """Sends through the Messages API (application id and private key; Vonage picks the encoding)."""
 
     def __init__(self, settings: Settings) -> None:
-        self.sender_id = settings.vonage_number
-        auth = Auth(application_id=settings.vonage_application_id, private_key=settings.vonage_private_key)
+        self.sender_id = settings.vonage.number
+        auth = Auth(application_id=settings.vonage.application_id, private_key=settings.vonage.private_key)
         self.client = _vonage(settings, auth)
 
     def send(self, to: str, text: str, client_ref: str) -> list[str]:
@@ -138,6 +138,6 @@ class LogSender:
 
 def make_sender(settings: Settings, outbox: Outbox | None = None) -> Sender:
     """Vonage when credentials are set; else the log sender, publishing to the simulator's `outbox` when given."""
-    if settings.vonage_enabled:
-        return MessagesSender(settings) if settings.vonage_send_api == "messages" else VonageSender(settings)
+    if settings.vonage.enabled:
+        return MessagesSender(settings) if settings.vonage.send_api == "messages" else VonageSender(settings)
     return LogSender(outbox)

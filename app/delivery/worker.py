@@ -64,9 +64,9 @@ def run(scheduler: Scheduler, courier: Courier, heartbeats: Heartbeats, worker: 
     delivery.install(courier)
     thread = threading.Thread(target=scheduler.run, name="scheduler", daemon=True)
     thread.start()
-    heartbeats.start(scheduler.stopping, partial(trouble, scheduler, thread, courier, settings.lease_seconds))
-    log.info("worker started (rate limit %s/s, %d send threads)", settings.sms_rate_limit or "no",
-             settings.send_concurrency)
+    heartbeats.start(scheduler.stopping, partial(trouble, scheduler, thread, courier, settings.delivery.lease_seconds))
+    log.info("worker started (rate limit %s/s, %d send threads)", settings.delivery.sms_rate_limit or "no",
+             settings.delivery.send_concurrency)
     try:
         while not scheduler.stopping.is_set():
             try:

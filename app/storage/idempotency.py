@@ -16,6 +16,7 @@ from typing import Literal, NamedTuple
 import redis
 from pydantic import BaseModel
 
+from app.settings import RedisSettings
 from app.storage.state import State, as_text
 
 TTL = 24 * 3600  # seconds a key is remembered
@@ -37,7 +38,7 @@ def fingerprint(body: BaseModel) -> str:
 
 
 class IdempotencyKeys(State):
-    def __init__(self, client: redis.Redis, prefix: str = "rmd:") -> None:
+    def __init__(self, client: redis.Redis, prefix: str = RedisSettings.key_prefix) -> None:
         super().__init__(client, prefix)
         self._script = self.script("idempotency")
 

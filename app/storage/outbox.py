@@ -10,6 +10,7 @@ from typing import Literal
 
 import redis
 
+from app.settings import RedisSettings
 from app.storage.state import as_text
 
 Direction = Literal["in", "out", "note"]  # note: something the simulator says
@@ -19,7 +20,7 @@ MAX_TEXT = 1600  # characters kept of one message: ten SMS segments, more than a
 
 
 class Outbox:
-    def __init__(self, client: redis.Redis, prefix: str = "rmd:") -> None:
+    def __init__(self, client: redis.Redis, prefix: str = RedisSettings.key_prefix) -> None:
         self.redis, self.prefix = client, prefix
 
     def key(self, phone: str) -> str:

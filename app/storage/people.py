@@ -79,12 +79,12 @@ class People(State):
 
 def too_far(settings: Settings, due: datetime, now: datetime) -> bool:
     """Beyond MAX_DAYS_AHEAD: refused, by SMS and by the API alike."""
-    return due - now > timedelta(days=settings.max_days_ahead)
+    return due - now > timedelta(days=settings.limits.max_days_ahead)
 
 
 def too_many(settings: Settings, unsent: int) -> bool:
     """At MAX_PENDING_PER_NUMBER unsent reminders already."""
-    return unsent >= settings.max_pending
+    return unsent >= settings.limits.max_pending_per_number
 
 
 def zone_of(person: Person, default: str) -> tuple[str, bool]:

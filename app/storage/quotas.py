@@ -7,6 +7,7 @@ from typing import NamedTuple
 
 import redis
 
+from app.settings import RedisSettings
 from app.storage.people import Person
 from app.storage.phoneindex import PhoneIndex, ids_in
 from app.storage.state import State
@@ -25,7 +26,7 @@ KEPT = 2 * WINDOW
 
 
 class Quotas(State):
-    def __init__(self, client: redis.Redis, prefix: str = "rmd:") -> None:
+    def __init__(self, client: redis.Redis, prefix: str = RedisSettings.key_prefix) -> None:
         super().__init__(client, prefix)
         self.index = PhoneIndex(client, prefix)
         self._arrival = self.script("arrival")

@@ -36,8 +36,8 @@ class NotReplicated(Exception):
 class Replication(State):
     def __init__(self, client: redis.Redis, prefix: str, settings: Settings) -> None:
         super().__init__(client, prefix)
-        self.min_replicas = settings.redis_min_replicas
-        self.wait_ms = max(1, round(settings.redis_wait_seconds * 1000))  # WAIT reads 0 as 'forever'
+        self.min_replicas = settings.redis.min_replicas
+        self.wait_ms = max(1, round(settings.redis.wait_seconds * 1000))  # WAIT reads 0 as 'forever'
         self._release = self.script("release")
 
     @property

@@ -11,11 +11,13 @@ from pathlib import Path
 import redis
 from redis.commands.core import Script
 
+from app.settings import RedisSettings
+
 LUA = Path(__file__).with_name("lua")
 
 
 class State:
-    def __init__(self, client: redis.Redis, prefix: str = "rmd:") -> None:
+    def __init__(self, client: redis.Redis, prefix: str = RedisSettings.key_prefix) -> None:
         self.redis = client
         self.prefix = prefix
 

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 import redis
 
 from app.phones import number_zone
+from app.settings import RedisSettings
 from app.storage.phoneindex import PhoneIndex
 from app.storage.state import State, as_text
 
@@ -120,7 +121,7 @@ class OverCap(Exception):
 class Store(State):
     """The schedule: every read and write of reminders and replies; nothing else knows its key layout."""
 
-    def __init__(self, client: redis.Redis, prefix: str = "rmd:") -> None:
+    def __init__(self, client: redis.Redis, prefix: str = RedisSettings.key_prefix) -> None:
         super().__init__(client, prefix)
         self.index = PhoneIndex(client, prefix)
         self._add = self.script("add", "index")

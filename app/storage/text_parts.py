@@ -22,7 +22,7 @@ class Parts(State):
         self._concat = self.script("concat")
 
     def collect(self, phone: str, ref: str, part: int, total: int, text: str, message_id: str,
-                ttl: int = 600) -> tuple[str, str, list[tuple[str, str]]]:
+                ttl: int) -> tuple[str, str, list[tuple[str, str]]]:
         """Keep one part. Returns ('full', '', []) when the number has MAX_OPEN messages waiting already (the part
         is dropped), ('first' | 'wait', '', []) until every part is in, then ('complete', the give-up reply's id
         or '', parts as (message id, text))."""

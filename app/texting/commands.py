@@ -53,13 +53,13 @@ class Commands:
         if turn.ask_tz:
             self.people.remember(person.phone, asked="1")
         hint = book.say("ask_tz") if turn.ask_tz else \
-            book.say("nag_hint", minutes=f"{self.settings.nag_minutes:g}") if nag else book.say("list_hint")
+            book.say("nag_hint", minutes=f"{self.settings.delivery.nag_minutes:g}") if nag else book.say("list_hint")
         when = parsing.describe_when(parsed.due, reminder.every, book.code)
         return [reminder, reply(person.phone, confirmation(book, parsed.message, when, hint), turn.tz)]
 
     def zone(self, person: Person) -> tuple[str, bool]:
         """The number's zone, and whether to ask for it (once) because the number alone cannot tell."""
-        tz, guessed = people.zone_of(person, self.settings.default_timezone)
+        tz, guessed = people.zone_of(person, self.settings.service.default_timezone)
         return tz, guessed and not person.asked_tz
 
     def refused(self, turn: Turn, no: Refused) -> list[Reminder]:
@@ -80,8 +80,8 @@ class Commands:
 
     def help(self, turn: Turn, _arg: str | None) -> list[Reminder]:
         """What carriers expect of HELP (CTIA): the service's name, where to get help, rates, how to opt out."""
-        contact, book = self.settings.support_contact, turn.book
-        words = book.say("help", service=self.settings.service_name,
+        contact, book = self.settings.service.support_contact, turn.book
+        words = book.say("help", service=self.settings.service.name,
                          contact=book.say("help_contact", contact=contact) if contact else "")
         return [reply(turn.person.phone, words, turn.tz)]  # two segments, whole
 
@@ -219,18 +219,18 @@ class Commands:
 
     def stop(self, turn: Turn, _arg: str | None) -> list[Reminder]:
         """One confirmation, then nothing (begin.lua); none at all when the provider answers STOP itself."""
-        confirm, book = self.settings.opt_out_replies, turn.book
+        confirm, book = self.settings.service.opt_out_replies, turn.book
         held = people.opt_out(self.store, self.people, turn.person.phone, turn.now, confirm=confirm)
         if not confirm:
             return []
         kept = book.say("stopped_held", reminders=book.count(held, "reminder"), are=book.form(held, "are")) if held \
             else ""
-        return turn.reply("stopped", service=self.settings.service_name, held=kept)
+        return turn.reply("stopped", service=self.settings.service.name, held=kept)
 
     def start(self, turn: Turn, _arg: str | None) -> list[Reminder]:
         person = turn.person
         resumed = people.opt_in(self.store, self.people, person.phone, turn.now) if person.opted_out else None
-        if not self.settings.opt_out_replies:
+        if not self.settings.service.opt_out_replies:
             return []  # the provider answers START itself
         if resumed is None:
             return turn.reply("started_already")

@@ -52,7 +52,7 @@ class Conversation:
         command, arg, heard = ("new", None, book) if too_long else understand(text, book.code)
         if person.opted_out and command != "start":
             items: list[Reminder] = []  # opted out: nothing is ever sent until START
-        elif texts > self.settings.texts_per_minute:
+        elif texts > self.settings.limits.texts_per_minute:
             items = self.commands.refusal(person, book.say("too_fast"))
         elif too_long:
             items = [reply(phone, book.say("too_long", limit=MAX_MESSAGE), self.commands.zone(person)[0])]
@@ -64,7 +64,7 @@ class Conversation:
             handler = COMMANDS[command]
             items, book = handler(self.commands, turn, text if command == "new" else arg), turn.book
         made = command == "new" and any(item.kind == "reminder" for item in items)
-        cap = self.quotas.reminders_made(phone, self.settings.reminders_per_minute) if made else None
+        cap = self.quotas.reminders_made(phone, self.settings.limits.reminders_per_minute) if made else None
         park = self.replication.required
         try:
             added = self.reminders.add(items, inbound_id=message_id, sender=phone, park_replies=park, cap=cap)
@@ -79,14 +79,14 @@ class Conversation:
         as a text, so parts cannot buy more answers than whole texts."""
         _seen, person, texts, _ = self.quotas.arrival(phone, message_id)
         book = phrasebook(language_of(person))
-        if texts > self.settings.texts_per_minute:
+        if texts > self.settings.limits.texts_per_minute:
             if no := self.commands.refusal(person, book.say("too_fast")):
                 self.store.add(no)
             return False
         state, timer, parts = self.parts.collect(phone, ref, part, total, text, message_id,
-                                                 ttl=self.settings.concat_timeout * 2)
+                                                 ttl=self.settings.limits.concat_timeout_seconds * 2)
         if state == "first":
-            give_up = reply(phone, book.say("part_missing"), "UTC", due=time.time() + self.settings.concat_timeout)
+            give_up = reply(phone, book.say("part_missing"), "UTC", due=time.time() + self.settings.limits.concat_timeout_seconds)
             (timer_id,) = self.store.add([give_up])
             if not self.parts.arm_timer(phone, ref, timer_id):
                 self.store.discard(timer_id)  # the message completed while the timer was being set

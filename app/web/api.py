@@ -110,7 +110,7 @@ def init_app(app: Flask) -> None:
 
 @bp.before_request
 def _require_token() -> None:
-    tokens = services().settings.api_tokens
+    tokens = services().settings.api.token
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if not tokens:
         raise ApiError(401, "unauthorized", "the API is disabled: set API_TOKEN to enable it")
@@ -119,8 +119,8 @@ def _require_token() -> None:
 
 
 @bp.post("/reminders")
-@limiter.limit(lambda: services().settings.api_rate_per_token)
-@limiter.limit(lambda: services().settings.api_rate_per_number, key_func=_phone_key)
+@limiter.limit(lambda: services().settings.limits.api_rate_per_token)
+@limiter.limit(lambda: services().settings.limits.api_rate_per_number, key_func=_phone_key)
 @spec.validate(json=NewReminder, headers=CreateHeaders, resp=responses(201, ReminderOut), tags=["reminders"])
 def create_reminder() -> ResponseReturnValue:
     """Schedule a reminder; with an `Idempotency-Key`, once however often the request is retried."""
@@ -147,7 +147,7 @@ def _reminder(new: NewReminder) -> Reminder:
     if person.opted_out:
         raise ApiError(409, "opted_out", "this number has opted out (texted STOP); it must text START first",
                        "phone_number")
-    tz = new.timezone or people.zone_of(person, settings.default_timezone)[0]
+    tz = new.timezone or people.zone_of(person, settings.service.default_timezone)[0]
     message, due, every = _what_and_when(new, tz, language_of(person))
     try:
         return services().reminders.make(phone=new.phone_number, message=message, due=due, tz=tz, every=every,
@@ -330,7 +330,7 @@ def _number(raw: str) -> str:
 
 def _person_json(phone: str) -> dict:
     person = services().people.person(phone)
-    tz, guessed = people.zone_of(person, services().settings.default_timezone)
+    tz, guessed = people.zone_of(person, services().settings.service.default_timezone)
     pending = sum(r.status != "held" for r in services().store.for_phone(phone))
     return {"phone_number": "+" + phone, "timezone": tz, "timezone_guessed": guessed,
             "opted_out": person.opted_out, "pending": pending, "lang": language_of(person),

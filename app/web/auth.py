@@ -20,10 +20,10 @@ def check(given: str | None) -> bool:
     """Whether `given` is an API_TOKEN. Raises 429 (with Retry-After) for an address past its failures; a wrong
     token counts against the address (no token at all does not: a browser's first visit sends none)."""
     settings, failures, address = services().settings, services().auth_failures, client_address()
-    wait = failures.wait(address, settings.auth_failures_per_minute)
+    wait = failures.wait(address, settings.limits.auth_failures_per_minute)
     if wait:
         raise TooManyRequests("too many failed attempts from this address; try again later", retry_after=wait)
-    if settings.knows_token(given):
+    if settings.api.knows_token(given):
         return True
     if given:
         failures.add(address)

@@ -24,7 +24,7 @@ REALM = 'Basic realm="Reminders dashboard", charset="UTF-8"'
 
 @bp.before_request
 def _require_token() -> ResponseReturnValue | None:
-    if not services().settings.api_tokens:
+    if not services().settings.api.token:
         return Response("The dashboard is disabled: set API_TOKEN to enable it.\n", 403, mimetype="text/plain")
     if refused := login_required():
         return refused
@@ -64,24 +64,24 @@ def _same_origin() -> bool:
 def page() -> ResponseReturnValue:
     store, settings = services().store, services().settings
     marked = services().unreachable
-    zone = ZoneInfo(settings.default_timezone)
-    figures = operations.stats(services(), settings.default_timezone)
+    zone = ZoneInfo(settings.service.default_timezone)
+    figures = operations.stats(services(), settings.service.default_timezone)
     local = lambda ts: datetime.fromtimestamp(ts, zone).strftime("%a %d %b %H:%M:%S") if ts else ""  # noqa: E731
     return render_template(
-        "dashboard.html", stats=figures, zone=settings.default_timezone, local=local, mask=mask_phone,
+        "dashboard.html", stats=figures, zone=settings.service.default_timezone, local=local, mask=mask_phone,
         dead=operations.dead_letters(store), upcoming=operations.upcoming(store, limit=15),
         opted_out=operations.opted_out(services().people, limit=20), rq_workers=operations.rq_workers(services().queue),
         unreachable=marked.numbers(limit=20), unreachable_count=marked.count(),
-        capped=services().budget.capped(limit=20), budget=settings.max_sms_per_number_per_day,
+        capped=services().budget.capped(limit=20), budget=settings.limits.max_sms_per_number_per_day,
         queue_name=services().queue.name,
-        flash=request.args.get("flash", ""), vonage_enabled=settings.vonage_enabled,
+        flash=request.args.get("flash", ""), vonage_enabled=settings.vonage.enabled,
         now=datetime.now(zone).strftime("%H:%M:%S"))
 
 
 @bp.get("/api/stats")
 def stats_json() -> ResponseReturnValue:
     settings = services().settings
-    return jsonify(operations.stats(services(), settings.default_timezone).as_dict())
+    return jsonify(operations.stats(services(), settings.service.default_timezone).as_dict())
 
 
 @bp.post("/dead/<rid>/retry")

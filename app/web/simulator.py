@@ -36,16 +36,16 @@ def outbox() -> Outbox:
 def _only_when_enabled() -> ResponseReturnValue | None:
     if not enabled():
         abort(404)
-    return login_required() if services().settings.api_tokens else None
+    return login_required() if services().settings.api.token else None
 
 
 @bp.get("")
 def page() -> ResponseReturnValue:
     settings = services().settings
     number = normalise(request.args.get("number", "")) or DEFAULT_NUMBER
-    return render_template("simulator.html", number=number, service_number=settings.vonage_number,
-                           webhook=url_for(WEBHOOK), vonage_enabled=settings.vonage_enabled,
-                           signatures_required=settings.signatures_required)
+    return render_template("simulator.html", number=number, service_number=settings.vonage.number,
+                           webhook=url_for(WEBHOOK), vonage_enabled=settings.vonage.enabled,
+                           signatures_required=settings.vonage.signatures_required)
 
 
 @bp.get("/api/messages")

@@ -102,8 +102,8 @@ def _error_code(error: object) -> str | None:
 def _signed_json() -> dict:
     """A Messages API webhook body, after its JWT checks out (when a signature secret is set)."""
     settings = services().settings
-    if settings.signatures_required:
-        _verify_jwt(settings.vonage_signature_secret or "")
+    if settings.vonage.signatures_required:
+        _verify_jwt(settings.vonage.signature_secret or "")
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_json", "the body must be a JSON object")
@@ -148,10 +148,10 @@ def _json_scalar(value: object) -> str:
 
 def _verify_signature(params: dict[str, str]) -> None:
     settings = services().settings
-    if not settings.signatures_required:
+    if not settings.vonage.signatures_required:
         return
-    checker = _checker(settings.vonage_api_key or "unused", settings.vonage_signature_secret,
-                       settings.vonage_signature_method)
+    checker = _checker(settings.vonage.api_key or "unused", settings.vonage.signature_secret,
+                       settings.vonage.signature_method)
     signed = dict(params)
     if not signed.get("sig") or not signed.get("timestamp") or not checker.check_signature(signed):
         raise ApiError(401, "bad_signature", "the request's Vonage signature is missing or wrong", "sig")
