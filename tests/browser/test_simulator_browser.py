@@ -56,3 +56,15 @@ def test_a_multi_line_reply_keeps_its_line_breaks_and_stays_text(page: Page, liv
     assert any("<i>gym</i>" in line for line in lines), lines
     assert page.locator("#thread i").count() == 0  # the reminder's markup was not made into an element
 
+
+def test_a_pasted_text_over_the_limit_gets_the_services_too_long_reply(page: Page, live_server, start_worker):
+    """The input cut a pasted 1,200-character text at 1,000 and made a reminder of the rest. The whole text goes to
+    the webhook, which refuses it as it would a real long SMS."""
+    start_worker(**NO_VONAGE)
+    page.goto(live_server.url + "/simulator")
+    long_text = "water the plants tomorrow 9am " + "and the ones on the balcony " * 42  # 1,206 characters
+    assert len(long_text) > 1000
+    _send(page, long_text)
+    expect(page.locator(".bubble.in .text")).to_have_text([long_text.strip()], timeout=5000)
+    expect(page.locator(".bubble.out .text")).to_have_text(
+        ["That's too long for a reminder: please keep it under 1,000 characters."], timeout=8000)
