@@ -134,7 +134,7 @@ def _fresh_worker(old: DeliveryWorker) -> DeliveryWorker | None:
 
 
 def main() -> None:
-    load_dotenv()
+    load_dotenv(override=False)  # .env under the environment: the command line wins
     logs.setup(os.environ.get("LOG_LEVEL"))  # JSON lines on stdout, numbers masked
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # replaced by rq's warm shutdown once it starts
     run(load_settings())

@@ -18,7 +18,7 @@ MAX_BODY = 64 * 1024  # bytes; inbound SMS and API bodies are far smaller
 
 def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
     """Build the app from the environment (plus `.env`), with `overrides` on top (tests pass their own)."""
-    load_dotenv()
+    load_dotenv(override=False)  # .env under the environment: the command line wins
     settings = load_settings({**os.environ, **(overrides or {})})
     if settings.unsigned_webhooks_problem:
         raise SettingsError(settings.unsigned_webhooks_problem)

@@ -123,3 +123,62 @@ def test_rediss_connects_to_a_tls_redis_with_a_self_signed_certificate(tmp_path)
             strict.ping()
     finally:
         server.stop()
+
+
+# --- script/run: the command line wins over .env ---------------------------------------------------------------
+
+def _project_with_dotenv(tmp_path, dotenv: str):
+    """The project as links, beside a `.env` of its own: script/run reads the `.env` of the directory it runs in,
+    and the repository's own must not be touched while other tests run."""
+    project = tmp_path / "project"
+    project.mkdir()
+    for name in ("app", "script", "worker.py", "gunicorn.conf.py", "Procfile", ".venv", *(
+            p.name for p in ROOT.glob("requirements*.txt"))):
+        (project / name).symlink_to(ROOT / name)
+    (project / ".env").write_text(dotenv)
+    return project
+
+
+def test_script_run_listens_on_the_port_of_the_command_line_not_of_dotenv(tmp_path):
+    """A new user: with PORT=5613 in .env, `PORT=5612 script/run` said 5612 and listened on 5613 (honcho laid .env
+    over the environment). The process environment wins everywhere: the banner, honcho, gunicorn, the app."""
+    import os
+    import signal
+    import time
+    import urllib.error
+    import urllib.request
+
+    from tests.support.redis_server import free_port
+
+    shell_port, dotenv_port = free_port(), free_port()
+    project = _project_with_dotenv(tmp_path, f"PORT={dotenv_port}\nAPI_TOKEN=from-dotenv\n")
+    env = {**os.environ, "PORT": str(shell_port), "API_TOKEN": "", "REDIS_URL": "", "VONAGE_API_KEY": "",
+           "VONAGE_API_SECRET": "", "EMBEDDED_REDIS_PATH": str(tmp_path / "redis.db"), "WEB_CONCURRENCY": "1",
+           "PYTHONUNBUFFERED": "1"}
+    log = tmp_path / "run.log"
+    run = subprocess.Popen([str(project / "script" / "run")], cwd=tmp_path, env=env, stdout=log.open("w"),
+                           stderr=subprocess.STDOUT, start_new_session=True)
+
+    def status(port: int, path: str) -> int | None:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as answer:
+                return answer.status
+        except urllib.error.HTTPError as err:
+            return err.code
+        except OSError:
+            return None
+
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and run.poll() is None and status(shell_port, "/healthz") is None \
+                and status(dotenv_port, "/healthz") is None:
+            time.sleep(0.2)
+        assert status(shell_port, "/healthz") == 200, log.read_text()[-3000:]
+        assert status(dotenv_port, "/healthz") is None
+        assert f"http://127.0.0.1:{shell_port}/simulator" in log.read_text()
+        assert str(dotenv_port) not in log.read_text()
+        assert status(shell_port, "/simulator") == 200  # API_TOKEN="" from the shell, not .env's: no login asked
+    finally:
+        if run.poll() is None:
+            os.killpg(run.pid, signal.SIGINT)
+        run.wait(30)

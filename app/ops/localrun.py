@@ -5,6 +5,11 @@
 Before, the web and worker processes each joined the embedded server and none owned it, so Ctrl+C stopped them
 and left redis-server running. One owner for the whole run also gives every process the same REDIS_URL, so the
 API's rate limits (Flask-Limiter) are shared by all web processes.
+
+`.env` is read here, once, under the process environment: a variable given on the command line
+(`PORT=5612 script/run`) wins over the same one in `.env`, and every process of the run inherits the result
+(script/run tells honcho not to read `.env` itself: honcho lays it over the environment). With `--banner` the run's
+addresses are printed first, from that same environment.
 """
 from __future__ import annotations
 
@@ -17,12 +22,34 @@ from dotenv import load_dotenv
 
 from app.settings import load_settings
 
+DEFAULT_PORT = "5000"
+
+
+def banner(port: str) -> str:
+    url = f"http://127.0.0.1:{port}"
+    return f"""Starting web on {url} and the worker.
+
+  Phone simulator:  {url}/simulator   (text the service as a phone; replies arrive live)
+  Dashboard:        {url}/dashboard   (any user name, an API_TOKEN as password)
+
+Or text it from another terminal:
+
+  curl -d msisdn=14155550100 -d messageId=$RANDOM -d 'text=stretch in 1 minute' {url}/webhooks/inbound-sms
+
+Ctrl+C stops both.
+"""
+
 
 def main(argv: list[str]) -> int:
+    show_banner = argv[:1] == ["--banner"]
+    argv = argv[1:] if show_banner else argv
     if not argv:
-        print("usage: python -m app.ops.localrun COMMAND [ARG…]", file=sys.stderr)
+        print("usage: python -m app.ops.localrun [--banner] COMMAND [ARG…]", file=sys.stderr)
         return 2
-    load_dotenv()
+    load_dotenv(os.path.join(os.getcwd(), ".env"), override=False)  # the command line wins over .env
+    os.environ.setdefault("PORT", DEFAULT_PORT)
+    if show_banner:
+        print(banner(os.environ["PORT"]), flush=True)
     settings = load_settings()
     if settings.redis_url:  # a Redis someone else runs: nothing to own
         os.execvp(argv[0], argv)
