@@ -17,8 +17,12 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
+import redis
 from dotenv import load_dotenv
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from app.settings import Settings, load_settings
 
@@ -71,13 +75,31 @@ def main(argv: list[str]) -> int:
     child = subprocess.Popen(argv, env={**os.environ, "REDIS_URL": f"unix://{server.socket_file}"})
     # Ctrl+C reaches the whole foreground group: the command stops itself, this process waits for it. A SIGTERM
     # sent to this process alone is passed on. (Handlers, unlike SIG_IGN, are not inherited by the command.)
-    signal.signal(signal.SIGINT, lambda *_: None)
+    signal.signal(signal.SIGINT, lambda *_: say("stopping web and worker…"))
     signal.signal(signal.SIGTERM, lambda signum, _frame: child.send_signal(signum))
     try:
         code = child.wait()
         return 128 - code if code < 0 else code  # killed by a signal: the shell's convention (Ctrl+C: 130)
     finally:
-        server.shutdown(save=True)
+        say("stopping the embedded Redis (saving its data)…")
+        stop(server)
+        say("stopped")
+
+
+def say(what: str) -> None:
+    print(f"{time.strftime('%H:%M:%S')} localrun | {what}", flush=True)
+
+
+def stop(server: redis.Redis) -> None:
+    """SHUTDOWN SAVE, over a connection that does not retry: the server closing it is the answer, and redis-py's
+    default retries (with backoff) after that took 3 s of every Ctrl+C."""
+    once = redis.Redis(unix_socket_path=server.socket_file, retry=Retry(NoBackoff(), 0), socket_timeout=30)
+    try:
+        once.shutdown(save=True)
+    except redis.ConnectionError:
+        pass  # gone already
+    finally:
+        once.close()
 
 
 if __name__ == "__main__":
