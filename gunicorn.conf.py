@@ -6,7 +6,11 @@ monkey.patch_all()  # first: gunicorn loads this before the app (preload_app), a
 import gc  # noqa: E402
 import os  # noqa: E402
 
+from dotenv import load_dotenv  # noqa: E402
+
 from app.logs import gunicorn_logconfig  # noqa: E402
+
+load_dotenv(override=False)  # .env fills in what the environment leaves unset, never overrides it (PORT=5612 gunicorn)
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))

@@ -14,7 +14,7 @@ from app.settings import load_settings
 
 
 def main() -> None:
-    load_dotenv()
+    load_dotenv(override=False)  # .env under the environment: the command line wins
     logs.setup(os.environ.get("LOG_LEVEL"))  # JSON lines on stdout, numbers masked
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # replaced by rq's warm shutdown once it starts
     settings = load_settings()

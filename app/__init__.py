@@ -16,7 +16,7 @@ from app.web import errors, guards, simulator
 
 def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
     """Build the app from the environment (plus `.env`), with `overrides` on top (tests pass their own)."""
-    load_dotenv()
+    load_dotenv(override=False)  # .env under the environment: the command line wins
     settings = load_settings({**os.environ, **(overrides or {})})
     if settings.vonage.unsigned_webhooks_problem:
         raise SettingsError(settings.vonage.unsigned_webhooks_problem)

@@ -17,10 +17,12 @@ from datetime import UTC, datetime
 from flask import Flask, Response, g, request
 
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
-# A phone number in any common writing: digits, or groups like `(415)`, with at most one space, dot, dash or slash
-# between them: `+14155550100`, `001-415-555-0133`, `1 (415) 555-0133`, `415.555.0133`. `_is_phone` then asks
-# for 8 to 15 digits, and leaves dates (`2026-11-27 09`) and decimals (`1764212345.123`) alone.
-_PHONE = re.compile(r"(?<![\w+.])\+?(?:\(\d+\)|\d)(?:[ .\-/]?(?:\(\d+\)|\d))+(?![\w.])")
+# A phone number in any common writing: digits, or an area code or trunk prefix in brackets like `(415)` or `(0)`,
+# with at most one space, dot, dash or slash between them: `+14155550100`, `001-415-555-0133`, `1 (415) 555-0133`,
+# `415.555.0133`. `_masked` then asks for 8 to 15 digits, and leaves dates (`2026-11-27 09`) and decimals
+# (`1764212345.123`) alone. Not a number: what follows `digit:` (a port, `0.0.0.0:5611`, or a time, `12:30`), nor
+# a bracketed group of more than four digits (a pid: gunicorn's `Listening at: http://0.0.0.0:5611 (14003)`).
+_PHONE = re.compile(r"(?<![\w+.])(?<!\d:)\+?(?:\(\d{1,4}\)|\d)(?:[ .\-/]?(?:\(\d{1,4}\)|\d))+(?![\w.])")
 _NOT_PHONE = re.compile(r"\d{4}-\d\d-\d\d|\d+\.\d+$")
 # Eight digits apart by at most the three characters `_PHONE` allows between two (`) (`): a text without this holds
 # nothing `_masked` would mask, and is passed without running `_PHONE`, whose backtracking costs ~20 µs a line.
@@ -35,12 +37,18 @@ def mask_phone(text: str) -> str:
     return _PHONE.sub(_masked, text) if _EIGHT_DIGITS.search(text) else text
 
 
+def last_four(phone: str) -> str:
+    """A number as every log line, the dashboard and the CLI show it: `+14155550100` -> `…0100`. The one way a
+    number is masked; code that names a number in a log line uses this rather than its own `phone[-4:]`."""
+    return "…" + "".join(ch for ch in phone if ch.isdigit())[-4:]
+
+
 def _masked(match: re.Match) -> str:
     found = match.group(0)
     digits = "".join(ch for ch in found if ch.isdigit())
     if not 8 <= len(digits) <= 15 or _NOT_PHONE.match(found):
         return found
-    return "…" + digits[-4:]
+    return last_four(digits)
 
 
 def debugging() -> bool:

@@ -198,6 +198,28 @@ def test_numbers_are_masked_unless_debugging(capsys):
     assert masked == "texted …0100 and …0123; id 12" and plain == "texted +14155550100"
 
 
+def test_masking_leaves_gunicorns_listening_line_and_other_non_numbers_alone(capsys):
+    """A new user saw `Listening at: http://0.0.0.0:…4003`: the port and gunicorn's pid taken for a number."""
+    logs.setup("INFO")
+    lines = ["Listening at: http://0.0.0.0:5611 (14003)", "Listening at: http://0.0.0.0:5000 (4194303)",
+             "Listening at: http://127.0.0.1:8080 (1234)", "started 12:30 (1403)"]
+    for line in lines:
+        logging.getLogger("gunicorn.error").info(line)
+    assert [e["msg"] for e in json_lines(capsys)[-len(lines):]] == lines
+    for number in ("1 (415) 555-0133", "+44 (0)20 7946 0958", "(0211) 1234567", "at 12:30 +14155550133"):
+        assert "…" in logs.mask_phone(number) and "555" not in logs.mask_phone(number).replace("…", ""), number
+
+
+def test_every_masked_number_reads_the_same_way(client, fake_vonage, start_worker):
+    """Numbers were masked as `…0100` by the log formatter but as `...0100` by the worker's own lines."""
+    worker = start_worker()
+    assert client.post("/webhooks/inbound-sms", data=inbound("stretch in 1 second")).status_code == 204
+    fake_vonage.wait_for(2, timeout=10)
+    sent = wait_until(lambda: (found := [ln for ln in worker.output().splitlines() if '"sent ' in ln])[1:] and found)
+    assert all("to …0100" in line for line in sent) and "...0100" not in worker.output(), sent
+    assert logs.last_four("+14155550100") == "…0100" == logs.mask_phone("+14155550100")
+
+
 _GROUP = st.one_of(st.text("0123456789", min_size=1, max_size=4),
                    st.text("0123456789", min_size=1, max_size=4).map(lambda d: f"({d})"))
 _WRITTEN = st.tuples(st.sampled_from(["", "+", "call ", "x", "2026-11-27T"]),

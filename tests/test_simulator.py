@@ -5,6 +5,7 @@ import logging
 import time
 
 import pytest
+from flask import request
 
 from app import create_app
 from app.delivery.senders import LogSender, VonageSender, make_sender
@@ -110,3 +111,21 @@ def test_text_in_confirmation_and_reminder_arrive_in_the_simulator(sim, start_wo
     assert [m["dir"] for m in messages] == ["in", "out", "out"]
     assert messages[1]["text"].startswith('Got it: "ping"')
     assert messages[2]["text"] == "ping" and messages[2]["at"] >= sent_at + 2.5
+
+
+def test_the_text_is_shown_before_a_reply_sent_while_the_webhook_is_still_answering(sim_env, redis_client):
+    """A new user saw a reply above the text that caused it: the text was recorded only after the webhook had
+    answered, and the worker can send the reply before that. Here the reply goes out before the answer is done."""
+    app = create_app(sim_env)
+    sender = make_sender(load_settings(sim_env), redis_client)
+
+    @app.after_request
+    def the_worker_replies_first(response):  # runs before the simulator's own after_request hooks (reverse order)
+        if request.path == "/webhooks/inbound-sms":
+            sender.send("14155550100", "Got it", client_ref="9-1")
+        return response
+
+    client = app.test_client()
+    assert client.post("/webhooks/inbound-sms", data=inbound("gym tomorrow 7am")).status_code == 204
+    assert [(m["dir"], m["text"]) for m in conversation(client)["messages"]] == [
+        ("in", "gym tomorrow 7am"), ("out", "Got it")]

@@ -23,6 +23,7 @@ import redis
 
 from app import rules
 from app.delivery.senders import Sender, SendError
+from app.logs import last_four
 from app.settings import DeliverySettings
 from app.storage import counters
 from app.storage.budget import Budget
@@ -109,7 +110,7 @@ class Courier:
             _persist(lambda: self.receipts.expect_parts(ref, len(parts)))
         lateness = started - rem.due
         log.log(logging.WARNING if lateness > LATE_AFTER else logging.INFO,
-                "sent %s %s to ...%s, %.0f ms %s", rem.kind, rem.id, rem.phone[-4:], abs(lateness) * 1000,
+                "sent %s %s to %s, %.0f ms %s", rem.kind, rem.id, last_four(rem.phone), abs(lateness) * 1000,
                 "late" if lateness > 0 else "early")
         following = _following(rem)
         self._settles.call(lambda store: self._after_success(store, rem, token, following))

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Literal
 
+from app.logs import last_four
 from app.storage import people
 from app.storage.nags import Nags
 from app.storage.people import People
@@ -109,11 +110,12 @@ class Outcomes:
         if meaning == "opted_out" and not person.opted_out:
             when = datetime.fromtimestamp(now, UTC)
             held = people.opt_out(store, self.people, rem.phone, when, confirm=False)
-            log.warning("carrier reports ...%s asked not to get texts: opted out, %d reminders held", rem.phone[-4:], held)
+            log.warning("carrier reports %s asked not to get texts: opted out, %d reminders held",
+                        last_four(rem.phone), held)
         elif meaning == "unreachable" and not person.unreachable:
             held = self.unreachable.mark(store, rem.phone, receipt.code)
             self.nags.done(store, rem.phone)
-            log.warning("carrier reports ...%s cannot get texts (code %s): %d reminders held", rem.phone[-4:],
+            log.warning("carrier reports %s cannot get texts (code %s): %d reminders held", last_four(rem.phone),
                         receipt.code, held)
         elif meaning == "temporary" and verdict in ("failed", "rejected") and not (person.opted_out or
                                                                                    person.unreachable):

@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--production", action="store_true",
                         help="hold the settings to production's standard (implied on a platform dyno, $DYNO)")
     args = parser.parse_args(argv)
-    load_dotenv()
+    load_dotenv(override=False)  # .env under the environment: the command line wins
     production = args.production or bool(os.environ.get("DYNO"))
     findings = check(os.environ, production)
     for finding in findings:

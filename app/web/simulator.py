@@ -4,20 +4,18 @@ It is a client of the real service, not a shortcut: the page posts each text to 
 Vonage would, and shows what the worker sent through the log sender (which writes every outbound SMS to the
 number's conversation in the outbox). Served when Vonage is not configured, or when SIMULATOR=on; behind the
 dashboard's login whenever API_TOKEN is set, since a conversation is somebody's texts. Only texts the webhook
-accepted are kept, cut to a size (outbox.py).
+accepted are kept, cut to a size (outbox.py), each recorded before the webhook acts on it.
 """
 from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from werkzeug.wrappers import Response
 
 from app.phones import normalise
 from app.services import services
 from app.storage.outbox import Outbox
 from app.web.dashboard import login_required
-from app.web.errors import ApiError
-from app.web.webhooks import inbound_params
+from app.web.webhooks import text_accepted
 
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")
 DEFAULT_NUMBER = "14155550100"  # San Francisco: replies come in America/Los_Angeles time
@@ -66,19 +64,12 @@ def _is_stream_id(value: str) -> bool:
     return ms.isdigit() and seq.isdigit()
 
 
-def _record_inbound(response: Response) -> Response:
+def _record_inbound(app: Flask, phone: str, text: str) -> None:
     """The sender's side of the conversation, for a text the webhook accepted (a refused one is shown by the page
-    itself and never kept). Recorded as the webhook answers, before the worker can have sent the reply."""
-    if request.endpoint != WEBHOOK or not 200 <= response.status_code < 300 or not enabled():
-        return response
-    try:
-        params = inbound_params()
-    except ApiError:
-        return response
-    phone, text = normalise(params.get("msisdn", "")), params.get("text")
-    if phone and text is not None:
+    itself and never kept). Recorded before the webhook acts on the text, so before the worker can have sent the
+    reply: the page always shows a text above its reply."""
+    if enabled():
         outbox().record(phone, "in", text)
-    return response
 
 
 def _home() -> ResponseReturnValue:
@@ -87,5 +78,5 @@ def _home() -> ResponseReturnValue:
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    app.after_request(_record_inbound)
+    text_accepted.connect(_record_inbound, app)
     app.add_url_rule("/", "home", _home)

@@ -13,7 +13,8 @@ import time
 from functools import lru_cache
 
 import jwt
-from flask import Blueprint, request
+from flask import Blueprint, current_app, request
+from flask.signals import Namespace
 from flask.typing import ResponseReturnValue
 from vonage import Auth
 from vonage_jwt import verify_signature
@@ -28,6 +29,9 @@ from app.web.errors import ApiError
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 SIGNATURE_MAX_AGE = 300  # seconds; an older signed timestamp is a replay
+# Sent with (phone, text) for an inbound SMS the webhook accepts, before it is acted on: anything the worker sends in
+# reply comes after it (the phone simulator records the sender's side of the conversation here).
+text_accepted = Namespace().signal("text-accepted")
 
 
 @bp.route("/inbound-sms", methods=["GET", "POST"])
@@ -43,8 +47,11 @@ def inbound_sms() -> ResponseReturnValue:
         return "", 204
     conversation = services().conversation  # Redis down: 503 (errors.py), so Vonage retries
     if params.get("concat", "").lower() == "true":
-        conversation.receive_part(phone, *_part(params), message_id)
+        part = _part(params)
+        text_accepted.send(current_app._get_current_object(), phone=phone, text=params["text"])
+        conversation.receive_part(phone, *part, message_id)
     else:
+        text_accepted.send(current_app._get_current_object(), phone=phone, text=params["text"])
         conversation.receive(phone, params["text"], message_id)
     return "", 204
 

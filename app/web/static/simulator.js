@@ -21,7 +21,7 @@
     item.dataset.id = message.id;
     const text = document.createElement("div");
     text.className = "text";
-    text.textContent = message.text;
+    text.textContent = message.text;  // text, never markup; its line breaks show through CSS (white-space: pre-line)
     const when = document.createElement("time");
     when.textContent = timeOf(message.at);
     item.append(text, when);
