@@ -3,7 +3,7 @@
 Layout (every key under the configured prefix, `rmd:` by default):
 - `due`       ZSET id -> epoch seconds when the entry is next due (or when a worker's lease on it runs out)
 - `data:<n>`  HASHes id -> compact JSON record (phone, message, due, zone, rule, attempts), reminder ids n*100 to
-              n*100+99 in each: small hashes stay listpacks, about half the bytes of one big hash table.
+              n*100+99 in each: small hashes stay listpacks, much smaller than one big hash table.
               Replies (ids `x<n>`, longer and short-lived) live in `data:x`, so they never bloat a bucket.
 - `claims`    HASH id -> token of the delivery job that holds it (only while in flight)
 - `pidx:<n>`  HASHes phone -> its unsent reminders' ids (LIST, the API), numbers shared out over buckets
