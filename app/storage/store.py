@@ -53,7 +53,7 @@ class Reminder:
     id: str = ""
     status: str = "pending"  # pending | sending | sent | failed | cancelled
     detail: str | None = None  # why it failed, for people and operators
-    nag: bool = False  # repeats after each delivery until the person replies DONE (acks.Nags)
+    nag: bool = False  # repeats after each delivery until the person replies DONE (nags.Nags)
 
     @property
     def due_local(self) -> datetime:
@@ -91,7 +91,7 @@ class Reminder:
         if not (isinstance(self.phone, str) and isinstance(self.message, str) and isinstance(self.attempts, int)
                 and isinstance(self.due, (int, float)) and isinstance(self.every, (str, type(None)))):
             raise TypeError("a field has the wrong type")
-        self.due_local  # noqa: B018 - the zone must exist
+        _ = self.due_local  # read for its checks: an unknown zone raises (KeyError), as does a due time out of range
         return self
 
     def final_record(self, status: str, detail: str | None) -> str:
