@@ -184,10 +184,10 @@ def _ended(rem: Reminder, err: rules.RuleError) -> str:
 
 
 class GroupCommit:
-    """Group commit for the send threads' Redis steps: each thread queues its step and waits for the answer; one
-    flusher thread runs everything queued since its last round trip as one pipeline. A thread still waits for its
-    own step, so an acknowledgement is never taken for granted and at most `concurrency` sends are ever unacknowledged
-    (the duplicates a SIGKILL can cause); but many sends share each round trip, which keeps CPU per send low."""
+    """Group commit for the send threads' Redis steps: each thread queues its step and waits for the answer; one flusher
+    thread runs everything queued since its last round trip as one pipeline. A thread still waits for its own step, so
+    an acknowledgement is never taken for granted and at most SEND_CONCURRENCY sends are ever unacknowledged (the
+    duplicates a SIGKILL can cause); but many sends share each round trip, which keeps CPU per send low."""
 
     def __init__(self, flush: Callable[[list], list], name: str) -> None:
         self._flush, self._name = flush, name
