@@ -27,7 +27,7 @@ forwarded_allow_ips = "*"  # behind the platform's router: trust its X-Forwarded
 
 
 def pre_fork(server, worker) -> None:  # type: ignore[no-untyped-def]
-    """The preloaded app's objects (dateparser's and the language detector's data among them, most of a worker's
-    objects) live as long as the process: frozen, a worker's full garbage collections skip them (else each one scans
-    them all while the process stands paused) and leave their memory pages shared with the master."""
+    """The preloaded app's many objects (dateparser's and the language detector's data among them) live as long as
+    the process: frozen, a worker's full garbage collections skip them (else each one scans them all while the
+    process stands paused) and leave their memory pages shared with the master."""
     gc.freeze()

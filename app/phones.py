@@ -54,8 +54,8 @@ def _parse(number: str) -> phonenumbers.PhoneNumber:
     return phonenumbers.parse(number, None)
 
 
-# Read with every stored record and every text, and phonenumbers' look-up is slow next to the rest of a text's
-# handling: a number's answers are kept rather than looked up again.
+# phonenumbers' look-up is slow, and every stored record read and every text needs it: a number's answers are kept
+# rather than looked up again.
 @lru_cache(maxsize=65536)
 def _number_facts(phone: str) -> tuple[str | None, str | None]:
     """The number's zone and country from one parse: a new number's first text needs both."""
