@@ -3,18 +3,18 @@ from gevent import monkey
 
 monkey.patch_all()  # first: gunicorn loads this before the app (preload_app), and gevent must patch before it loads
 
-import gc  # noqa: E402
-import os  # noqa: E402
+import gc
+import os
 
-from dotenv import load_dotenv  # noqa: E402
+from dotenv import load_dotenv
 
-from app.logs import gunicorn_logconfig  # noqa: E402
+from app.logs import gunicorn_logconfig
 
 load_dotenv(override=False)  # .env fills in what the environment leaves unset, never overrides it (PORT=5612 gunicorn)
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-# gevent, with each request (headers and body) read whole under a deadline (app/webserver.py): a connection is a
+# gevent, with each request (headers and body) read whole under a deadline (app/web/server.py): a connection is a
 # greenlet, so slow clients cannot take what others need, and /healthz keeps answering
 worker_class = "app.web.server.RequestDeadlineWorker"
 worker_connections = 1000  # open connections a process serves at once (slow clients included)
@@ -27,7 +27,7 @@ forwarded_allow_ips = "*"  # behind the platform's router: trust its X-Forwarded
 
 
 def pre_fork(server, worker) -> None:  # type: ignore[no-untyped-def]
-    """The preloaded app's ~150,000 objects (dateparser's and the language detector's data among them) live as long
-    as the process: frozen, a worker's full garbage collections skip them (~70 ms each otherwise, every process
-    paused) and leave their memory pages shared with the master."""
+    """The preloaded app's many objects (dateparser's and the language detector's data among them) live as long as
+    the process: frozen, a worker's full garbage collections skip them (else each one scans them all while the
+    process stands paused) and leave their memory pages shared with the master."""
     gc.freeze()

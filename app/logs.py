@@ -25,7 +25,8 @@ request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 _PHONE = re.compile(r"(?<![\w+.])(?<!\d:)\+?(?:\(\d{1,4}\)|\d)(?:[ .\-/]?(?:\(\d{1,4}\)|\d))+(?![\w.])")
 _NOT_PHONE = re.compile(r"\d{4}-\d\d-\d\d|\d+\.\d+$")
 # Eight digits apart by at most the three characters `_PHONE` allows between two (`) (`): a text without this holds
-# nothing `_masked` would mask, and is passed without running `_PHONE`, whose backtracking costs ~20 µs a line.
+# nothing `_masked` would mask, and is passed without running `_PHONE`, whose backtracking is much of what masking a
+# line costs.
 _EIGHT_DIGITS = re.compile(r"\d(?:[ .\-/()]{0,3}\d){7}")
 _GIVEN_ID = re.compile(r"^[\w.\-]{1,128}$")  # what we accept from a router's X-Request-ID
 QUIET_PREFIXES = ("/healthz", "/readyz", "/metrics", "/simulator/api/", "/simulator/static/")  # polled: DEBUG only

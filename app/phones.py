@@ -54,7 +54,9 @@ def _parse(number: str) -> phonenumbers.PhoneNumber:
     return phonenumbers.parse(number, None)
 
 
-@lru_cache(maxsize=65536)  # read with every stored record and every text: phonenumbers takes ~60 µs a look-up
+# phonenumbers' look-up is slow, and every stored record read and every text needs it: a number's answers are kept
+# rather than looked up again.
+@lru_cache(maxsize=65536)
 def _number_facts(phone: str) -> tuple[str | None, str | None]:
     """The number's zone and country from one parse: a new number's first text needs both."""
     try:

@@ -16,6 +16,7 @@ import re
 import time
 from collections.abc import Iterator
 from datetime import MAXYEAR, UTC, datetime, timedelta, tzinfo
+from itertools import pairwise
 
 from dateutil.rrule import rrulestr
 
@@ -156,7 +157,7 @@ def check(rule: str, *, min_minutes: float, start: datetime | None = None) -> st
         if len(dues) >= max(CHECKED_STEPS, count):
             break
         dues.append(due)
-    gaps = [b.timestamp() - a.timestamp() for a, b in zip(dues, dues[1:])]
+    gaps = [b.timestamp() - a.timestamp() for a, b in pairwise(dues)]
     if gaps and min(gaps) < min_minutes * 60:
         raise TooOften(min(gaps), min_minutes)
     if count:

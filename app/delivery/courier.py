@@ -83,7 +83,7 @@ class Courier:
         rem = self._begins.call((rid, token))
         if rem == OVER_BUDGET:
             counters.record_over_budget(self.store, "reply" if rid.startswith("x") else "reminder")
-            return "over_budget"  # begin.lua: the reminder waits for the budget to free, a reply is dropped
+            return "over_budget"  # storage/lua/begin.lua: the reminder waits for the budget to free, a reply is dropped
         if rem is None:
             return "skipped"  # cancelled, already settled, or claimed again by another job
         me = threading.get_ident()
@@ -168,8 +168,8 @@ class Courier:
 
 def _following(rem: Reminder) -> Following:
     """A series' next occurrence after now (those missed meanwhile are not sent late), None when it is over or not a
-    series, or the RuleError that ends it: stepping is bounded (rules.py), and a rule that cannot be stepped ends its
-    series as failed instead of leaving the entry to be claimed, and sent, again."""
+    series, or the RuleError that ends it: stepping is bounded (app/rules.py), and a rule that cannot be stepped ends
+    its series as failed instead of leaving the entry to be claimed, and sent, again."""
     if not rem.every:
         return None
     try:
@@ -184,10 +184,10 @@ def _ended(rem: Reminder, err: rules.RuleError) -> str:
 
 
 class GroupCommit:
-    """Group commit for the send threads' Redis steps: each thread queues its step and waits for the answer; one
-    flusher thread runs everything queued since its last round trip as one pipeline. A thread still waits for its
-    own step, so an acknowledgement is never taken for granted and at most `concurrency` sends are ever unacknowledged
-    (the duplicates a SIGKILL can cause); but many sends share each round trip, which keeps CPU per send low."""
+    """Group commit for the send threads' Redis steps: each thread queues its step and waits for the answer; one flusher
+    thread runs everything queued since its last round trip as one pipeline. A thread still waits for its own step, so
+    an acknowledgement is never taken for granted and at most SEND_CONCURRENCY sends are ever unacknowledged (the
+    duplicates a SIGKILL can cause); but many sends share each round trip, which keeps CPU per send low."""
 
     def __init__(self, flush: Callable[[list], list], name: str) -> None:
         self._flush, self._name = flush, name

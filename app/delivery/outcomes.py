@@ -4,7 +4,7 @@ Vonage's receipts carry a status and a code (the SMS API's `err-code`, the Messa
 - the carrier says the person asked not to get our texts (SMS API 9, Messages API 1240): the number is opted out
   exactly as by STOP, with no confirmation (the person asked their carrier, not us);
 - a permanent failure (3 invalid number, 4 barred; Messages API 1170, 1190, 1050): the number is marked unreachable
-  (unreachable.py) and its reminders held until it texts in again;
+  (storage/unreachable.py) and its reminders held until it texts in again;
 - a temporary failure (2 absent, 7 handset, 8 network, or `expired`; Messages API 1180, 1220, 1230): the reminder is
   sent again, once, if it is still within RESEND_WINDOW_MINUTES of its due time. The re-send is an ordinary entry on
   the schedule, due now, so it travels the normal courier (rate limit, budget, opt-out rule); it is a reply-like
@@ -84,7 +84,7 @@ class Outcomes:
 
     def act(self, receipt: Receipt, now: float | None = None) -> None:
         """Record a receipt and do what it asks. Anything not ours, seen before or about an older occurrence changes
-        nothing it should not: the verdict's rules are in lua/receipt.lua."""
+        nothing it should not: the verdict's rules are in storage/lua/receipt.lua."""
         now = time.time() if now is None else now
         rid, occurrence = split_ref(receipt.client_ref)
         if rid.isdigit():  # a reminder: its verdict is kept (LIST, the API)
@@ -127,7 +127,8 @@ class Outcomes:
         and the person has not cancelled it."""
         late = now - occurrence
         if rem.status == "cancelled" or late > self.resend_window:
-            log.info("not re-sending %s: %s", rem.id, "cancelled" if rem.status == "cancelled" else f"{late:.0f} s late")
+            why = "cancelled" if rem.status == "cancelled" else f"{late:.0f} s late"
+            log.info("not re-sending %s: %s", rem.id, why)
             return
         if not self.receipts.first_resend(client_ref):
             return

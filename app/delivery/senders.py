@@ -1,7 +1,7 @@
 """Sending one SMS with the official SDK, through Vonage's SMS API or its Messages API (chosen by settings), or to
 the log when no credentials are set.
 
-Senders only translate; deciding to retry, give up or move on is the courier's job (`delivery.py`). Every
+Senders only translate; deciding to retry, give up or move on is the courier's job (`courier.py`). Every
 failure is a `SendError` saying whether trying again later can help.
 """
 from __future__ import annotations
@@ -48,8 +48,8 @@ class Sender(Protocol):
 def _vonage(settings: Settings, auth: Auth) -> Vonage:
     """One SDK client per process: its connection pool is shared by the send threads."""
     options = HttpClientOptions(rest_host=settings.vonage.rest_host, api_host=settings.vonage.api_host,
-                                timeout=settings.vonage.timeout, pool_maxsize=max(10, settings.delivery.send_concurrency),
-                                max_retries=0)
+                                timeout=settings.vonage.timeout,
+                                pool_maxsize=max(10, settings.delivery.send_concurrency), max_retries=0)
     return Vonage(auth, options)
 
 

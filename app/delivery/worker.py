@@ -38,8 +38,8 @@ class DeliveryWorker(SimpleWorker):
 
 
 def resolve_environment_once(sender: object) -> None:
-    """requests re-reads the proxy and CA variables of the whole environment on every request, which cost about a
-    third of the worker's CPU per SMS: read them once here (REQUESTS_CA_BUNDLE, HTTPS_PROXY, NO_PROXY still apply)."""
+    """requests re-reads the proxy and CA variables of the whole environment on every request, a large share of the
+    worker's CPU per SMS: read them once here (REQUESTS_CA_BUNDLE, HTTPS_PROXY, NO_PROXY still apply)."""
     client = getattr(getattr(sender, "client", None), "http_client", None)
     session = getattr(client, "_session", None)
     if session is None or not session.trust_env:

@@ -117,7 +117,10 @@ def stats_command(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(figures.as_dict(), indent=2))
         return
-    seconds = lambda v: "-" if v is None else f"{v:.2f} s"  # noqa: E731
+
+    def seconds(v: float | None) -> str:
+        return "-" if v is None else f"{v:.2f} s"
+
     for label, value in (
             ("pending", figures.pending), ("due in the next hour", figures.due_next_hour),
             ("overdue", figures.overdue), (f"created today (since {figures.day_starts})", figures.created_today),

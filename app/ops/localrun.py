@@ -92,7 +92,7 @@ def say(what: str) -> None:
 
 def stop(server: redis.Redis) -> None:
     """SHUTDOWN SAVE, over a connection that does not retry: the server closing it is the answer, and redis-py's
-    default retries (with backoff) after that took 3 s of every Ctrl+C."""
+    default retries (with backoff) after that kept every Ctrl+C waiting for seconds."""
     once = redis.Redis(unix_socket_path=server.socket_file, retry=Retry(NoBackoff(), 0), socket_timeout=30)
     try:
         once.shutdown(save=True)

@@ -3,6 +3,7 @@ phrases found may not disagree.  Otherwise the parser says what it understood an
 from __future__ import annotations
 
 from datetime import datetime
+from itertools import pairwise
 
 from ..rules import split
 from .describe import clock, day_label
@@ -47,7 +48,7 @@ def _conflict(f: Found, series_hours: int) -> tuple[int, int] | None:
 def _hedged(sc: Scanner) -> tuple[int, int] | None:
     """'3pm or 4pm', 'friday, actually saturday', 'every day except sunday': a hedge word before a second phrase."""
     spans = merge(sc.spans)
-    for (_, end), (a, b) in zip(spans, spans[1:]):
+    for (_, end), (a, b) in pairwise(spans):
         if g.UNSURE_BEFORE.search(sc.low[end:a]):
             return a, b
     for _, end in spans:  # 'at 4 or 5'
@@ -66,7 +67,8 @@ def _timelike_leftover(sc: Scanner) -> tuple[int, int] | None:
     for rx in g.LEFTOVER:
         for m in rx.finditer(rest):
             word = sc.word_before(m.start())
-            if (word in g.PLACE_BEFORE and rx is not g.TIME_AMPM) or (m.groupdict().get("full") and word in V.words("the")):
+            if (word in g.PLACE_BEFORE and rx is not g.TIME_AMPM) or \
+                    (m.groupdict().get("full") and word in V.words("the")):
                 continue
             if m.groupdict().get("abbr") and V.abbr_needs_company(m["abbr"]) and \
                     not (m["q2"] or g.ABBR_OK_AFTER.match(rest, m.end())):

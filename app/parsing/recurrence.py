@@ -59,7 +59,7 @@ def _from_match(m: re.Match, kind: str) -> Rec | None:
         offsets.within_reach(qty, V.unit(g_["unit"]))
         freq, mult = _UNIT_FREQ[V.unit(g_["unit"])]
         if qty != int(qty):  # 'every 1.5 hours' -> every 90 minutes
-            return Rec("MINUTELY", int(round(qty * 60))) if freq == "HOURLY" else None
+            return Rec("MINUTELY", round(qty * 60)) if freq == "HOURLY" else None
         return Rec(freq, int(qty) * mult) if qty >= 1 else None
     if kind == "other":
         unit = g_["unit"].lower()

@@ -43,6 +43,8 @@ class Outbox:
 
 
 def _message(entry_id: str | bytes, fields: dict) -> dict:
-    get = lambda k: as_text(fields.get(k.encode(), fields.get(k, b"")))  # noqa: E731
+    def get(k: str) -> str:
+        return as_text(fields.get(k.encode(), fields.get(k, b"")))
+
     return {"id": as_text(entry_id), "dir": get("dir"), "text": get("text"), "at": float(get("at") or 0)}
 

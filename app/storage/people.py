@@ -26,7 +26,7 @@ class Person:
     last_created: str | None = None  # UNDO
     last_sent: tuple[str, float] | None = None  # (id, when) of the last reminder delivered (SNOOZE)
     last_made_at: float | None = None  # when `last_created` was made (a correction must follow it closely)
-    lang: str | None = None  # the language learned from its texts, or set (language.py)
+    lang: str | None = None  # the language learned from its texts, or set (texting/language.py)
     lang_set: bool = False  # set by LANG or the API: its texts no longer change it
 
     @classmethod
@@ -45,7 +45,7 @@ class People(State):
     """Each number's hash `person:<phone>`: tz, asked, out (opted out since), outseq (the id sequence then) and
     outdone (its one last message went: see begin.lua), unreachable (unreachable.py), list (LIST's order), last and
     made (UNDO, corrections; written by add.lua), sent (SNOOZE; written by settle.lua), lang and langset (the
-    language replies are in: language.py)."""
+    language replies are in: texting/language.py)."""
 
     def person(self, phone: str) -> Person:
         return Person.from_hash(phone, self.redis.hgetall(self.key("person", phone)))

@@ -1,10 +1,10 @@
 """Each number's unsent reminders, for LIST, the API, opt-outs and the per-number cap.
 
-A key per number cost ~126 bytes of Redis memory for a number with one reminder, more than the reminder's own
-record. The numbers share BUCKETS hashes instead (`pidx:<n>`, the number modulo BUCKETS): field = the number,
-value = its reminder ids, comma-separated. A hash of up to 512 fields of up to 64 bytes (Redis's defaults) stays a
-listpack: measured, 36 bytes a number at 20,000 numbers, 17 at 200,000 to 2 million, 79 past that (hash tables),
-and no better than a key of its own below ~4,000 (see docs/capacity.md). The scripts that change the index (add,
+A key per number cost more Redis memory, for a number with one reminder, than the reminder's own record. The
+numbers share BUCKETS hashes instead (`pidx:<n>`, the number modulo BUCKETS): field = the number, value = its
+reminder ids, comma-separated. A hash of up to 512 fields of up to 64 bytes (Redis's defaults) stays a listpack, so
+a number costs far less than a key of its own once each bucket holds a few numbers, until the buckets outgrow
+listpacks and become hash tables (docs/capacity.md, docs/benchmark.md). The scripts that change the index (add,
 settle, hold) share `lua/index.lua`; ordering by due time comes from the records themselves.
 """
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """What every piece of the service's Redis state shares: one connection, one key prefix, Lua kept beside the code.
 
 The schedule (`store.Store`), people (`people.People`), delivery receipts (`receipts.Receipts`), long-message parts
-(`parts.Parts`) and per-number counts (`quotas.Quotas`) are each a small class over the same client and prefix,
+(`text_parts.Parts`) and per-number counts (`quotas.Quotas`) are each a small class over the same client and prefix,
 so each concept's keys and scripts live with the code that uses them.
 """
 from __future__ import annotations
@@ -30,7 +30,7 @@ class State:
         return self.key("in", message_id)
 
     def script(self, name: str, *libraries: str) -> Script:
-        """A Lua script from `app/lua/<name>.lua`, after the functions of any `libraries` (`app/lua/<library>.lua`)
+        """A Lua script from `app/storage/lua/<name>.lua`, after the functions of any `libraries` (`lua/<library>.lua`)
         it calls, registered on this connection (EVALSHA, loaded on first use)."""
         return self.redis.register_script("".join((LUA / f"{part}.lua").read_text() for part in (*libraries, name)))
 

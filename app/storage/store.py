@@ -3,7 +3,7 @@
 Layout (every key under the configured prefix, `rmd:` by default):
 - `due`       ZSET id -> epoch seconds when the entry is next due (or when a worker's lease on it runs out)
 - `data:<n>`  HASHes id -> compact JSON record (phone, message, due, zone, rule, attempts), reminder ids n*100 to
-              n*100+99 in each: small hashes stay listpacks, about half the bytes of one big hash table.
+              n*100+99 in each: small hashes stay listpacks, much smaller than one big hash table.
               Replies (ids `x<n>`, longer and short-lived) live in `data:x`, so they never bloat a bucket.
 - `claims`    HASH id -> token of the delivery job that holds it (only while in flight)
 - `pidx:<n>`  HASHes phone -> its unsent reminders' ids (LIST, the API), numbers shared out over buckets
@@ -53,7 +53,7 @@ class Reminder:
     id: str = ""
     status: str = "pending"  # pending | sending | sent | failed | cancelled
     detail: str | None = None  # why it failed, for people and operators
-    nag: bool = False  # repeats after each delivery until the person replies DONE (acks.Nags)
+    nag: bool = False  # repeats after each delivery until the person replies DONE (nags.Nags)
 
     @property
     def due_local(self) -> datetime:
@@ -91,7 +91,7 @@ class Reminder:
         if not (isinstance(self.phone, str) and isinstance(self.message, str) and isinstance(self.attempts, int)
                 and isinstance(self.due, (int, float)) and isinstance(self.every, (str, type(None)))):
             raise TypeError("a field has the wrong type")
-        self.due_local  # noqa: B018 - the zone must exist
+        _ = self.due_local  # read for its checks: an unknown zone raises (KeyError), as does a due time out of range
         return self
 
     def final_record(self, status: str, detail: str | None) -> str:

@@ -3,7 +3,7 @@ kept until all are in (lua/concat.lua), so the whole text is acted on once.
 
 What a sender can make us keep is bounded: a part is at most one SMS part long, a message has at most MAX_PARTS
 parts, and a number has at most MAX_OPEN messages waiting for parts (each part also counts as a text toward
-TEXTS_PER_MINUTE, commands.py)."""
+TEXTS_PER_MINUTE, texting/conversation.py)."""
 from __future__ import annotations
 
 import json
@@ -12,7 +12,7 @@ import time
 from app.storage.state import State, as_text
 
 MAX_PART_CHARS = 160  # characters (not bytes) one SMS part can carry: 153 GSM-7, 67 UCS-2, 160 leaves room
-MAX_PARTS = 16  # concat-total: a longer text could not be a reminder anyway (commands.MAX_MESSAGE)
+MAX_PARTS = 16  # concat-total: a longer text could not be a reminder anyway (reminders.MAX_MESSAGE)
 MAX_OPEN = 3  # messages one number may have waiting for their parts
 
 

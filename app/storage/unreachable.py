@@ -1,5 +1,5 @@
-"""Numbers a carrier reported as unable to get texts for good (invalid, barred: outcomes.py): their reminders are
-held, like an opt-out's but for another reason, until the number texts in again.
+"""Numbers a carrier reported as unable to get texts for good (invalid, barred: delivery/outcomes.py): their reminders
+are held, like an opt-out's but for another reason, until the number texts in again.
 
 The mark is the field `unreachable` ("<since>:<code>") of the number's hash `person:<phone>`, where settle.lua sees
 it and keeps the number's reminders held; the sorted set `unreachable` (number -> since) lists the marked numbers

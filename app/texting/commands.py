@@ -218,7 +218,7 @@ class Commands:
         return [reply(turn.person.phone, book.say("lang_set", name=book.name), turn.tz)]
 
     def stop(self, turn: Turn, _arg: str | None) -> list[Reminder]:
-        """One confirmation, then nothing (begin.lua); none at all when the provider answers STOP itself."""
+        """One confirmation, then nothing (storage/lua/begin.lua); none at all when the provider answers STOP itself."""
         confirm, book = self.settings.service.opt_out_replies, turn.book
         held = people.opt_out(self.store, self.people, turn.person.phone, turn.now, confirm=confirm)
         if not confirm:

@@ -86,7 +86,8 @@ class Conversation:
         state, timer, parts = self.parts.collect(phone, ref, part, total, text, message_id,
                                                  ttl=self.settings.limits.concat_timeout_seconds * 2)
         if state == "first":
-            give_up = reply(phone, book.say("part_missing"), "UTC", due=time.time() + self.settings.limits.concat_timeout_seconds)
+            give_up = reply(phone, book.say("part_missing"), "UTC",
+                            due=time.time() + self.settings.limits.concat_timeout_seconds)
             (timer_id,) = self.store.add([give_up])
             if not self.parts.arm_timer(phone, ref, timer_id):
                 self.store.discard(timer_id)  # the message completed while the timer was being set

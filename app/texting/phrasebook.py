@@ -1,7 +1,7 @@
 """What the service says by text and the command words it knows, per language, kept as data in
-`app/phrasebooks/<code>.toml` (replies are str.format templates; command words are whole-text patterns; opt-out and
-opt-in words are lists read by app/optout.py; `[language]` says how the language is named, which countries' numbers
-start in it, and how Babel writes its clock times).
+`app/texting/phrasebooks/<code>.toml` (replies are str.format templates; command words are whole-text patterns; opt-out
+and opt-in words are lists read by app/texting/optout.py; `[language]` says how the language is named, which countries'
+numbers start in it, and how Babel writes its clock times).
 
 A text is understood by every phrasebook, the person's own first, then English, then the others: English commands
 and the legal opt-out words of every language always work, whatever language the person was last heard in.

@@ -8,7 +8,7 @@ GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")  # each takes two of a segment's 16
 
 
 def is_gsm7(text: str) -> bool:
-    return GSM7.issuperset(text)  # a set operation: a tenth of a per-character generator's CPU
+    return GSM7.issuperset(text)  # one set operation in C, far cheaper than a Python loop over the characters
 
 
 def fits_one_segment(text: str) -> bool:

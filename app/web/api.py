@@ -170,7 +170,7 @@ def _refused(no: Refused, rule_field: str = "every") -> ApiError:
 
 
 def _claim(new: NewReminder, key: str) -> Claim:
-    """The key's claim for this request (idempotency.py): new, or a replay; else 422 or 409."""
+    """The key's claim for this request (storage/idempotency.py): new, or a replay; else 422 or 409."""
     claim = services().idempotency.claim(_token_key(), key, fingerprint(new))
     if claim.answer == "conflict":
         raise ApiError(422, "idempotency_key_reused", "Idempotency-Key: already used for a different request",

@@ -66,7 +66,10 @@ def page() -> ResponseReturnValue:
     marked = services().unreachable
     zone = ZoneInfo(settings.service.default_timezone)
     figures = operations.stats(services(), settings.service.default_timezone)
-    local = lambda ts: datetime.fromtimestamp(ts, zone).strftime("%a %d %b %H:%M:%S") if ts else ""  # noqa: E731
+
+    def local(ts: float | None) -> str:
+        return datetime.fromtimestamp(ts, zone).strftime("%a %d %b %H:%M:%S") if ts else ""
+
     return render_template(
         "dashboard.html", stats=figures, zone=settings.service.default_timezone, local=local, mask=mask_phone,
         dead=operations.dead_letters(store), upcoming=operations.upcoming(store, limit=15),

@@ -2,8 +2,8 @@
 
 /healthz says whether this web process can do its job: it answers, and Redis answers (503 when not, so a load
 balancer stops sending it webhooks it would have to refuse).
-/readyz says whether the service as a whole works: Redis answers, at least one worker's heartbeat is fresh and
-that worker is not stuck (heartbeat.py), and (with REDIS_MIN_REPLICAS) enough replicas are connected for writes to be
+/readyz says whether the service as a whole works: Redis answers, at least one worker's heartbeat is fresh and that
+worker is not stuck (storage/heartbeat.py), and (with REDIS_MIN_REPLICAS) enough replicas are connected for writes to be
 confirmed. Both say what Redis is doing when it does not answer: failing over (no primary yet, or a primary turned
 replica) or unavailable while the client reconnects.
 """

@@ -1,14 +1,13 @@
 """The web process's gunicorn worker: gevent, except that each request is read whole, headers and body, within
 REQUEST_SECONDS before gunicorn parses it and the app sees it.
 
-A connection is a greenlet, not a thread: waiting on Redis or on a slow client costs no thread hand-over (the
-gthread worker's hand-overs between its event loop and its threads were ~15–20% of the web process's CPU per inbound
-text, docs/benchmark.md). Slow clients (slowloris: a byte every few seconds, in the headers or in a body they
-announced) therefore hold only a greenlet, and the deadline bounds how long: a client too slow, or sending too
-much, is dropped. The app is handed only a request that is all in (or whose body is over the limit, which it
-refuses with 413 unread). (On Heroku the router buffers requests anyway; this holds wherever the process is
-reachable directly.) gunicorn.conf.py monkey-patches the standard library before the app is loaded, as gevent
-requires.
+A connection is a greenlet, not a thread: waiting on Redis or on a slow client costs no thread hand-over (the gthread
+worker's hand-overs between its event loop and its threads were a sizeable share of the web process's CPU per inbound
+text: docs/benchmark.md). Slow clients (slowloris: a byte every few seconds, in the headers or in a body they announced)
+therefore hold only a greenlet, and the deadline bounds how long: a client too slow, or sending too much, is dropped.
+The app is handed only a request that is all in (or whose body is over the limit, which it refuses with 413 unread). (On
+Heroku the router buffers requests anyway; this holds wherever the process is reachable directly.) gunicorn.conf.py
+monkey-patches the standard library before the app is loaded, as gevent requires.
 """
 from __future__ import annotations
 

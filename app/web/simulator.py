@@ -4,7 +4,7 @@ It is a client of the real service, not a shortcut: the page posts each text to 
 Vonage would, and shows what the worker sent through the log sender (which writes every outbound SMS to the
 number's conversation in the outbox). Served when Vonage is not configured, or when SIMULATOR=on; behind the
 dashboard's login whenever API_TOKEN is set, since a conversation is somebody's texts. Only texts the webhook
-accepted are kept, cut to a size (outbox.py), each recorded before the webhook acts on it.
+accepted are kept, cut to a size (storage/outbox.py), each recorded before the webhook acts on it.
 """
 from __future__ import annotations
 

@@ -73,7 +73,7 @@ def inbound_message() -> ResponseReturnValue:
 
 @bp.route("/delivery-receipt", methods=["GET", "POST"])
 def delivery_receipt() -> ResponseReturnValue:
-    """The SMS API's delivery receipt for one part of a message we sent (outcomes.py: what it makes us do)."""
+    """The SMS API's delivery receipt for one part of a message we sent (delivery/outcomes.py: what it makes us do)."""
     params = inbound_params()
     _verify_signature(params)
     for field in ("messageId", "status"):
