@@ -117,7 +117,7 @@ def test_the_text_is_shown_before_a_reply_sent_while_the_webhook_is_still_answer
     """A new user saw a reply above the text that caused it: the text was recorded only after the webhook had
     answered, and the worker can send the reply before that. Here the reply goes out before the answer is done."""
     app = create_app(sim_env)
-    sender = make_sender(load_settings(sim_env), redis_client)
+    sender = make_sender(load_settings(sim_env), Outbox(redis_client))
 
     @app.after_request
     def the_worker_replies_first(response):  # runs before the simulator's own after_request hooks (reverse order)
