@@ -1,18 +1,14 @@
-"""Operating the service: health and readiness, Prometheus metrics, the dashboard, JSON logs, the admin CLI and
-the release check. Real Redis, real worker process, the fake Vonage."""
+"""Operating the service: health and readiness, Prometheus metrics, the dashboard and the admin CLI (JSON logs are
+tests/test_logs.py, the release check tests/ops/test_checks.py). Real Redis, real worker process, the fake Vonage."""
 from __future__ import annotations
 
 import base64
 import json
-import logging
 import time
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from app import create_app, logs
-from app.ops import checks
+from app import create_app
 from app.storage import counters, heartbeat
 from app.storage.people import People
 from app.storage.store import Reminder, Store
@@ -163,61 +159,6 @@ def test_dashboard_lists_opted_out_numbers(client, store):
     assert "…0123" in page and client.get("/dashboard/api/stats", headers=basic()).json["opted_out"] == 1
 
 
-# --- logs ------------------------------------------------------------------------------------------------------
-
-def json_lines(capsys) -> list[dict]:
-    return [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
-
-
-def test_logs_are_json_with_request_id_and_no_numbers_or_text(client, capsys):
-    answer = client.get("/webhooks/inbound-sms?msisdn=14155550100&messageId=x1&text=see+the+doctor",
-                        headers={"X-Request-ID": "req-123"})
-    assert answer.status_code == 204 and answer.headers["X-Request-ID"] == "req-123"
-    lines = json_lines(capsys)
-    access = [e for e in lines if e["logger"] == "access"]
-    assert access and access[-1]["request_id"] == "req-123" and access[-1]["path"] == "/webhooks/inbound-sms"
-    assert access[-1]["status"] == 204 and {"ts", "level", "msg", "ms"} <= set(access[-1])
-    everything = json.dumps(lines)
-    assert "14155550100" not in everything and "doctor" not in everything
-
-
-def test_request_ids_are_made_when_not_given(client):
-    first, second = client.get("/healthz"), client.get("/healthz")
-    assert first.headers["X-Request-ID"] != second.headers["X-Request-ID"]
-    assert client.get("/healthz", headers={"X-Request-ID": "bad id!"}).headers["X-Request-ID"] != "bad id!"
-
-
-def test_numbers_are_masked_unless_debugging(capsys):
-    logs.setup("INFO")
-    logging.getLogger("t").info("texted +14155550100 and 447700900123; id 12")
-    logs.setup("DEBUG")
-    logging.getLogger("t").info("texted +14155550100")
-    logs.setup("INFO")
-    masked, plain = (e["msg"] for e in json_lines(capsys)[-2:])
-    assert masked == "texted …0100 and …0123; id 12" and plain == "texted +14155550100"
-
-
-_GROUP = st.one_of(st.text("0123456789", min_size=1, max_size=4),
-                   st.text("0123456789", min_size=1, max_size=4).map(lambda d: f"({d})"))
-_WRITTEN = st.tuples(st.sampled_from(["", "+", "call ", "x", "2026-11-27T"]),
-                     st.lists(st.tuples(st.sampled_from(["", " ", ".", "-", "/"]), _GROUP), min_size=1, max_size=6),
-                     st.sampled_from(["", " now", ".", "x", ":12"]))
-
-
-@settings(max_examples=500, deadline=None)
-@given(st.one_of(st.text(alphabet="0123456789 .-/()+x:T", max_size=40),
-                 _WRITTEN.map(lambda w: w[0] + "".join(sep + group for sep, group in w[1]) + w[2])))
-def test_the_quick_check_before_masking_never_lets_a_number_through(text):
-    """mask_phone skips its slow pattern when no eight digits stand close together; that must change nothing."""
-    assert logs.mask_phone(text) == logs._PHONE.sub(logs._masked, text)
-
-
-def test_worker_logs_are_json(start_worker):
-    worker = start_worker()
-    first = next(line for line in worker.output().splitlines() if "worker started" in line)
-    assert json.loads(first)["logger"] == "worker"
-
-
 # --- admin CLI -------------------------------------------------------------------------------------------------
 
 def test_cli_list_cancel_stats(app, store):
@@ -259,54 +200,3 @@ def test_cli_send_test_reports_a_failure(app, fake_vonage):
     fake_vonage.status_for_number("14155550100", "7")
     result = app.test_cli_runner().invoke(args=["send-test", "+14155550100"])
     assert result.exit_code == 1 and "Number barred" in result.output
-
-
-# --- release check ---------------------------------------------------------------------------------------------
-
-def levels(findings) -> dict[str, str]:
-    return {f.name: f.level for f in findings}
-
-
-def test_release_check_passes_good_settings(env):
-    found = checks.check({**env, "VONAGE_SIGNATURE_SECRET": "s"}, production=True)
-    assert not [f for f in found if f.level == "fail"], found
-
-
-def test_release_check_fails_fast_with_a_clear_message(env):
-    assert levels(checks.check({**env, "SMS_RATE_LIMIT": "fast"}, production=True)) == {"settings": "fail"}
-    assert "SMS_RATE_LIMIT" in checks.check({**env, "SMS_RATE_LIMIT": "fast"}, production=True)[0].message
-    assert levels(checks.check({**env, "REDIS_URL": ""}, production=True))["REDIS_URL"] == "fail"
-    assert levels(checks.check({**env, "REDIS_URL": "redis://127.0.0.1:1/0"}, production=False))["REDIS_URL"] == "fail"
-    assert levels(checks.check({**env, "VONAGE_NUMBER": ""}, production=True))["VONAGE_NUMBER"] == "fail"
-    assert levels(checks.check(env, production=True))["ALLOW_UNSIGNED_WEBHOOKS"] == "warn"
-
-
-def test_release_check_command_exit_code(env, monkeypatch, capsys):
-    for name, value in {**env, "DYNO": "release.1"}.items():
-        monkeypatch.setenv(name, value)
-    assert checks.main([]) == 0
-    monkeypatch.setenv("REDIS_URL", "")
-    assert checks.main([]) == 1
-    assert "REDIS_URL: not set: add a Redis add-on" in capsys.readouterr().err
-
-
-# --- deploy files ----------------------------------------------------------------------------------------------
-
-def test_app_json_describes_every_config_var_and_the_settings_accept_its_defaults():
-    from pathlib import Path
-
-    manifest = json.loads((Path(__file__).parent.parent / "app.json").read_text())
-    assert any(addon["plan"].startswith("heroku-redis") for addon in manifest["addons"])
-    assert all(var.get("description") for var in manifest["env"].values())
-    defaults = {name: var.get("value", "") for name, var in manifest["env"].items()}
-    from app.settings import load_settings
-
-    settings = load_settings({**defaults, "API_TOKEN": "x" * 32, "REDIS_URL": "redis://example:6379"})
-    assert settings.simulator_enabled and not settings.vonage_enabled
-
-
-def test_procfile_runs_the_release_check():
-    from pathlib import Path
-
-    procfile = (Path(__file__).parent.parent / "Procfile").read_text()
-    assert "release: python -m app.ops.checks" in procfile
