@@ -19,7 +19,8 @@ SEND_APIS = ("sms", "messages")
 SIMULATOR_MODES = ("auto", "on", "off")
 SWITCH = ("on", "off")
 BOOLEAN = ("true", "false")
-# What HELP and the opt-out confirmation say, kept to plain GSM-7 and short enough for their SMS (tests/test_phrasebook.py)
+# What HELP and the opt-out confirmation say, kept to plain GSM-7 and short enough for their SMS
+# (tests/texting/test_phrasebook.py)
 SERVICE_NAME, SERVICE_NAME_MAX = re.compile(r"[A-Za-z0-9 .,'&:!()+-]+"), 30
 SUPPORT_CONTACT, SUPPORT_CONTACT_MAX = re.compile(r"[A-Za-z0-9 .,:;/@+()?=&%#_-]+"), 60
 

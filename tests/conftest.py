@@ -62,7 +62,7 @@ def env(redis_client: redis.Redis, redis_server: RedisServer, fake_vonage: FakeV
         "VONAGE_REST_HOST": fake_vonage.host,
         "VONAGE_API_HOST": fake_vonage.host,
         "VONAGE_SIGNATURE_SECRET": "",
-        "ALLOW_UNSIGNED_WEBHOOKS": "true",  # most tests post unsigned webhooks; tests/test_webhooks.py signs them
+        "ALLOW_UNSIGNED_WEBHOOKS": "true",  # most tests post unsigned webhooks; tests/web/test_webhooks.py signs them
         "API_TOKEN": f"{API_TOKEN},second-token",
         "DEFAULT_TIMEZONE": "UTC",
         "SMS_RATE_LIMIT": "0",

@@ -57,7 +57,7 @@ def test_readyz_needs_a_worker_heartbeat(client, store):
 
 
 def test_readyz_reports_a_worker_whose_loop_is_stuck(client, fake_vonage, start_worker, store):
-    """Issue 11: a send thread spinning forever left the heartbeat fresh and /readyz at 200. A send that outlives
+    """A send thread spinning forever once left the heartbeat fresh and /readyz at 200. A send that outlives
     its lease now marks the worker stuck, and it recovers when the send ends."""
     start_worker(LEASE_SECONDS="2")
     wait_until(lambda: client.get("/readyz").status_code == 200)

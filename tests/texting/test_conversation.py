@@ -311,7 +311,7 @@ def test_held_reminders_move_with_a_new_zone_and_stay_held(client, app, fake_von
     assert phone.store.next_due() is None  # not back on the schedule
 
 
-# --- issue 11: repeats with a floor, rules that cannot be stepped -------------------------------------------
+# --- repeats with a floor, rules that cannot be stepped ----------------------------------------------------
 
 @pytest.mark.parametrize("text", ["every second ping", "ping every 5 minutes", "every 10 min drink water"])
 def test_a_text_that_repeats_more_often_than_the_floor_gets_a_polite_refusal_saying_it(phone, text):
@@ -338,7 +338,7 @@ def test_stop_says_is_for_one_reminder_and_are_for_more(phone):
 
 
 def test_start_with_a_stored_rule_that_cannot_be_stepped_answers_and_ends_that_series_failed(phone):
-    """Issue 11: held by STOP, a FREQ=MINUTELY;INTERVAL=0 series (stored before rules were checked) made START spin
+    """Held by STOP, a FREQ=MINUTELY;INTERVAL=0 series (stored before rules were checked) made START spin
     a web thread forever, unanswered."""
     bad, = phone.store.add([Reminder(phone=phone.number, message="poison", due=time.time() - 120, tz="UTC",
                                      every="FREQ=MINUTELY;INTERVAL=0")])

@@ -1,4 +1,4 @@
-"""Fuzzing the inbound webhook and the command layer with hypothesis (issue 11.8): whatever arrives, the answer is
+"""Fuzzing the inbound webhook and the command layer with hypothesis: whatever arrives, the answer is
 never a 5xx (Vonage would retry it for a day) and never slow. Each example must finish within its hypothesis
 deadline; a slower one fails the test as DeadlineExceeded."""
 from __future__ import annotations
