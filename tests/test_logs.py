@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -54,6 +55,7 @@ _WRITTEN = st.tuples(st.sampled_from(["", "+", "call ", "x", "2026-11-27T"]),
 @settings(max_examples=500, deadline=None)
 @given(st.one_of(st.text(alphabet="0123456789 .-/()+x:T", max_size=40),
                  _WRITTEN.map(lambda w: w[0] + "".join(sep + group for sep, group in w[1]) + w[2])))
+@pytest.mark.slow
 def test_the_quick_check_before_masking_never_lets_a_number_through(text):
     """mask_phone skips its slow pattern when no eight digits stand close together; that must change nothing."""
     assert logs.mask_phone(text) == logs._PHONE.sub(logs._masked, text)

@@ -37,6 +37,7 @@ def test_rediss_accepts_self_signed_certificates_unless_asked_to_verify():
     assert "ssl_cert_reqs" not in _url_options("redis://h:6379", 5)
 
 
+@pytest.mark.slow
 def test_embedded_redis_is_shared_by_a_second_process(tmp_path):
     path = tmp_path / "redis.db"
     settings = load_settings({"EMBEDDED_REDIS_PATH": str(path)})
@@ -49,6 +50,7 @@ def test_embedded_redis_is_shared_by_a_second_process(tmp_path):
     assert client.ping()  # the second process leaving does not stop the server
 
 
+@pytest.mark.slow
 def test_rediss_connects_to_a_tls_redis_with_a_self_signed_certificate(tmp_path):
     """As Heroku Redis presents it: TLS with a certificate no public CA signed."""
     import trustme

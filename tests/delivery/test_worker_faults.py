@@ -17,6 +17,8 @@ from tests.conftest import WorkerProcess
 from tests.helpers import inbound
 from tests.support.redis_server import RedisServer
 
+pytestmark = pytest.mark.slow  # real `python worker.py` processes, Redis restarts
+
 
 @pytest.fixture()
 def store(redis_client) -> Store:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from app.ops import checks
 
 # --- release check ---------------------------------------------------------------------------------------------
@@ -16,6 +18,7 @@ def test_release_check_passes_good_settings(env):
     assert not [f for f in found if f.level == "fail"], found
 
 
+@pytest.mark.slow
 def test_release_check_fails_fast_with_a_clear_message(env):
     assert levels(checks.check({**env, "SMS_RATE_LIMIT": "fast"}, production=True)) == {"settings": "fail"}
     assert "SMS_RATE_LIMIT" in checks.check({**env, "SMS_RATE_LIMIT": "fast"}, production=True)[0].message

@@ -47,6 +47,7 @@ def test_parse_jsonl_answers_each_line_in_order(runner):
     assert answers[3]["due"] == "2026-11-27T15:00:00+00:00"
 
 
+@pytest.mark.slow
 def test_parse_command_through_flask_cli():
     out = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "parse", "in 30 mins stretch", "--tz",
                           "Asia/Kolkata", "--now", "2026-11-25T10:00:00+05:30"], cwd=ROOT, capture_output=True,

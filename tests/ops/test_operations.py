@@ -104,6 +104,7 @@ def test_metrics_count_retries_failures_and_depth(client, fake_vonage, start_wor
     assert samples["reminders_created_total"] == 0  # counted where reminders are created: texts and the API
 
 
+@pytest.mark.slow
 def test_metrics_survive_a_redis_outage_without_failing_a_send():
     import redis
 

@@ -138,6 +138,7 @@ def test_every_opt_out_word_stops_everything_with_one_last_confirmation(phone, w
     assert [r.status for r in phone.store.for_phone(phone.number)] == ["held"]
 
 
+@pytest.mark.slow
 def test_stop_holds_a_reminder_past_its_due_time_and_start_resumes_the_rest(phone):
     phone.text("missed in 1 second")
     phone.text("resumed in 4 seconds")
@@ -153,6 +154,7 @@ def test_stop_holds_a_reminder_past_its_due_time_and_start_resumes_the_rest(phon
     assert "subscribed already" in phone.ask("UNSTOP")
 
 
+@pytest.mark.slow
 def test_a_held_series_resumes_at_its_next_occurrence(fast_phone):
     phone = fast_phone
     phone.text("every 2 seconds blink")
@@ -272,6 +274,7 @@ def test_a_reply_waiting_to_be_retried_is_not_sent_after_stop(phone, fake_vonage
     assert phone.deliver() == []  # the throttled HELP reply never follows the opt-out's confirmation
 
 
+@pytest.mark.slow
 def test_a_failed_occurrence_does_not_end_the_series(fast_phone, fake_vonage):
     phone = fast_phone
     phone.text("every 2 seconds blink")

@@ -141,6 +141,7 @@ def test_each_number_has_a_bounded_number_of_waiting_messages(client, redis_clie
     assert len(redis_client.keys("rmd:concat:14155550100:*")) == 3
 
 
+@pytest.mark.slow
 def test_first_parts_of_60_kb_add_no_memory(client, redis_client):
     """300 such parts once added 29 MB; they are refused now, and what is kept is bounded."""
     before = redis_client.info("memory")["used_memory"]
@@ -178,6 +179,7 @@ def test_the_simulator_is_never_on_with_vonage_unless_switched_on(env):
     assert create_app({**env, "SIMULATOR": "on"}).test_client().get("/simulator", **LOGIN).status_code == 200
 
 
+@pytest.mark.slow
 def test_the_simulator_keeps_no_refused_request(env, redis_client):
     """500 forged 60 KB posts once added 31 MB, kept for 7 days (100 of them show it here)."""
     client = create_app({**env, "SIMULATOR": "on", "VONAGE_SIGNATURE_SECRET": "s3cret"}).test_client()

@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from app import create_app
 from tests.helpers import inbound
 
+pytestmark = pytest.mark.slow  # hypothesis fuzzes the webhook and the command layer
+
 FUZZ = settings(max_examples=150, deadline=timedelta(seconds=2), derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 NUMBERS = ["14155550100", "447700900123", "33612345678", "61412345678", "12125550123"]
