@@ -6,7 +6,7 @@ start-up with a clear message instead of at the first text.
 Each setting is declared once, in its group below: its variable, default, parser, bounds and what it is for. A
 field is named after its variable less the group's word (REDIS_KEY_PREFIX is `settings.redis.key_prefix`,
 MAX_PENDING_PER_NUMBER `settings.limits.max_pending_per_number`), and .env.example documents every variable
-(tests/test_cli_and_settings.py holds both to that).
+(tests/test_settings.py holds both to that).
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ import limits
 SIGNATURE_METHODS = ("md5", "sha1", "sha256", "sha512")
 SEND_APIS = ("sms", "messages")
 SIMULATOR_MODES = ("auto", "on", "off")
-# What HELP and the opt-out confirmation say: plain GSM-7, short enough for their SMS (tests/test_phrasebook.py)
+# What HELP and the opt-out confirmation say: plain GSM-7, short enough for their SMS (tests/texting/test_phrasebook.py)
 SERVICE_NAME, SERVICE_NAME_MAX = re.compile(r"[A-Za-z0-9 .,'&:!()+-]+"), 30
 SUPPORT_CONTACT, SUPPORT_CONTACT_MAX = re.compile(r"[A-Za-z0-9 .,:;/@+()?=&%#_-]+"), 60
 

@@ -62,7 +62,7 @@ def env(redis_client: redis.Redis, redis_server: RedisServer, fake_vonage: FakeV
         "VONAGE_REST_HOST": fake_vonage.host,
         "VONAGE_API_HOST": fake_vonage.host,
         "VONAGE_SIGNATURE_SECRET": "",
-        "ALLOW_UNSIGNED_WEBHOOKS": "true",  # most tests post unsigned webhooks; tests/test_webhooks.py signs them
+        "ALLOW_UNSIGNED_WEBHOOKS": "true",  # most tests post unsigned webhooks; tests/web/test_webhooks.py signs them
         "API_TOKEN": f"{API_TOKEN},second-token",
         "DEFAULT_TIMEZONE": "UTC",
         "SMS_RATE_LIMIT": "0",
@@ -139,3 +139,15 @@ def start_worker(env: dict[str, str]):
     for worker in workers:
         if worker.proc.poll() is None:
             worker.kill()
+
+
+# Tests that start processes (the worker, gunicorn) or a browser are marked slow by the fixtures they use; the rest of
+# the slow ones (Sentinel clusters, fuzzers, tests that wait out real schedules) carry @pytest.mark.slow themselves.
+# `script/test --fast` leaves them out (pytest -m "not slow"); plain `script/test` runs everything.
+SLOW_FIXTURES = {"start_worker", "serve", "browser", "live_server"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

@@ -62,6 +62,16 @@ def clear_of_minute_turn(seconds: float = 3.0) -> None:
         time.sleep(left + 0.05)
 
 
+def wait_until(condition, timeout: float = 15.0):  # type: ignore[no-untyped-def]
+    """The first truthy value `condition()` gives within `timeout` seconds."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if value := condition():
+            return value
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
 def auth(token: str = "test-token") -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 

@@ -67,7 +67,7 @@ def test_next_occurrence_needs_aware_datetime():
         next_occurrence("FREQ=DAILY", datetime(2026, 1, 1, 9, 0))
 
 
-# --- the validator: each rule issue 11 found, and its kin ---------------------------------------------------------
+# --- the validator: each kind of rule that once got through, and its kin ----------------------------------------
 START = datetime(2026, 11, 25, 9, 0, tzinfo=NY)
 
 

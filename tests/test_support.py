@@ -148,6 +148,7 @@ def test_unicode_counts_utf16_units() -> None:
     assert count_segments("😀" * 36, unicode=True) == 2
 
 
+@pytest.mark.slow
 def test_standalone_main_serves_until_sigterm(tmp_path: Path) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.support.fake_vonage", "--port", "0",

@@ -5,9 +5,11 @@ drives any Chromium given as `executable_path`. Installing here, not by hand, ke
 """
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
+import tempfile
 
 CANDIDATES = ("chromium", "chromium-browser")
 # Flags for a root, offline, headless run: without the background-networking ones Chromium keeps dialling
@@ -34,6 +36,13 @@ def install() -> tuple[str | None, str]:
     if sudo is None:
         return None, "chromium is not installed and installing it needs root (apt-get install chromium)"
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    with open(os.path.join(tempfile.gettempdir(), "reminders-chromium-install.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # parallel test workers (pytest-xdist) install once, one after another
+        found = find()
+        return (found, "") if found else _apt_install(sudo, env)
+
+
+def _apt_install(sudo: list[str], env: dict[str, str]) -> tuple[str | None, str]:
     for step in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "--no-install-recommends",
                                                 "chromium", "fonts-dejavu-core"]):
         done = subprocess.run(sudo + step, env=env, capture_output=True, text=True, timeout=900)

@@ -1,4 +1,4 @@
-"""The parser asks instead of guessing (issue 10): time-like leftovers and disagreeing phrases are refused with a
+"""The parser asks instead of guessing: time-like leftovers and disagreeing phrases are refused with a
 reply naming what was understood, while quantities in the task stay in the message.  Also the new series forms."""
 from __future__ import annotations
 

@@ -13,6 +13,8 @@ import pytest
 from app.storage.store import Reminder, Store
 from tests.helpers import inbound
 
+pytestmark = pytest.mark.slow  # real `python worker.py` processes
+
 
 @pytest.fixture()
 def store(redis_client) -> Store:

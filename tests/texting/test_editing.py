@@ -112,6 +112,7 @@ def test_words_after_no_that_are_not_only_a_time_make_a_reminder(phone):
 
 # --- until done ------------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_until_done_repeats_until_done(env, fake_vonage):
     app = create_app({**env, "NAG_MINUTES": "0.01"})  # every 0.6 s
     phone = Phone(app.test_client(), app, fake_vonage)
@@ -128,6 +129,7 @@ def test_until_done_repeats_until_done(env, fake_vonage):
     assert "Nothing is waiting" in phone.ask("ok")
 
 
+@pytest.mark.slow
 def test_repeats_stop_after_six_and_a_series_nags_each_time(env, fake_vonage):
     app = create_app({**env, "NAG_MINUTES": "0.01", "MIN_REPEAT_MINUTES": "0.1"})  # every 0.6 s; series: 6 s
     phone = Phone(app.test_client(), app, fake_vonage)
@@ -145,6 +147,7 @@ def test_repeats_stop_after_six_and_a_series_nags_each_time(env, fake_vonage):
 
 # --- SNOOZE on one occurrence of a series ----------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_snooze_delays_one_occurrence_and_the_series_keeps_its_schedule(fast_phone):
     phone = fast_phone
     phone.text("every 30 seconds stand up")

@@ -1,4 +1,4 @@
-"""The daily budget per number (issue 11, item 3): the last line of defence against cost. Real Redis, the real
+"""The daily budget per number: the last line of defence against cost. Real Redis, the real
 courier and vonage SDK against the fake Vonage."""
 from __future__ import annotations
 

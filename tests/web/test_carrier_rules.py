@@ -68,6 +68,7 @@ def test_a_plain_request_opts_out_through_the_webhook(phone):
     assert "2 reminders resumed" in phone.ask("START")
 
 
+@pytest.mark.slow
 def test_the_confirmation_is_the_only_message_after_an_opt_out(env, fake_vonage):
     phone = make_phone(env, fake_vonage, NAG_MINUTES="0.01")  # repeats every 0.6 s
     phone.text("stretch in 1 second until done")
@@ -165,6 +166,7 @@ def test_messages_api_opt_out_code_is_an_opt_out(phone, fake_vonage, error):
     assert person(phone).opted_out
 
 
+@pytest.mark.slow
 def test_a_permanent_failure_marks_the_number_until_it_texts_again(fast_phone, fake_vonage, client):
     phone = fast_phone
     phone.text("every 2 seconds blink")
@@ -240,6 +242,7 @@ def test_a_long_reminder_is_delivered_only_when_every_part_is(phone, fake_vonage
     assert verdict(phone, message) == "delivered"
 
 
+@pytest.mark.slow
 def test_receipts_out_of_order_and_for_unknown_references(fast_phone, fake_vonage):
     phone = fast_phone
     phone.text("every 2 seconds blink")

@@ -13,11 +13,15 @@ import time
 from collections import Counter
 from datetime import UTC, datetime
 
+import pytest
+
 from app import create_app
 from tests.conftest import WorkerProcess
 from tests.helpers import auth, inbound
 from tests.support.redis_cluster import FAST_SYNC, SentinelCluster, TcpProxy, replica_of, wait_for
 from tests.support.redis_server import RedisServer
+
+pytestmark = pytest.mark.slow  # a primary, a replica and three Sentinels, and `python worker.py`, per test
 
 IN_FLIGHT = 8  # SEND_CONCURRENCY: the sends a worker has in flight, the most a failover may double
 WORKER = {"SEND_CONCURRENCY": str(IN_FLIGHT), "LEASE_SECONDS": "5", "SMS_RATE_LIMIT": "0"}

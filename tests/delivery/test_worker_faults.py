@@ -17,6 +17,8 @@ from tests.conftest import WorkerProcess
 from tests.helpers import inbound
 from tests.support.redis_server import RedisServer
 
+pytestmark = pytest.mark.slow  # real `python worker.py` processes, Redis restarts
+
 
 @pytest.fixture()
 def store(redis_client) -> Store:
@@ -152,7 +154,7 @@ def test_reminder_due_while_all_workers_were_down_is_sent_on_start_and_logged_la
     assert any("warning" in line.lower() for line in late())  # marked late, at WARNING
 
 
-# --- issue 11: entries that must not stall a worker, delay others or send themselves again --------------------
+# --- entries that must not stall a worker, delay others or send themselves again ------------------------------
 
 def plant(store: Store, due: float, **fields) -> str:
     """A reminder written straight into Redis, past every check (as records stored by older code may be)."""

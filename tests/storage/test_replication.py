@@ -92,6 +92,7 @@ def test_a_text_no_replica_confirmed_gets_503_and_its_reply_stays_parked(replica
     assert len(parked(store)) == 1 and len(store.for_phone(params["msisdn"])) == 1  # one reminder, one reply
 
 
+@pytest.mark.slow
 def test_the_retry_once_a_replica_has_it_sends_the_confirmation_exactly_once(replicated, primary, fake_vonage):
     app = create_app(replicated)
     client = app.test_client()
@@ -143,6 +144,7 @@ def test_replies_no_retry_can_release_any_more_are_cancelled_not_kept_for_ever(r
 
 # --- the API -------------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_the_api_answers_503_until_a_replica_has_the_reminder_and_leaves_none_behind(replicated, primary):
     client = create_app(replicated).test_client()
     body = {"phone_number": "+14155550100", "text": "gym tomorrow 7am"}
@@ -158,6 +160,7 @@ def test_the_api_answers_503_until_a_replica_has_the_reminder_and_leaves_none_be
         replica.stop()
 
 
+@pytest.mark.slow
 def test_api_changes_are_confirmed_only_once_a_replica_has_them(env, replicated, primary):
     """A cancel, a change or an opt-out answered 2xx must survive a failover like a new reminder: without a replica
     each answers 503, and the client's retry (the same request again) is confirmed once one has caught up."""

@@ -1,4 +1,4 @@
-"""Fuzzing the inbound webhook and the command layer with hypothesis (issue 11.8): whatever arrives, the answer is
+"""Fuzzing the inbound webhook and the command layer with hypothesis: whatever arrives, the answer is
 never a 5xx (Vonage would retry it for a day) and never slow. Each example must finish within its hypothesis
 deadline; a slower one fails the test as DeadlineExceeded."""
 from __future__ import annotations
@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 
 from app import create_app
 from tests.helpers import inbound
+
+pytestmark = pytest.mark.slow  # hypothesis fuzzes the webhook and the command layer
 
 FUZZ = settings(max_examples=150, deadline=timedelta(seconds=2), derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

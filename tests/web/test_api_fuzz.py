@@ -13,6 +13,8 @@ from werkzeug.serving import make_server
 from app import create_app
 from tests.helpers import auth
 
+pytestmark = pytest.mark.slow  # schemathesis fuzzes the API over HTTP
+
 # Everything schemathesis checks except "positive_data_acceptance": a schema cannot say which strings are real
 # time zones, phone numbers or cursors, so schema-valid nonsense is rightly refused with a 422.
 CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,"

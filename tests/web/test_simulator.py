@@ -79,7 +79,7 @@ def test_conversation_is_capped(redis_client):
 
 
 def test_a_refused_text_is_not_kept(sim_env):
-    """Issue 11: 500 forged 60 KB posts were kept for 7 days. The page shows a refusal itself (simulator.js)."""
+    """500 forged 60 KB posts were once kept for 7 days. The page shows a refusal itself (simulator.js)."""
     client = create_app({**sim_env, "VONAGE_SIGNATURE_SECRET": "s3cret"}).test_client()
     assert client.post("/webhooks/inbound-sms", data=inbound("gym tomorrow 7am")).status_code == 401
     assert conversation(client)["messages"] == []

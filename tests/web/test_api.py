@@ -157,7 +157,7 @@ def test_recurring_with_an_rrule(client):
 
 
 @pytest.mark.parametrize("fields, field, names", [
-    # issue 11: each was accepted (201), then sent without bound, hung the worker or broke LIST
+    # each was once accepted (201), then sent without bound, hung the worker or broke LIST
     ({"text": "every second ping"}, "text", "every 1 second; a reminder may repeat at most every 15 minutes"),
     ({"text": "every 5 minutes ping"}, "text", "every 15 minutes"),
     ({"text": "ping at 5pm", "every": "FREQ=SECONDLY"}, "every", "every 15 minutes"),

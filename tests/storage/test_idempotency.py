@@ -134,6 +134,7 @@ def primary() -> Iterator[RedisServer]:
         yield server
 
 
+@pytest.mark.slow
 def test_a_create_not_replicated_is_made_afresh_by_its_retry_not_replayed(env, primary):
     client = create_app({**env, "REDIS_URL": primary.url, "REDIS_MIN_REPLICAS": "1",
                          "REDIS_WAIT_SECONDS": "0.5"}).test_client()

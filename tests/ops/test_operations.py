@@ -1,23 +1,19 @@
-"""Operating the service: health and readiness, Prometheus metrics, the dashboard, JSON logs, the admin CLI and
-the release check. Real Redis, real worker process, the fake Vonage."""
+"""Operating the service: health and readiness, Prometheus metrics, the dashboard and the admin CLI (JSON logs are
+tests/test_logs.py, the release check tests/ops/test_checks.py). Real Redis, real worker process, the fake Vonage."""
 from __future__ import annotations
 
 import base64
 import json
-import logging
 import time
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from app import create_app, logs
-from app.ops import checks
+from app import create_app
 from app.storage import counters
 from app.storage.heartbeat import Heartbeats
 from app.storage.people import People
 from app.storage.store import Reminder, Store
-from tests.helpers import clear_of_midnight, inbound
+from tests.helpers import clear_of_midnight, inbound, wait_until
 
 
 @pytest.fixture()
@@ -27,15 +23,6 @@ def store(redis_client) -> Store:
 
 def basic(token: str = "test-token") -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"ops:{token}".encode()).decode()}
-
-
-def wait_until(condition, timeout: float = 15.0):  # type: ignore[no-untyped-def]
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if value := condition():
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def scrape(client) -> dict[str, float]:
@@ -62,7 +49,7 @@ def test_readyz_needs_a_worker_heartbeat(client, store):
 
 
 def test_readyz_reports_a_worker_whose_loop_is_stuck(client, fake_vonage, start_worker, store):
-    """Issue 11: a send thread spinning forever left the heartbeat fresh and /readyz at 200. A send that outlives
+    """A send thread spinning forever once left the heartbeat fresh and /readyz at 200. A send that outlives
     its lease now marks the worker stuck, and it recovers when the send ends."""
     start_worker(LEASE_SECONDS="2")
     wait_until(lambda: client.get("/readyz").status_code == 200)
@@ -109,6 +96,7 @@ def test_metrics_count_retries_failures_and_depth(client, fake_vonage, start_wor
     assert samples["reminders_created_total"] == 0  # counted where reminders are created: texts and the API
 
 
+@pytest.mark.slow
 def test_metrics_survive_a_redis_outage_without_failing_a_send():
     import redis
 
@@ -164,83 +152,6 @@ def test_dashboard_lists_opted_out_numbers(client, store):
     assert "…0123" in page and client.get("/dashboard/api/stats", headers=basic()).json["opted_out"] == 1
 
 
-# --- logs ------------------------------------------------------------------------------------------------------
-
-def json_lines(capsys) -> list[dict]:
-    return [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
-
-
-def test_logs_are_json_with_request_id_and_no_numbers_or_text(client, capsys):
-    answer = client.get("/webhooks/inbound-sms?msisdn=14155550100&messageId=x1&text=see+the+doctor",
-                        headers={"X-Request-ID": "req-123"})
-    assert answer.status_code == 204 and answer.headers["X-Request-ID"] == "req-123"
-    lines = json_lines(capsys)
-    access = [e for e in lines if e["logger"] == "access"]
-    assert access and access[-1]["request_id"] == "req-123" and access[-1]["path"] == "/webhooks/inbound-sms"
-    assert access[-1]["status"] == 204 and {"ts", "level", "msg", "ms"} <= set(access[-1])
-    everything = json.dumps(lines)
-    assert "14155550100" not in everything and "doctor" not in everything
-
-
-def test_request_ids_are_made_when_not_given(client):
-    first, second = client.get("/healthz"), client.get("/healthz")
-    assert first.headers["X-Request-ID"] != second.headers["X-Request-ID"]
-    assert client.get("/healthz", headers={"X-Request-ID": "bad id!"}).headers["X-Request-ID"] != "bad id!"
-
-
-def test_numbers_are_masked_unless_debugging(capsys):
-    logs.setup("INFO")
-    logging.getLogger("t").info("texted +14155550100 and 447700900123; id 12")
-    logs.setup("DEBUG")
-    logging.getLogger("t").info("texted +14155550100")
-    logs.setup("INFO")
-    masked, plain = (e["msg"] for e in json_lines(capsys)[-2:])
-    assert masked == "texted …0100 and …0123; id 12" and plain == "texted +14155550100"
-
-
-def test_masking_leaves_gunicorns_listening_line_and_other_non_numbers_alone(capsys):
-    """A new user saw `Listening at: http://0.0.0.0:…4003`: the port and gunicorn's pid taken for a number."""
-    logs.setup("INFO")
-    lines = ["Listening at: http://0.0.0.0:5611 (14003)", "Listening at: http://0.0.0.0:5000 (4194303)",
-             "Listening at: http://127.0.0.1:8080 (1234)", "started 12:30 (1403)"]
-    for line in lines:
-        logging.getLogger("gunicorn.error").info(line)
-    assert [e["msg"] for e in json_lines(capsys)[-len(lines):]] == lines
-    for number in ("1 (415) 555-0133", "+44 (0)20 7946 0958", "(0211) 1234567", "at 12:30 +14155550133"):
-        assert "…" in logs.mask_phone(number) and "555" not in logs.mask_phone(number).replace("…", ""), number
-
-
-def test_every_masked_number_reads_the_same_way(client, fake_vonage, start_worker):
-    """Numbers were masked as `…0100` by the log formatter but as `...0100` by the worker's own lines."""
-    worker = start_worker()
-    assert client.post("/webhooks/inbound-sms", data=inbound("stretch in 1 second")).status_code == 204
-    fake_vonage.wait_for(2, timeout=10)
-    sent = wait_until(lambda: (found := [ln for ln in worker.output().splitlines() if '"sent ' in ln])[1:] and found)
-    assert all("to …0100" in line for line in sent) and "...0100" not in worker.output(), sent
-    assert logs.last_four("+14155550100") == "…0100" == logs.mask_phone("+14155550100")
-
-
-_GROUP = st.one_of(st.text("0123456789", min_size=1, max_size=4),
-                   st.text("0123456789", min_size=1, max_size=4).map(lambda d: f"({d})"))
-_WRITTEN = st.tuples(st.sampled_from(["", "+", "call ", "x", "2026-11-27T"]),
-                     st.lists(st.tuples(st.sampled_from(["", " ", ".", "-", "/"]), _GROUP), min_size=1, max_size=6),
-                     st.sampled_from(["", " now", ".", "x", ":12"]))
-
-
-@settings(max_examples=500, deadline=None)
-@given(st.one_of(st.text(alphabet="0123456789 .-/()+x:T", max_size=40),
-                 _WRITTEN.map(lambda w: w[0] + "".join(sep + group for sep, group in w[1]) + w[2])))
-def test_the_quick_check_before_masking_never_lets_a_number_through(text):
-    """mask_phone skips its slow pattern when no eight digits stand close together; that must change nothing."""
-    assert logs.mask_phone(text) == logs._PHONE.sub(logs._masked, text)
-
-
-def test_worker_logs_are_json(start_worker):
-    worker = start_worker()
-    first = next(line for line in worker.output().splitlines() if "worker started" in line)
-    assert json.loads(first)["logger"] == "worker"
-
-
 # --- admin CLI -------------------------------------------------------------------------------------------------
 
 def test_cli_list_cancel_stats(app, store):
@@ -282,54 +193,3 @@ def test_cli_send_test_reports_a_failure(app, fake_vonage):
     fake_vonage.status_for_number("14155550100", "7")
     result = app.test_cli_runner().invoke(args=["send-test", "+14155550100"])
     assert result.exit_code == 1 and "Number barred" in result.output
-
-
-# --- release check ---------------------------------------------------------------------------------------------
-
-def levels(findings) -> dict[str, str]:
-    return {f.name: f.level for f in findings}
-
-
-def test_release_check_passes_good_settings(env):
-    found = checks.check({**env, "VONAGE_SIGNATURE_SECRET": "s"}, production=True)
-    assert not [f for f in found if f.level == "fail"], found
-
-
-def test_release_check_fails_fast_with_a_clear_message(env):
-    assert levels(checks.check({**env, "SMS_RATE_LIMIT": "fast"}, production=True)) == {"settings": "fail"}
-    assert "SMS_RATE_LIMIT" in checks.check({**env, "SMS_RATE_LIMIT": "fast"}, production=True)[0].message
-    assert levels(checks.check({**env, "REDIS_URL": ""}, production=True))["REDIS_URL"] == "fail"
-    assert levels(checks.check({**env, "REDIS_URL": "redis://127.0.0.1:1/0"}, production=False))["REDIS_URL"] == "fail"
-    assert levels(checks.check({**env, "VONAGE_NUMBER": ""}, production=True))["VONAGE_NUMBER"] == "fail"
-    assert levels(checks.check(env, production=True))["ALLOW_UNSIGNED_WEBHOOKS"] == "warn"
-
-
-def test_release_check_command_exit_code(env, monkeypatch, capsys):
-    for name, value in {**env, "DYNO": "release.1"}.items():
-        monkeypatch.setenv(name, value)
-    assert checks.main([]) == 0
-    monkeypatch.setenv("REDIS_URL", "")
-    assert checks.main([]) == 1
-    assert "REDIS_URL: not set: add a Redis add-on" in capsys.readouterr().err
-
-
-# --- deploy files ----------------------------------------------------------------------------------------------
-
-def test_app_json_describes_every_config_var_and_the_settings_accept_its_defaults():
-    from pathlib import Path
-
-    manifest = json.loads((Path(__file__).parent.parent / "app.json").read_text())
-    assert any(addon["plan"].startswith("heroku-redis") for addon in manifest["addons"])
-    assert all(var.get("description") for var in manifest["env"].values())
-    defaults = {name: var.get("value", "") for name, var in manifest["env"].items()}
-    from app.settings import load_settings
-
-    settings = load_settings({**defaults, "API_TOKEN": "x" * 32, "REDIS_URL": "redis://example:6379"})
-    assert settings.simulator_enabled and not settings.vonage.enabled
-
-
-def test_procfile_runs_the_release_check():
-    from pathlib import Path
-
-    procfile = (Path(__file__).parent.parent / "Procfile").read_text()
-    assert "release: python -m app.ops.checks" in procfile

@@ -100,8 +100,10 @@ def test_snooze_repeats_the_reminder_that_just_arrived(phone):
     assert phone.ask("snooze").startswith('Snoozed: "stretch" again at ')
     (again,) = phone.store.for_phone(phone.number)
     assert again.message == "stretch" and again.due - started == pytest.approx(600, abs=5)
+    hour_asked = time.time()  # each snooze counts from its own text (under load one text can take most of a second)
     phone.ask("SNOOZE 1h")
-    assert sorted(round(r.due - started) for r in phone.store.for_phone(phone.number)) == [600, 3600]
+    first, second = sorted(phone.store.for_phone(phone.number), key=lambda r: r.due)
+    assert (round(first.due - started), round(second.due - hour_asked)) == (600, 3600)
     assert "how long" in phone.ask("snooze for ages")
 
 
@@ -138,6 +140,7 @@ def test_every_opt_out_word_stops_everything_with_one_last_confirmation(phone, w
     assert [r.status for r in phone.store.for_phone(phone.number)] == ["held"]
 
 
+@pytest.mark.slow
 def test_stop_holds_a_reminder_past_its_due_time_and_start_resumes_the_rest(phone):
     phone.text("missed in 1 second")
     phone.text("resumed in 4 seconds")
@@ -153,6 +156,7 @@ def test_stop_holds_a_reminder_past_its_due_time_and_start_resumes_the_rest(phon
     assert "subscribed already" in phone.ask("UNSTOP")
 
 
+@pytest.mark.slow
 def test_a_held_series_resumes_at_its_next_occurrence(fast_phone):
     phone = fast_phone
     phone.text("every 2 seconds blink")
@@ -272,6 +276,7 @@ def test_a_reply_waiting_to_be_retried_is_not_sent_after_stop(phone, fake_vonage
     assert phone.deliver() == []  # the throttled HELP reply never follows the opt-out's confirmation
 
 
+@pytest.mark.slow
 def test_a_failed_occurrence_does_not_end_the_series(fast_phone, fake_vonage):
     phone = fast_phone
     phone.text("every 2 seconds blink")
@@ -311,7 +316,7 @@ def test_held_reminders_move_with_a_new_zone_and_stay_held(client, app, fake_von
     assert phone.store.next_due() is None  # not back on the schedule
 
 
-# --- issue 11: repeats with a floor, rules that cannot be stepped -------------------------------------------
+# --- repeats with a floor, rules that cannot be stepped ----------------------------------------------------
 
 @pytest.mark.parametrize("text", ["every second ping", "ping every 5 minutes", "every 10 min drink water"])
 def test_a_text_that_repeats_more_often_than_the_floor_gets_a_polite_refusal_saying_it(phone, text):
@@ -338,7 +343,7 @@ def test_stop_says_is_for_one_reminder_and_are_for_more(phone):
 
 
 def test_start_with_a_stored_rule_that_cannot_be_stepped_answers_and_ends_that_series_failed(phone):
-    """Issue 11: held by STOP, a FREQ=MINUTELY;INTERVAL=0 series (stored before rules were checked) made START spin
+    """Held by STOP, a FREQ=MINUTELY;INTERVAL=0 series (stored before rules were checked) made START spin
     a web thread forever, unanswered."""
     bad, = phone.store.add([Reminder(phone=phone.number, message="poison", due=time.time() - 120, tz="UTC",
                                      every="FREQ=MINUTELY;INTERVAL=0")])

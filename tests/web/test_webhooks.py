@@ -127,6 +127,7 @@ class TestSignatures:
         assert response.status_code == 401 and scheduled(signed_app) == []
 
 
+@pytest.mark.slow
 def test_redis_down_answers_503_so_vonage_retries(env):
     server = RedisServer().start()
     app = create_app({**env, "REDIS_URL": server.url})
