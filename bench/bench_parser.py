@@ -45,7 +45,7 @@ def load_parsing():
 
 def pct(values: list[float], q: float) -> float:
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
 
 
 def best_ms(fn, arg, repeat: int) -> float:

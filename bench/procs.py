@@ -137,7 +137,7 @@ def cpu_seconds(pid: int, with_children: bool = False) -> float:
 
 def procfile() -> dict[str, str]:
     lines = (ROOT / "Procfile").read_text().splitlines()
-    return dict((name.strip(), cmd.strip()) for name, _, cmd in (l.partition(":") for l in lines if l.strip()))
+    return dict((name.strip(), cmd.strip()) for name, _, cmd in (line.partition(":") for line in lines if line.strip()))
 
 
 def _stop(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 30) -> None:

@@ -106,13 +106,15 @@ def table(results: dict, args: argparse.Namespace) -> str:
         row("Punctuality", f"lateness p50 / p99 ({r[0]['count']} reminders over {r[0]['spread_s']:.0f} s, 1 worker)",
             f"{median(r, 'p50_ms'):.0f} / {p99:.0f} ms", "p99 < 100 ms", p99 < 100)
         row("", "lost / duplicated / early", f"{sum(x['lost'] for x in r)} / {sum(x['duplicates'] for x in r)} / "
-            f"{sum(x['early'] for x in r)}", "0 / 0 / 0", not any(x['lost'] or x['duplicates'] or x['early'] for x in r))
+            f"{sum(x['early'] for x in r)}", "0 / 0 / 0",
+            not any(x['lost'] or x['duplicates'] or x['early'] for x in r))
     if "burst" in results:
         one, two = results["burst"]["one"], results["burst"]["two"]
         r1, r2 = median(one, "sms_per_s"), median(two, "sms_per_s")
         row("Burst", f"{one[0]['count']:,} due at once, 1 worker: drain time, SMS/s",
             f"{median(one, 'drain_s'):.1f} s, {r1:.0f}/s", ">= 500/s per worker", r1 >= 500)
-        row("", "2 workers: drain time, SMS/s (per worker)", f"{median(two, 'drain_s'):.1f} s, {r2:.0f}/s ({r2 / 2:.0f})",
+        row("", "2 workers: drain time, SMS/s (per worker)",
+            f"{median(two, 'drain_s'):.1f} s, {r2:.0f}/s ({r2 / 2:.0f})",
             ">= 500/s per worker", r2 / 2 >= 500)
         cpu = median(one, "worker_cpu_ms_per_sms")
         row("", "worker CPU per SMS (process CPU time / SMS, 1 worker); SMS/s one core allows",

@@ -29,7 +29,8 @@ def phone(i: int) -> str:
     return str(14155000000 + i)
 
 
-def schedule(store: Store, dues: list[float], per_phone: int = 1, chunk: int = 500, first_phone: int = 0) -> dict[str, float]:
+def schedule(store: Store, dues: list[float], per_phone: int = 1, chunk: int = 500,
+             first_phone: int = 0) -> dict[str, float]:
     """Schedule one reminder per due time, as the web process would (Store.add); returns id -> due."""
     out: dict[str, float] = {}
     for start in range(0, len(dues), chunk):
@@ -146,7 +147,8 @@ def rate_cap(stack: Stack, count: int, rate: int = 30, workers: int = 2) -> dict
     busiest = max(sum(1 for t in times[i:i + rate * 3] if t < start + 1.0) for i, start in enumerate(times))
     # also every window ending at a send, so no window shape is missed
     busiest_end = max(sum(1 for t in times[max(0, i - rate * 3):i + 1] if t > end - 1.0) for i, end in enumerate(times))
-    return {"busiest_1s": max(busiest, busiest_end), "limit": rate, "mean_rate": (len(times) - 1) / (times[-1] - times[0]),
+    return {"busiest_1s": max(busiest, busiest_end), "limit": rate,
+            "mean_rate": (len(times) - 1) / (times[-1] - times[0]),
             "count": count, "workers": workers, "lost": check["lost"], "duplicates": check["duplicates"]}
 
 

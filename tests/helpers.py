@@ -90,8 +90,9 @@ class Phone:
         self.client, self.fake, self.number, self.store = client, fake, number, services.store
         # The worker's parts, with the default lease and retry timings and no rate limit (the tests' own env
         # shortens retries for the worker processes it starts).
-        self.courier = Courier(self.store, make_sender(services.settings), Throttle(self.store.redis, self.store.prefix, 0),
-                               services.people, services.budget, services.receipts, services.nags,
+        self.courier = Courier(self.store, make_sender(services.settings),
+                               Throttle(self.store.redis, self.store.prefix, 0), services.people, services.budget,
+                               services.receipts, services.nags,
                                DeliverySettings(nag_minutes=services.settings.delivery.nag_minutes),
                                daily_budget=services.settings.limits.max_sms_per_number_per_day)
         self.seen = 0

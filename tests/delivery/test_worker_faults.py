@@ -5,6 +5,7 @@ correctness check with generous time bounds (speed is measured in bench/, not as
 """
 from __future__ import annotations
 
+import itertools
 import time
 from collections import Counter
 
@@ -108,7 +109,7 @@ def test_vonage_5xx_timeouts_and_throttling_are_retried_with_backoff(fake_vonage
     wait_until(lambda: store.get(rid).status == "sent", 40, "the reminder to be sent")
     times = sorted(r["received_at"] for r in fake_vonage.requests)  # the hung request is recorded when it ends
     assert len(times) == 5  # four failures, then the send that went through
-    gaps = [b - a for a, b in zip(times, times[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert all(gap >= 0.1 for gap in gaps)  # never retried at once (base/2, less the scheduler's 0.25 s lookahead)
 
 

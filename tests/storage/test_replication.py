@@ -134,7 +134,8 @@ def test_with_no_replicas_required_nothing_is_parked_or_waited_for(env, fake_von
 def test_replies_no_retry_can_release_any_more_are_cancelled_not_kept_for_ever(redis_client):
     store = Store(redis_client)
     now = time.time()
-    old, fresh = (Reminder(phone="14155550100", message="Got it", due=at, kind="reply") for at in (now - 3 * 86400, now))
+    old, fresh = (Reminder(phone="14155550100", message="Got it", due=at, kind="reply")
+                  for at in (now - 3 * 86400, now))
     (old_id,), (fresh_id,) = store.add([old], park_replies=True), store.add([fresh], park_replies=True)
     assert sorted(parked(store)) == sorted([old_id, fresh_id])
     assert drop_stranded(store, now) == 1

@@ -57,7 +57,7 @@ def test_a_cap_counts_each_reminder_added_and_nothing_is_written_past_it(store, 
 
 def test_only_due_entries_are_claimed_soonest_first(store):
     now = time.time()
-    later, first, second = store.add([reminder(now + 60), reminder(now - 5), reminder(now - 1)])
+    _later, first, second = store.add([reminder(now + 60), reminder(now - 5), reminder(now - 1)])
     assert store.claim(now, now + 30, 10, "t") == [first, second]
     assert store.next_due() == pytest.approx(now + 30)  # the leases end before the later reminder
 

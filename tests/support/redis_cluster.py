@@ -102,8 +102,8 @@ class SentinelCluster:
         self.sentinels = [Sentinel(port, myid, self.primary.port, [peer for peer in ids if peer[0] != port],
                                    [self.replica.port]) for port, myid in ids]
         for sentinel in self.sentinels:  # they find each other and the replica through the primary (hello, INFO)
-            wait_for(lambda: int(sentinel.master()["num-other-sentinels"]) == 2
-                     and int(sentinel.master()["num-slaves"]) == 1, 20, "the Sentinels to know each other")
+            wait_for(lambda s=sentinel: int(s.master()["num-other-sentinels"]) == 2
+                     and int(s.master()["num-slaves"]) == 1, 20, "the Sentinels to know each other")
 
     @property
     def env(self) -> dict[str, str]:
@@ -119,7 +119,7 @@ class SentinelCluster:
         old, promoted = self.primary, self.replica
         old.kill()
         for sentinel in self.sentinels:
-            wait_for(lambda: int(sentinel.master()["port"]) == promoted.port, timeout, "the Sentinels' failover")
+            wait_for(lambda s=sentinel: int(s.master()["port"]) == promoted.port, timeout, "the Sentinels' failover")
         wait_for(lambda: promoted.client().info("replication")["role"] == "master", timeout, "the promotion")
         self.primary, self.replica = promoted, None  # type: ignore[assignment]
         return old

@@ -1,5 +1,5 @@
-"""corrections.new_time at fixed moments: a time alone keeps the reminder's day, and a bare hour is read near the reminder's
-own time, never by what the clock says now (at 08:03, `a las 8` alone reads as 20:00 today)."""
+"""corrections.new_time at fixed moments: a time alone keeps the reminder's day, and a bare hour is read near the
+reminder's own time, never by what the clock says now (at 08:03, `a las 8` alone reads as 20:00 today)."""
 from __future__ import annotations
 
 from datetime import datetime

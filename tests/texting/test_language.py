@@ -239,8 +239,8 @@ def test_the_api_reads_text_in_the_language_given_and_people_have_a_language(cli
 
 
 OPT_OUTS = {
-    "es": ["BAJA", "alto", "Parar!", "cancelar", "fin", "deja de enviarme mensajes", "por favor no me envíes más mensajes",
-           "quiero darme de baja", "Baja, gracias"],
+    "es": ["BAJA", "alto", "Parar!", "cancelar", "fin", "deja de enviarme mensajes",
+           "por favor no me envíes más mensajes", "quiero darme de baja", "Baja, gracias"],
     "fr": ["STOP", "ARRÊT", "arret", "désabonner", "arrêtez de m'envoyer des SMS", "je veux me désabonner",
            "Stop merci", "plus de messages svp", "laissez-moi tranquille"],
     "pt": ["SAIR", "parar", "Pare", "não quero mais mensagens", "para de me mandar mensagens", "me tira da lista",

@@ -193,7 +193,7 @@ def test_the_simulator_keeps_no_refused_request(env, redis_client):
 
 def test_the_simulator_caps_what_it_keeps(env, redis_client):
     client = create_app({**env, **NO_VONAGE, "TEXTS_PER_MINUTE": "1000"}).test_client()
-    for n in range(120):
+    for _n in range(120):
         client.get("/webhooks/inbound-sms", query_string=inbound("x" * 5_000))
     key = "rmd:sim:14155550100"
     assert redis_client.xlen(key) < 120 and redis_client.memory_usage(key) < 400_000
@@ -261,7 +261,8 @@ def test_the_api_cleans_messages_as_the_sms_path_does(client):
     by_text = client.post("/api/reminders", json={"phone_number": "+14155550100", "text": "\u202egym\x1b tomorrow 7am"},
                           headers=auth())
     assert by_text.status_code == 201 and by_text.json["message"] == "gym"
-    changed = client.patch(f"/api/reminders/{made.json['id']}", json={"message": "\u2066call\u2069 mum"}, headers=auth())
+    changed = client.patch(f"/api/reminders/{made.json['id']}", json={"message": "\u2066call\u2069 mum"},
+                           headers=auth())
     assert changed.json["message"] == "call mum"
     only_controls = {**body, "message": "\u202e\x07"}
     assert client.post("/api/reminders", json=only_controls, headers=auth()).status_code == 422

@@ -181,7 +181,8 @@ def test_a_permanent_failure_marks_the_number_until_it_texts_again(fast_phone, f
     assert {r.status for r in phone.store.for_phone(phone.number)} == {"held"}
     time.sleep(2.2)
     assert phone.deliver() == []  # held: no more tries at a number that cannot get texts
-    page = client.get("/dashboard", headers={"Authorization": "Basic " + b64encode(f"op:{API_TOKEN}".encode()).decode()})
+    basic = "Basic " + b64encode(f"op:{API_TOKEN}".encode()).decode()
+    page = client.get("/dashboard", headers={"Authorization": basic})
     assert b"Undeliverable numbers" in page.data and b"\xe2\x80\xa60100" in page.data
     assert Unreachable(phone.store.redis, phone.store.prefix).numbers() == [(phone.number, pytest.approx(
         time.time(), abs=10), "3")]

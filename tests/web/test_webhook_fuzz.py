@@ -20,7 +20,8 @@ FUZZ = settings(max_examples=150, deadline=timedelta(seconds=2), derandomize=Tru
 NUMBERS = ["14155550100", "447700900123", "33612345678", "61412345678", "12125550123"]
 WORDS = ["every", "in", "at", "on", "for", "until", "and", "minutes", "hours", "days", "weeks", "months", "years",
          "second", "seconds", "tomorrow", "today", "tonight", "monday", "fri", "weekday", "weekend", "am", "pm", "9am",
-         "7:30", "noon", "midnight", "next", "other", "last", "first", "of", "the", "month", "1/2", "12/31", "2027-06-01",
+         "7:30", "noon", "midnight", "next", "other", "last", "first", "of", "the", "month", "1/2", "12/31",
+         "2027-06-01",
          "LIST", "DELETE", "CANCEL", "CHANGE", "EDIT", "MOVE", "UNDO", "SNOOZE", "TZ", "London", "EST", "HELP", "STOP",
          "START", "DONE", "OK", "actually", "no", "nag", "me", "until done", "ALL", "?", "🦷", "\u202e", "\x00", "\n"]
 numbers = st.one_of(st.integers(-10, 10**30).map(str), st.floats(allow_nan=True).map(str))

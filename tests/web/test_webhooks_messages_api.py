@@ -61,8 +61,9 @@ def test_messages_api_inbound_signed(signed_app):
 def test_forged_messages_api_webhooks_change_nothing(signed_app, forge):
     client, body = signed_app.test_client(), message("gym tomorrow 7am")
     raw = json.dumps(body).encode()
-    token = {"wrong secret": vonage_jwt(raw, "another-signature-secret-0123456789abcdef"), "tampered body": vonage_jwt(b"{}"), "no token": "",
-             "old token": vonage_jwt(raw, iat=time.time() - 3600), "not a jwt": "abc.def"}[forge]
+    token = {"wrong secret": vonage_jwt(raw, "another-signature-secret-0123456789abcdef"),
+             "tampered body": vonage_jwt(b"{}"), "no token": "", "old token": vonage_jwt(raw, iat=time.time() - 3600),
+             "not a jwt": "abc.def"}[forge]
     response = client.post("/webhooks/inbound", data=raw, content_type="application/json",
                            headers={"Authorization": f"Bearer {token}"} if token else {})
     assert response.status_code == 401 and response.json["error"]["code"] in ("bad_signature", "stale_signature")
@@ -150,7 +151,8 @@ def test_messages_api_status_webhook(client, app, signed_app, fake_vonage):
               "timestamp": "2026-11-26T10:00:01Z", "status": "rejected", "client_ref": ref,
               "error": {"type": "https://developer.vonage.com/api-errors/messages#1150", "title": "1150",
                         "detail": "Invalid number"}}
-    assert post_signed(client, "/webhooks/status", status, secret="a-wrong-signature-secret-0123456789abcdef").status_code == 401
+    wrong = "a-wrong-signature-secret-0123456789abcdef"
+    assert post_signed(client, "/webhooks/status", status, secret=wrong).status_code == 401
     assert post_signed(client, "/webhooks/status", status).status_code == 204
     delivery = client.get(f"/api/reminders/{rid}", headers=auth()).json["delivery"]
     assert delivery["state"] == "rejected" and delivery["code"] == "1150"
