@@ -3,6 +3,8 @@ storage builds a Redis key, and no module grows past 400 lines. docs/architectur
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -105,3 +107,9 @@ def test_only_storage_builds_redis_keys():
             if ".key(" in line or ".prefix +" in line or (".key_prefix" in line and not hands_out_prefix):
                 outside.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert outside == []
+
+
+def test_ruff_passes_with_the_projects_configuration():
+    found = subprocess.run([sys.executable, "-m", "ruff", "check", "--output-format", "concise", str(ROOT)],
+                           capture_output=True, text=True, cwd=ROOT)
+    assert found.returncode == 0, found.stdout + found.stderr
