@@ -13,7 +13,7 @@ import pytest
 from app.storage.store import Reminder, Store
 from tests.helpers import inbound
 
-pytestmark = pytest.mark.slow  # real `python worker.py` processes
+pytestmark = [pytest.mark.slow, pytest.mark.timing]  # real `python worker.py` processes, timed
 
 
 @pytest.fixture()

@@ -18,7 +18,7 @@ from tests.conftest import WorkerProcess
 from tests.helpers import inbound
 from tests.support.redis_server import RedisServer
 
-pytestmark = pytest.mark.slow  # real `python worker.py` processes, Redis restarts
+pytestmark = [pytest.mark.slow, pytest.mark.timing]  # real `python worker.py` processes, Redis restarts, timed
 
 
 @pytest.fixture()

@@ -80,6 +80,7 @@ def test_the_run_banner_says_when_no_api_token_is_set_and_how_to_set_one():
 
 
 @pytest.mark.slow
+@pytest.mark.timing
 def test_ctrl_c_stops_script_run_promptly_saying_what_it_does(tmp_path):
     """Ctrl+C took about 8 s, silently: most of it redis-py retrying (with backoff) the connection the embedded
     Redis had closed by obeying SHUTDOWN. Measured on an idle run: 4.8–6.1 s before, 1.9–2.5 s after."""

@@ -113,6 +113,7 @@ def test_replies_are_not_listed_as_reminders(store):
     assert store.for_phone("14155550100") == []
 
 
+@pytest.mark.timing
 def test_adding_something_sooner_wakes_a_sleeping_worker(store):
     store.add([reminder(time.time() + 3600)])
     store.redis.delete(store.key("wake"))
@@ -124,6 +125,7 @@ def test_adding_something_sooner_wakes_a_sleeping_worker(store):
     assert time.time() - started < 1
 
 
+@pytest.mark.timing
 def test_wait_returns_after_timeout(store):
     started = time.time()
     store.wait_for_work(0.3)

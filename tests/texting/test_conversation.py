@@ -162,9 +162,11 @@ def test_a_held_series_resumes_at_its_next_occurrence(fast_phone):
     phone.text("every 2 seconds blink")
     phone.ask("STOP")
     time.sleep(2.5)
-    phone.ask("START")
+    started = time.time()
+    texts = phone.text("START")  # on a busy machine the next occurrence may already be due, and go with it
+    assert len([t for t in texts if t != "blink"]) == 1 and texts.count("blink") <= 1  # never the missed ones
     (series,) = phone.store.for_phone(phone.number)
-    assert series.status == "pending" and series.due > time.time()
+    assert series.status == "pending" and series.due > started
 
 
 def test_long_message_in_parts_gives_up_and_says_so(env, fake_vonage):

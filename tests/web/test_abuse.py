@@ -405,6 +405,7 @@ def test_fifty_slow_clients_cannot_stop_healthz(serve, env, opening, drip):
             conn.close()
 
 
+@pytest.mark.timing
 def test_a_client_too_slow_to_send_its_request_is_dropped_at_the_deadline(serve, env):
     """A connection holds a greenlet only until its request is in: one that drips its headers is closed once
     REQUEST_SECONDS have passed since it connected, however steadily it keeps sending."""

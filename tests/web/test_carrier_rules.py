@@ -186,8 +186,9 @@ def test_a_permanent_failure_marks_the_number_until_it_texts_again(fast_phone, f
     assert b"Undeliverable numbers" in page.data and b"\xe2\x80\xa60100" in page.data
     assert Unreachable(phone.store.redis, phone.store.prefix).numbers() == [(phone.number, pytest.approx(
         time.time(), abs=10), "3")]
-    listed = phone.ask("LIST")  # texting in clears the mark: what is still ahead resumes
-    assert len(listed.splitlines()) == 2 and "on hold" not in listed
+    texts = phone.text("LIST")  # texting in clears the mark: what is still ahead resumes
+    (listed,) = [t for t in texts if t != "blink"]  # the series' next occurrence may already be due, and go with it
+    assert len(listed.splitlines()) == 2 and "on hold" not in listed and texts.count("blink") <= 1
     assert not person(phone).unreachable
     assert {r.status for r in phone.store.for_phone(phone.number)} == {"pending"}
     assert Unreachable(phone.store.redis, phone.store.prefix).numbers() == []
