@@ -130,7 +130,8 @@ class Services:
         delivery = self.settings.delivery
         return Courier(self.store, self.sender, Throttle(self.redis, self.prefix, delivery.sms_rate_limit),
                        self.people, self.budget, self.receipts, self.nags, delivery,
-                       daily_budget=self.settings.limits.max_sms_per_number_per_day)
+                       daily_texts=self.settings.limits.max_sms_per_number_per_day,
+                       daily_segments=self.settings.limits.max_segments_per_number_per_day)
 
     @cached_property
     def queue(self) -> Queue:

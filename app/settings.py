@@ -276,6 +276,9 @@ class Limits:
                                         doc="the most often a series may repeat (rules.check)")
     max_sms_per_number_per_day: int = setting("MAX_SMS_PER_NUMBER_PER_DAY", 50, _whole, low=0,
                                               doc="SMS to one number in any 24 hours (budget.py); 0 = no budget")
+    max_segments_per_number_per_day: int = setting(
+        "MAX_SEGMENTS_PER_NUMBER_PER_DAY", 100, _whole, low=0,
+        doc="SMS segments to one number in any 24 hours, what Vonage bills (budget.py); 0 = no budget")
     api_rate_per_number: str = setting("API_RATE_PER_NUMBER", "10/minute", _rate,
                                        doc="REST API reminder creation, per phone number")
     api_rate_per_token: str = setting("API_RATE_PER_TOKEN", "600/minute", _rate,

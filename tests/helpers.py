@@ -94,7 +94,8 @@ class Phone:
                                Throttle(self.store.redis, self.store.prefix, 0), services.people, services.budget,
                                services.receipts, services.nags,
                                DeliverySettings(nag_minutes=services.settings.delivery.nag_minutes),
-                               daily_budget=services.settings.limits.max_sms_per_number_per_day)
+                               daily_texts=services.settings.limits.max_sms_per_number_per_day,
+                               daily_segments=services.settings.limits.max_segments_per_number_per_day)
         self.seen = 0
 
     def text(self, words: str, **extra: str) -> list[str]:

@@ -26,14 +26,15 @@ from app.delivery.senders import Sender, SendError
 from app.logs import last_four
 from app.settings import DeliverySettings
 from app.storage import counters
-from app.storage.budget import Budget
+from app.storage.budget import OVER_BUDGET, Budget
 from app.storage.connection import RETRIED
 from app.storage.nags import Nags
 from app.storage.people import People
 from app.storage.receipts import Receipts
-from app.storage.store import OVER_BUDGET, Reminder, Store
+from app.storage.store import Reminder, Store
 from app.storage.throttle import Throttle
 from app.texting import notices
+from app.texting.segments import segments
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -46,9 +47,11 @@ class Courier:
     """Sends the entries of delivery jobs concurrently (Vonage's latency must not serialise sending)."""
 
     def __init__(self, store: Store, sender: Sender, throttle: Throttle, people: People, budget: Budget,
-                 receipts: Receipts, nags: Nags, delivery: DeliverySettings, *, daily_budget: int = 0) -> None:
+                 receipts: Receipts, nags: Nags, delivery: DeliverySettings, *, daily_texts: int = 0,
+                 daily_segments: int = 0) -> None:
         self.store, self.sender, self.throttle, self.people = store, sender, throttle, people
-        self.budget, self.daily_budget, self.receipts = budget, daily_budget, receipts
+        self.budget, self.receipts = budget, receipts
+        self.daily_texts, self.daily_segments = daily_texts, daily_segments  # the budget (budget.py); 0: none
         self.nags, self.nag_every = nags, delivery.nag_minutes * 60
         self.lease, self.max_attempts = delivery.lease_seconds, delivery.max_send_attempts
         self.retry_base = delivery.retry_base_seconds
@@ -69,8 +72,8 @@ class Courier:
             _persist(lambda: self.budget.send_notices(self.store, self._budget_notice))
         return outcomes
 
-    def _budget_notice(self, phone: str) -> str:
-        return notices.budget_reached(self.people.person(phone), self.daily_budget)
+    def _budget_notice(self, phone: str, texts: int) -> str:
+        return notices.budget_reached(self.people.person(phone), texts)
 
     def stuck_for(self, now: float | None = None) -> float:
         """Seconds the oldest send in flight has taken (0 when none): a send that outlives its lease is stuck."""
@@ -83,9 +86,13 @@ class Courier:
         rem = self._begins.call((rid, token))
         if rem == OVER_BUDGET:
             counters.record_over_budget(self.store, "reply" if rid.startswith("x") else "reminder")
-            return "over_budget"  # storage/lua/begin.lua: the reminder waits for the budget to free, a reply is dropped
+            return "over_budget"  # storage/lua/spend.lua: the reminder waits for the budget to free, a reply is dropped
         if rem is None:
             return "skipped"  # cancelled, already settled, or claimed again by another job
+        if self._larger_than_budget(rem):  # it could wait for ever: no day's budget ever holds it
+            return self._after_failure(rem, token, SendError(
+                f"{segments(rem.message)} segments, more than the daily budget of {self.daily_segments}",
+                retryable=False))
         me = threading.get_ident()
         self.in_flight[me] = time.time()
         try:
@@ -129,7 +136,24 @@ class Courier:
         return store.finish(rem, token, "sent")
 
     def _begin_many(self, claims: list[tuple[str, str]]) -> list[Reminder | str | None]:
-        return _persist(lambda: self.store.begin_many(claims, time.time() + self.lease, self.daily_budget))
+        return _persist(lambda: self._begin_within_budget(claims))
+
+    def _begin_within_budget(self, claims: list[tuple[str, str]]) -> list[Reminder | str | None]:
+        """Begin each claimed entry (store.begin_many), then count those begun against their numbers' daily budget
+        (Budget.spend_many): the entry, OVER_BUDGET, or None when it is not to be sent."""
+        begun: list[Reminder | str | None] = list(self.store.begin_many(claims, time.time() + self.lease))
+        if not (self.daily_texts or self.daily_segments):
+            return begun
+        counted = [(i, rem) for i, rem in enumerate(begun)
+                   if isinstance(rem, Reminder) and not self._larger_than_budget(rem)]
+        spent = self.budget.spend_many(self.store, [(rem, claims[i][1], segments(rem.message)) for i, rem in counted],
+                                       self.daily_texts, self.daily_segments)
+        for (i, rem), verdict in zip(counted, spent):
+            begun[i] = rem if verdict == "ok" else verdict
+        return begun
+
+    def _larger_than_budget(self, rem: Reminder) -> bool:
+        return 0 < self.daily_segments < segments(rem.message)
 
     def _release(self, token: str, ids: list[str]) -> None:
         """Put the entries this job did not begin back on the schedule, due as before, for another worker."""

@@ -35,7 +35,6 @@ PENDING = ("pending", "sending", "held")  # not yet sent: may still be changed o
 DONE_TTL = 7 * 24 * 3600
 INBOUND_TTL = 2 * 24 * 3600
 BUCKET = 100  # reminders per data hash: well under Redis's listpack limit for hashes (512 entries by default)
-OVER_BUDGET = "over"  # what begin.lua answers for an entry past its number's daily budget
 PARKED = 1e11  # the score of a reply waiting for its text's writes to reach a replica (replication.py releases it)
 
 
@@ -173,25 +172,20 @@ class Store(State):
     def begin(self, rid: str, token: str, lease_end: float) -> Reminder | None:
         """The entry, leased afresh, if `token` still holds its claim: the guard that keeps a stale or repeated
         job from sending."""
-        begun = self.begin_many([(rid, token)], lease_end)[0]  # no budget: never OVER_BUDGET
-        return begun if isinstance(begun, Reminder) else None
+        return self.begin_many([(rid, token)], lease_end)[0]
 
-    def begin_many(self, claims: list[tuple[str, str]], lease_end: float, budget: int = 0
-                   ) -> list[Reminder | str | None]:
-        """`begin` for several (id, token) claims in one round trip (the courier's group commit). With a `budget`
-        (SMS per number per 24 hours, budget.py), an entry past it is OVER_BUDGET instead (begin.lua). A record
-        that cannot be read is ended as failed here: one bad entry must not fail the others or come back."""
+    def begin_many(self, claims: list[tuple[str, str]], lease_end: float) -> list[Reminder | None]:
+        """`begin` for several (id, token) claims in one round trip (the courier's group commit). A record that
+        cannot be read is ended as failed here: one bad entry must not fail the others or come back."""
         pipe = self.redis.pipeline(transaction=False)
         for rid, token in claims:
             self._begin(keys=[self.key("due"), self.data_key(rid), self.key("claims")],
-                        args=[rid, token, repr(lease_end), self.key("person", ""), budget, self.prefix], client=pipe)
+                        args=[rid, token, repr(lease_end), self.key("person", "")], client=pipe)
         return [self._begun(rid, raw) for (rid, _), raw in zip(claims, pipe.execute())]
 
-    def _begun(self, rid: str, raw: bytes | None) -> Reminder | str | None:
+    def _begun(self, rid: str, raw: bytes | None) -> Reminder | None:
         if not raw:
             return None
-        if as_text(raw) == OVER_BUDGET:
-            return OVER_BUDGET
         try:
             return Reminder.from_record(rid, raw, status="sending").checked()
         except (ValueError, TypeError, KeyError, AttributeError) as err:

@@ -58,7 +58,9 @@ class Conversation:
             items = [reply(phone, book.say("too_long", limit=MAX_MESSAGE), self.commands.zone(person)[0])]
         else:
             detected = parsing.detect_language(text) if command in WHOLE_TEXT else None
-            person = learn(self.people, person, heard_in(text, detected))
+            # After LANG come a language's name, not words in it (`LANG klingon` reads as German): only the command
+            # word itself may teach the person's language, and LANG's handler sets it
+            person = learn(self.people, person, heard_in(text, None if command == "lang" else detected))
             tz, ask = self.commands.zone(person)
             turn = Turn(person, text, phrasebook(language_of(person)), heard, detected, now, tz, ask, unsent)
             handler = COMMANDS[command]

@@ -14,6 +14,7 @@ opt-out: that is a reminder.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Literal
@@ -21,12 +22,22 @@ from typing import Literal
 Consent = Literal["stop", "start"]
 _SENTENCES = re.compile(r"[.!?;,\n]+")
 _NOT_WORD = re.compile(r"[^\w' ]+")
+# The enclosed capitals NFKC leaves alone (negative circled 🅢 and negative squared 🆂, drawn as emoji), as letters.
+# Regional indicators (🇸🇹) are left alone: in pairs they are flags.
+_ENCLOSED = {base + i: chr(ord("A") + i) for base in (0x1F150, 0x1F170) for i in range(26)}
+
+
+def comparable(text: str) -> str:
+    """`text` as opt-out and command words are matched against it: Unicode's compatibility forms folded (NFKC:
+    full-width ＳＴＯＰ, mathematical 𝐒𝐓𝐎𝐏, circled Ⓢ, squared 🅂), and the enclosed letters NFKC keeps read as letters.
+    Only for matching: a reminder keeps its words as written."""
+    return text if text.isascii() else unicodedata.normalize("NFKC", text.translate(_ENCLOSED))
 
 
 @lru_cache(maxsize=64)  # every language's lists read the same text in turn: split it once
 def _words(text: str) -> str:
     """Lower-cased words only: punctuation (emoji too) becomes space, curly apostrophes straight, spaces folded."""
-    text = _NOT_WORD.sub(" ", text.lower().replace("\u2019", "'"))
+    text = _NOT_WORD.sub(" ", comparable(text).lower().replace("\u2019", "'"))
     return " ".join(text.replace("_", " ").split())
 
 

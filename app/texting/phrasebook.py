@@ -18,7 +18,7 @@ from pathlib import Path
 from babel.dates import format_datetime
 
 from app.parsing import LANGUAGES, lower_keep_length
-from app.texting.optout import ConsentWords
+from app.texting.optout import ConsentWords, comparable
 
 BOOKS = Path(__file__).with_name("phrasebooks")
 EDGES = " .!,;:'\"¡¿"  # stripped from both ends of a text before command words are matched
@@ -72,9 +72,10 @@ class Phrasebook:
 
 @lru_cache(maxsize=64)  # every language's book reads the same text in turn: tidy it once
 def _command_form(text: str) -> tuple[str, str]:
-    """The text as command words are matched against it: spaces folded, edges stripped (`clean`), and the same
-    lower-cased without accents (`folded`, of the same length, so a group's span points into `clean` too)."""
-    clean = re.sub(r"\s+", " ", text).strip(EDGES)
+    """The text as command words are matched against it: compatibility forms folded (optout.comparable: ＬＩＳＴ),
+    spaces folded, edges stripped (`clean`), and the same lower-cased without accents (`folded`, of the same length,
+    so a group's span points into `clean` too)."""
+    clean = re.sub(r"\s+", " ", comparable(text)).strip(EDGES)
     clean = clean if clean.strip("?") else "?"
     return clean, lower_keep_length(clean)
 
@@ -121,7 +122,7 @@ def speakers(text: str) -> set[str]:
 
 def language_named(words: str) -> str | None:
     """The language `words` name ('es', 'Español', 'spanish', 'espagnol'), or None."""
-    wanted = lower_keep_length(" ".join(words.split()).strip(EDGES))
+    wanted = lower_keep_length(" ".join(comparable(words).split()).strip(EDGES))
     return next((code for code in LANGUAGES if wanted in phrasebook(code).names), None)
 
 

@@ -84,3 +84,48 @@ def test_no_budget_with_zero(env, fake_vonage):
     phone = Phone(app.test_client(), app, fake_vonage)
     schedule(phone, 60)
     assert len(phone.deliver()) == 60
+
+
+def test_stop_start_pairs_cannot_buy_sms_past_the_budget(env, fake_vonage):
+    """Every SMS counts, confirmations included; only the opt-out's confirmation may go past the budget, once a day.
+    The opt-outs and opt-ins themselves still take effect."""
+    app = create_app({**env, "MAX_SMS_PER_NUMBER_PER_DAY": "4"})
+    phone = Phone(app.test_client(), app, fake_vonage)
+    people = app.extensions["reminders"].people
+    received = []
+    for _ in range(8):
+        received += phone.text("STOP")
+        assert people.person(NUMBER).opted_out
+        received += phone.text("START")
+        assert not people.person(NUMBER).opted_out
+    time.sleep(1.2)  # a budget notice would go a second later
+    received += phone.deliver()
+    assert len(received) == 4 + 1, received
+    assert sum("unsubscribed" in text for text in received) == 3  # STOP, START, STOP, START, then the spare STOP
+    assert phone.text("STOP") == [] and people.person(NUMBER).opted_out  # the day's one spare is spent
+
+
+def test_the_budget_counts_segments(env, fake_vonage):
+    """A 1,000-emoji reminder is 30 segments of the day's 40; ten one-segment reminders fit after it, not twelve."""
+    app = create_app({**env, "MAX_SEGMENTS_PER_NUMBER_PER_DAY": "40"})
+    phone = Phone(app.test_client(), app, fake_vonage)
+    (big,) = phone.store.add([Reminder(phone=NUMBER, message="\U0001F600" * 1000, due=time.time(), tz="UTC")])
+    assert len(phone.deliver()) == 1 and phone.store.get(big).status == "sent"
+    assert budget_of(phone).used(NUMBER) == 30
+    ids = schedule(phone, 12)
+    assert len(phone.deliver()) == 10
+    assert [rem.status for rem in phone.store.get_many(ids)].count("pending") == 2
+    assert budget_of(phone).used(NUMBER) == 40
+    time.sleep(1.2)
+    (notice,) = phone.deliver()  # it says how many texts the number had: eleven, not the SMS budget of 50
+    assert "11 texts from us in 24 hours" in notice
+
+
+def test_a_message_larger_than_the_whole_budget_fails_instead_of_waiting_forever(env, fake_vonage):
+    app = create_app({**env, "MAX_SEGMENTS_PER_NUMBER_PER_DAY": "20"})
+    phone = Phone(app.test_client(), app, fake_vonage)
+    (big,) = phone.store.add([Reminder(phone=NUMBER, message="\U0001F600" * 1000, due=time.time(), tz="UTC")])
+    assert phone.deliver() == []
+    assert phone.store.get(big).status == "failed" and budget_of(phone).used(NUMBER) == 0
+    schedule(phone, 2)
+    assert len(phone.deliver()) == 2

@@ -358,3 +358,18 @@ def test_start_with_a_stored_rule_that_cannot_be_stepped_answers_and_ends_that_s
     assert answers and "1 reminder resumed" in answers[0]
     assert phone.store.get(bad).status == "failed" and "INTERVAL" in phone.store.get(bad).detail
     assert phone.store.get(good).status == "pending"
+
+
+@pytest.mark.parametrize("stop", ["ＳＴＯＰ", "𝐒𝐓𝐎𝐏", "ⓈⓉⓄⓅ", "🅢🅣🅞🅟", "ｂａｊａ"])
+def test_a_letter_like_stop_opts_out_through_the_webhook(phone, stop):
+    people = phone.client.application.extensions["reminders"].people
+    confirmation = phone.ask(stop)
+    assert "Reply START" in confirmation or "Responde ALTA" in confirmation  # BAJA's is in Spanish
+    assert people.person(phone.number).opted_out
+    phone.ask("ＳＴＡＲＴ")
+    assert not people.person(phone.number).opted_out
+
+
+def test_a_reminder_keeps_its_letter_like_words(phone):
+    clear_of("America/Los_Angeles", "17:00")
+    assert phone.ask("ｔｅａ with Ｋｅｎｊｉ ① tomorrow 5pm").startswith('Got it: "ｔｅａ with Ｋｅｎｊｉ ①"')

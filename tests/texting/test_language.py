@@ -273,3 +273,34 @@ def test_an_opt_out_word_inside_a_reminder_is_no_opt_out(code, text):
 @pytest.mark.parametrize("code, text", [(c, t) for c, ts in OPT_INS.items() for t in ts])
 def test_each_language_s_opt_in_words(code, text):
     assert understand(text, code)[0] == "start" and understand(text, "en")[0] == "start"
+
+
+@pytest.mark.parametrize(("number", "code", "command"), [
+    ("14155550100", "en", "LANG"), ("14155550100", "en", "lang"), ("34612345678", "es", "IDIOMA"),
+    ("4915112345678", "de", "SPRACHE"),
+])
+def test_a_bare_lang_says_the_language_and_how_to_change_it(client, app, fake_vonage, number, code, command):
+    phone = phone_for(client, app, fake_vonage, number)
+    book = phrasebook(code)
+    assert phone.ask(command) == book.say("lang_is", name=book.name, codes=", ".join(parsing.LANGUAGES))
+    assert phone.ask("LIST") == book.say("list_empty")  # still answered in the person's language
+
+
+@pytest.mark.parametrize("unknown", ["klingon", "Klingon", "elvish", "xx", "lang"])
+@pytest.mark.parametrize(("number", "code"), [("14155550100", "en"), ("34612345678", "es")])
+def test_lang_with_a_name_it_does_not_know_is_refused_in_the_person_s_language(client, app, fake_vonage, number,
+                                                                                code, unknown):
+    phone = phone_for(client, app, fake_vonage, number)
+    book = phrasebook(code)
+    refusal = book.say("lang_unknown", given=unknown, codes=", ".join(parsing.LANGUAGES))
+    assert phone.ask(f"LANG {unknown}") == refusal
+    assert person(phone).lang in (None, code) and not person(phone).lang_set
+    assert phone.ask("LIST") == book.say("list_empty")
+    assert phone.store.for_phone(phone.number) == []  # not a reminder either
+
+
+def test_lang_followed_by_a_time_is_still_a_reminder(client, app, fake_vonage):
+    clear_of(ZoneInfo("America/Los_Angeles"), "17:00")
+    phone = phone_for(client, app, fake_vonage, "14155550100")
+    assert phone.ask("language class tomorrow 5pm").startswith('Got it: "language class"')
+    assert not person(phone).lang_set

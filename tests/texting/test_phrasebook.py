@@ -11,7 +11,7 @@ import pytest
 
 from app import parsing
 from app.settings import SERVICE_NAME_MAX, SUPPORT_CONTACT_MAX
-from app.texting.phrasebook import BOOKS, country_language, language_named, phrasebook
+from app.texting.phrasebook import BOOKS, country_language, language_named, phrasebook, understand
 from app.texting.replies import confirmation
 from app.texting.segments import fits_one_segment
 from tests.support.fake_vonage import count_segments, is_gsm7
@@ -123,3 +123,42 @@ def test_no_word_opts_out_in_one_language_and_in_in_another():
 def test_the_one_segment_check_agrees_with_vonages_segment_count(text):
     """At the edges: 160 GSM-7 places with extension characters taking two, 70 UTF-16 units (an emoji takes two)."""
     assert fits_one_segment(text) == (count_segments(text, unicode=any(c in "ш😀" for c in text)) == 1)
+
+
+def _styled(capital: int, small: int | None = None):  # type: ignore[no-untyped-def]
+    """Latin letters in one of Unicode's letter-like styles (a style without small letters: capitals)."""
+    def write(word: str) -> str:
+        return "".join(chr(small + ord(c) - ord("a")) if c.islower() and small else chr(capital + ord(c.upper()) - 65)
+                       for c in word)
+    return write
+
+
+FORMS = {  # how people (and keyboards, and font generators) write a command word without ASCII letters
+    "full-width": _styled(0xFF21, 0xFF41),
+    "mathematical bold": _styled(0x1D400, 0x1D41A),
+    "mathematical sans-serif bold italic": _styled(0x1D63C, 0x1D656),
+    "mathematical script bold": _styled(0x1D4D0, 0x1D4EA),
+    "circled": _styled(0x24B6, 0x24D0),
+    "squared": _styled(0x1F130),
+    "negative circled": _styled(0x1F150),
+    "negative squared": _styled(0x1F170),
+}
+WORDS = [("STOP", "stop"), ("Stop", "stop"), ("START", "start"), ("HELP", "help"), ("LIST", "list"), ("BAJA", "stop"),
+         ("Stopp", "stop")]
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize(("word", "command"), WORDS)
+def test_command_and_opt_out_words_match_in_every_letter_like_form(form, word, command):
+    """Compatibility folding (NFKC), and the enclosed letters it leaves alone: ＳＴＯＰ, 𝐒𝐓𝐎𝐏, ⓈⓉⓄⓅ, 🅢🅣🅞🅟 opt out."""
+    styled = FORMS[form](word)
+    assert not styled.isascii()
+    for lang in ("en", "es", "de"):
+        assert understand(styled, lang)[0] == command, (styled, lang)
+        assert understand(f"  {styled}!! ", lang)[0] == command
+
+
+def test_folding_keeps_a_command_s_argument_and_a_reminder_s_words():
+    assert understand("ＤＥＬＥＴＥ　２", "en")[:2] == ("cancel", "2")
+    assert understand("ＬＡＮＧ　ｅｓ", "en")[:2] == ("lang", "es")
+    assert understand("𝐬𝐭𝐨𝐩 at the bank at 5pm", "en")[0] == "new"
