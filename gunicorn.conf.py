@@ -9,8 +9,12 @@ import os
 from dotenv import load_dotenv
 
 from app.logs import gunicorn_logconfig
+from app.ops.checks import start_or_exit
 
 load_dotenv(override=False)  # .env fills in what the environment leaves unset, never overrides it (PORT=5612 gunicorn)
+# Before the app loads (preload_app): a setting that cannot work stops the web with one line naming it, where
+# create_app would end in a traceback
+start_or_exit("web", os.environ)
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))

@@ -9,6 +9,7 @@ from dotenv import load_dotenv
 
 from app import logs
 from app.delivery.worker import DeliveryWorker, run
+from app.ops.checks import start_or_exit
 from app.services import Services
 from app.settings import load_settings
 
@@ -17,6 +18,7 @@ def main() -> None:
     load_dotenv(override=False)  # .env under the environment: the command line wins
     logs.setup(os.environ.get("LOG_LEVEL"))  # JSON lines on stdout, numbers masked
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # replaced by rq's warm shutdown once it starts
+    start_or_exit("worker", os.environ)  # what fails the release check stops the worker too, in one line
     settings = load_settings()
     services = Services(settings, blocking=True)
     rq_worker = DeliveryWorker([services.queue], connection=services.queue.connection)

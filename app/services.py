@@ -16,6 +16,7 @@ from app.reminders import Reminders
 from app.settings import Settings
 from app.storage.budget import Budget
 from app.storage.connection import connect
+from app.storage.evictions import EvictionWatch
 from app.storage.heartbeat import Heartbeats
 from app.storage.idempotency import IdempotencyKeys
 from app.storage.nags import Nags
@@ -93,6 +94,10 @@ class Services:
     def heartbeats(self) -> Heartbeats:
         """On a connection with a timeout even in the worker: a beat must never wait on Redis for ever."""
         return Heartbeats(connect(self.settings) if self.blocking else self.redis, self.prefix)
+
+    @cached_property
+    def evictions(self) -> EvictionWatch:
+        return EvictionWatch(self.redis, self.prefix)
 
     @cached_property
     def outbox(self) -> Outbox:

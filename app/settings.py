@@ -13,9 +13,11 @@ from __future__ import annotations
 import hmac
 import os
 import re
+import string
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import Field, dataclass, field, fields
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import limits
@@ -132,8 +134,40 @@ def _private_key(raw: str, name: str) -> str:
     return text
 
 
+def _redis_url(raw: str, name: str) -> str:
+    if not _is_redis_url(raw):
+        raise SettingsError(f"{name} must look like redis://[:password@]host[:port][/db] (rediss:// for TLS, "
+                            f"unix:///path for a socket), got {_without_password(raw)!r}")
+    return raw
+
+
+def _is_redis_url(raw: str) -> bool:
+    """redis://[user:password@]host[:port][/db], rediss://… (TLS) or unix:///path/to/socket, as redis-py reads them."""
+    try:
+        parts = urlsplit(raw)
+        _ = parts.port  # read for its check: a port that is not a number raises ValueError
+    except ValueError:
+        return False
+    if parts.scheme == "unix":
+        return bool(parts.path)
+    db = parts.path.strip("/")
+    return parts.scheme in ("redis", "rediss") and bool(parts.hostname) and (not db or db.isdigit())
+
+
+def _without_password(url: str) -> str:
+    """A URL fit for an error message: what stands between :// and @ is masked."""
+    head, at, tail = url.rpartition("@")
+    return f"{head.partition('://')[0]}://…@{tail}" if at else url
+
+
 def _phone_number(raw: str, name: str) -> str:
-    return raw.lstrip("+")
+    """A phone number in E.164 (the leading + optional); spaces, dots, dashes and brackets between digits are
+    dropped. Letters are refused: people cannot text `+1-800-FLOWERS`, and Vonage sends from numbers only."""
+    digits = raw.lstrip("+").translate({ord(c): None for c in " .-()"})
+    if not (digits.isascii() and set(digits) <= set(string.digits) and 6 <= len(digits) <= 15):
+        raise SettingsError(f"{name} must be a phone number in E.164 form (6 to 15 digits, e.g. 447700900000), "
+                            f"got {raw!r}")
+    return digits
 
 
 def _tokens(raw: str, name: str) -> tuple[str, ...]:
@@ -144,7 +178,7 @@ def _tokens(raw: str, name: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class RedisSettings:
-    url: str | None = setting("REDIS_URL", None, doc="the Redis to use (unset: an embedded Redis)")
+    url: str | None = setting("REDIS_URL", None, _redis_url, doc="the Redis to use (unset: an embedded Redis)")
     embedded_path: str = setting("EMBEDDED_REDIS_PATH", ".data/redis.db",
                                  doc="where the embedded Redis keeps its data")
     key_prefix: str = setting("REDIS_KEY_PREFIX", "rmd:", doc="prefix of every key the service writes")

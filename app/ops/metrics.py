@@ -1,10 +1,12 @@
 """/metrics: the shared counters (storage/counters.py) and the schedule's state, read at scrape time through a
-prometheus-client custom collector."""
+prometheus-client custom collector; and the signs that Redis lost data (`losses`), which /readyz and the dashboard
+word."""
 from __future__ import annotations
 
 import math
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
@@ -16,6 +18,34 @@ from app.storage import counters
 from app.storage.counters import KINDS, LATENESS_BUCKETS
 
 OVERDUE_AFTER = 5.0  # seconds past due, not yet taken by a worker
+
+
+@dataclass(frozen=True)
+class Losses:
+    """Signs that Redis lost data: keys it evicted since the service first saw it (storage/evictions.py), and
+    entries on the schedule whose record is gone, in a bounded sample (Store.orphans)."""
+
+    evicted: int
+    policy: str  # the server's maxmemory-policy
+    orphans: int
+    sampled: int
+
+    def reasons(self) -> list[str]:
+        """What is wrong, in words for an operator; empty when nothing is."""
+        found = []
+        if self.evicted:
+            found.append(f"Redis evicted {self.evicted} keys since the service started (maxmemory-policy "
+                         f"{self.policy}): reminders may be lost; set it to noeviction (docs/durability.md)")
+        if self.orphans:
+            found.append(f"{self.orphans} of {self.sampled} entries sampled on the schedule have lost their record: "
+                         f"reminders were lost (docs/durability.md)")
+        return found
+
+
+def losses(services: Services) -> Losses:
+    evictions = services.evictions.read()
+    orphans, sampled = services.store.orphans()
+    return Losses(evictions.since_start, evictions.policy, orphans, sampled)
 
 
 def percentile(ordered: list[float], q: float) -> float | None:
@@ -47,6 +77,7 @@ class RedisCollector:
             yield family
         yield self._lateness(total)
         yield from self._depth(now)
+        yield from self._losses()
 
     def _lateness(self, total: dict[str, float]) -> Metric:
         family = HistogramMetricFamily("reminders_lateness_seconds",
@@ -73,6 +104,19 @@ class RedisCollector:
                 ("numbers_over_budget", "Numbers that met their daily SMS budget in the last 24 hours.", capped),
                 ("workers_alive", "Workers whose heartbeat is fresh.",
                  len(services.heartbeats.alive(now)))):
+            gauge = GaugeMetricFamily(f"reminders_{name}", doc)
+            gauge.add_metric([], value)
+            yield gauge
+
+
+    def _losses(self) -> Iterator[Metric]:
+        lost = losses(self.services)
+        for name, doc, value in (
+                ("redis_evicted_keys", "Keys Redis evicted since the service first saw the server (any is data "
+                                       "lost: set maxmemory-policy noeviction).", lost.evicted),
+                ("schedule_orphans", "Entries on the schedule whose record is gone, among those sampled (the "
+                                     "soonest due and some at random).", lost.orphans),
+                ("schedule_sampled", "Entries the orphan check looked at.", lost.sampled)):
             gauge = GaugeMetricFamily(f"reminders_{name}", doc)
             gauge.add_metric([], value)
             yield gauge

@@ -45,6 +45,7 @@ class Stats:
     day_starts: str = ""  # local midnight the "today" figures count from
     over_budget_today: int = 0  # sends the daily budget per number stopped (reminders waiting, replies dropped)
     numbers_over_budget: int = 0  # numbers that met their budget in the last 24 hours
+    data_lost: list[str] = field(default_factory=list)  # why Redis may have lost reminders (metrics.Losses)
 
     def as_dict(self) -> dict:
         out = dict(self.__dict__)
@@ -75,7 +76,8 @@ def stats(services: Services, zone: str, now: float | None = None) -> Stats:
                  failed_jobs=FailedJobRegistry(queue=queue).count,
                  day_starts=datetime.fromtimestamp(midnight, ZoneInfo(zone)).isoformat(),
                  over_budget_today=int(today["over_budget"]),
-                 numbers_over_budget=services.budget.capped_count(now))
+                 numbers_over_budget=services.budget.capped_count(now),
+                 data_lost=metrics.losses(services).reasons())
 
 
 def rq_workers(queue: Queue) -> list[dict]:

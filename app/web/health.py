@@ -3,9 +3,10 @@
 /healthz says whether this web process can do its job: it answers, and Redis answers (503 when not, so a load
 balancer stops sending it webhooks it would have to refuse).
 /readyz says whether the service as a whole works: Redis answers, at least one worker's heartbeat is fresh and that
-worker is not stuck (storage/heartbeat.py), and (with REDIS_MIN_REPLICAS) enough replicas are connected for writes to be
-confirmed. Both say what Redis is doing when it does not answer: failing over (no primary yet, or a primary turned
-replica) or unavailable while the client reconnects.
+worker is not stuck (storage/heartbeat.py), (with REDIS_MIN_REPLICAS) enough replicas are connected for writes to be
+confirmed, and Redis has lost no data: no keys evicted since the service started, no sampled entry on the schedule
+without its record (ops/metrics.py `losses`). Both say what Redis is doing when it does not answer: failing over (no
+primary yet, or a primary turned replica) or unavailable while the client reconnects.
 """
 from __future__ import annotations
 
@@ -58,6 +59,8 @@ def readyz() -> ResponseReturnValue:
             have, need = replication.replicas(), replication.min_replicas
             checks["replicas"] = (f"ok ({have} connected, {need} needed)" if have >= need else
                                   f"{have} connected, {need} needed (REDIS_MIN_REPLICAS): new reminders get 503")
+        lost = metrics.losses(services())
+        checks["data"] = "; ".join(lost.reasons()) or f"ok (nothing evicted; {lost.sampled} entries sampled)"
     except redis.RedisError as err:
         checks["redis"] = redis_state(err)
     ready = all(value.startswith("ok") for value in checks.values()) and "worker" in checks

@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -57,3 +60,124 @@ def test_procfile_runs_the_release_check():
 
     procfile = (Path(__file__).resolve().parents[2] / "Procfile").read_text()
     assert "release: python -m app.ops.checks" in procfile
+
+
+# --- Redis that can lose data: eviction and persistence ---------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def evicting_redis():
+    from tests.support.redis_server import RedisServer
+
+    with RedisServer(extra_args=("--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lru")) as server:
+        yield server
+
+
+@pytest.mark.slow
+def test_release_check_fails_on_a_redis_that_evicts_keys(env, evicting_redis):
+    """Managed Redis often defaults to an evicting policy: at its memory limit it deleted reminders' records in
+    silence. The check failed nothing."""
+    found = {f.name: f for f in checks.check({**env, "REDIS_URL": evicting_redis.url}, production=True)}
+    assert found["maxmemory-policy"].level == "fail"
+    assert "allkeys-lru" in found["maxmemory-policy"].message and "noeviction" in found["maxmemory-policy"].message
+    assert levels(checks.check(env, production=True))["maxmemory-policy"] == "ok"  # Redis's default
+
+
+@pytest.mark.slow
+def test_release_check_reads_the_policy_where_config_is_refused_and_says_what_to_check_by_hand(env):
+    from tests.support.redis_server import RedisServer
+
+    with RedisServer(extra_args=("--maxmemory-policy", "volatile-lru", "--rename-command", "CONFIG", "")) as server:
+        found = {f.name: f for f in checks.check({**env, "REDIS_URL": server.url}, production=True)}
+    assert found["maxmemory-policy"].level == "fail"  # from INFO memory
+    assert found["persistence"].level == "warn" and "check that the plan persists" in found["persistence"].message
+
+
+@pytest.mark.slow
+def test_release_check_warns_when_redis_keeps_nothing_on_disk(env):
+    from tests.support.redis_server import RedisServer
+
+    found = {f.name: f for f in checks.check(env, production=True)}  # the test Redis: appendonly no, save ""
+    assert found["persistence"].level == "warn" and "loses every reminder" in found["persistence"].message
+    with RedisServer(appendonly=True) as server:
+        assert levels(checks.check({**env, "REDIS_URL": server.url}, production=True))["persistence"] == "ok"
+
+
+# --- start-up: one line naming the setting, never a traceback ----------------------------------------------------
+
+BAD_SETTINGS = [({"REDIS_URL": "redis//host"}, "REDIS_URL"), ({"REDIS_URL": "http://x"}, "REDIS_URL"),
+                ({"REDIS_URL": "redis://:badport"}, "REDIS_URL"),
+                ({"VONAGE_NUMBER": "+1-800-FLOWERS"}, "VONAGE_NUMBER"),
+                ({"REDIS_URL": "redis://127.0.0.1:1/0"}, "REDIS_URL")]
+
+
+def _run(args: list[str], env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
+    from tests.conftest import ROOT
+
+    return subprocess.run(args, cwd=ROOT, env={**os.environ, **env, "DYNO": ""}, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("bad", "name"), BAD_SETTINGS)
+def test_the_worker_and_the_release_check_refuse_a_bad_setting_in_one_line(env, bad, name):
+    """A malformed REDIS_URL, a VONAGE_NUMBER with letters, a Redis that is down: each was a traceback (or, for the
+    number, a worker that started and a release that passed)."""
+    worker = _run([sys.executable, "worker.py"], {**env, **bad})
+    assert worker.returncode == 1, worker.stdout + worker.stderr
+    assert "Traceback" not in worker.stderr and len(worker.stderr.strip().splitlines()) == 1, worker.stderr
+    assert worker.stderr.startswith("worker not started: ") and name in worker.stderr
+    release = _run([sys.executable, "-m", "app.ops.checks", "--production"], {**env, **bad})
+    assert release.returncode == 1 and "Traceback" not in release.stderr and name in release.stderr
+    assert len(release.stderr.strip().splitlines()) == 1, release.stderr
+
+
+@pytest.mark.slow
+def test_the_worker_refuses_a_redis_that_evicts_keys(env, evicting_redis):
+    worker = _run([sys.executable, "worker.py"], {**env, "REDIS_URL": evicting_redis.url})
+    assert worker.returncode == 1 and "maxmemory-policy: allkeys-lru" in worker.stderr, worker.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("bad", "name"), BAD_SETTINGS[:4])
+def test_the_web_refuses_a_bad_setting_in_one_line(env, bad, name):
+    from tests.support.redis_server import free_port
+
+    web = _run([sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "app:create_app()"],
+               {**env, **bad, "PORT": str(free_port()), "WEB_CONCURRENCY": "1"})
+    assert web.returncode == 1 and "Traceback" not in web.stderr, web.stderr[-2000:]
+    assert web.stderr.strip().splitlines() == [web.stderr.strip()] and web.stderr.startswith("web not started: ")
+    assert name in web.stderr
+
+
+@pytest.mark.slow
+def test_the_web_says_in_one_line_that_redis_is_down_and_starts_anyway(env):
+    """A web that would not start while Redis is away would leave the platform restarting it; it answers 503 (and
+    Vonage retries) until Redis is back, and says why once."""
+    import time
+    import urllib.error
+    import urllib.request
+
+    from tests.conftest import ROOT
+    from tests.support.redis_server import free_port
+
+    port = free_port()
+    web = subprocess.Popen([sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "app:create_app()"],
+                           cwd=ROOT, env={**os.environ, **env, "REDIS_URL": "redis://127.0.0.1:1/0", "DYNO": "",
+                                          "PORT": str(port), "WEB_CONCURRENCY": "1", "LOG_LEVEL": "WARNING"},
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        status = None
+        deadline = time.time() + 60
+        while status is None and time.time() < deadline and web.poll() is None:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10)
+            except urllib.error.HTTPError as err:
+                status = err.code
+            except OSError:
+                time.sleep(0.2)
+        assert status == 503
+    finally:
+        web.terminate()
+        _, err = web.communicate(timeout=30)
+    said = [line for line in err.splitlines() if "REDIS_URL" in line]
+    assert len(said) == 1 and said[0].startswith("web: REDIS_URL: cannot reach Redis") and "Traceback" not in err
