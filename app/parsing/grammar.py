@@ -183,6 +183,8 @@ def build(V: Vocabulary) -> SimpleNamespace:
         # 'fri after 2': a bare hour after 'after/before/around' that no rule read is a time not understood
         rx(rf"\b{V.alt('relative_to_clock')}\s+\d{{1,2}}(?:[:.][0-5]\d)?\b(?![:.]?\d)"),
     ]
+    # After a number, a quantity or a place ('2 pills', '3 eggs', '12 Main St'): the number is not a time.
+    QUANTITY_AFTER = rx(rf"\s*(?:{UNIT}|{NOT_TIME_WORDS}|%|(?:[a-z0-9']+\s+){{0,2}}{PLACE_AFTER})\b")
     RE_WD = rx(WD_ANY)
     PLACE_BEFORE = frozenset(V.data["place_before_number"])
     UNSURE_BEFORE = rx(rf"(?:^|\W){alternation(V.data['unsure_words'])}\W*$")
