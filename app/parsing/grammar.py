@@ -109,11 +109,12 @@ def build(V: Vocabulary) -> SimpleNamespace:
     ISO = rx(rf"(?<![\w/.-])(?:{ON}\s+)?(?P<y>\d{{4}})(?P<sep>[-/.])(?P<m>\d{{1,2}})(?P=sep)(?P<d>\d{{1,2}})"
              r"(?:[T\s](?P<H>\d{1,2}):(?P<M>\d{2})(?::\d{2})?)?(?![\w/])")
     NEXT_MONTH = rf"{NEXT}\s+{V.alt('month')}"
+    YEAR_OF = rf"(?:{OF}\s+)"  # 'el 5 de mayo de 2027', '5 de maio de 2027', 'am 5. Mai im 2027': the year of a date
     DATE_DM = rx(rf"\b{PREP}?(?:{THE}\s+)?(?P<d>\d{{1,2}}){ORD}?(?:\s+{OF}\s+|\s*-\s*|\s*)(?:(?P<mon>{MON})\.?\b"
-                 rf"|(?P<nm>{NEXT_MONTH})\b)(?:-|,?\s*)?(?P<y>(?<![\d:])\d{{4}}(?![:.]?\d|\s*{AMPM}))?")
+                 rf"|(?P<nm>{NEXT_MONTH})\b)(?:-|,?\s*{YEAR_OF}?)?(?P<y>(?<![\d:])\d{{4}}(?![:.]?\d|\s*{AMPM}))?")
     DATE_MD = rx(rf"\b{PREP}?(?P<mon>{MON})\.?\s*(?:{THE}\s+)?(?P<d>\d{{1,2}})(?:{ORD})?\b"
                  rf"(?!\s*(?:{AMPM}|[:.]\d|%|{V.alt('hours_suffix')}\b|{V.alt('oclock')}))"
-                 rf"(?:,?\s*(?P<y>\d{{4}})(?![:.]?\d|\s*{AMPM}))?")
+                 rf"(?:,?\s*{YEAR_OF}?(?P<y>\d{{4}})(?![:.]?\d|\s*{AMPM}))?")
     DATE_NUM = rx(rf"(?<![\w/.:-])(?:{ON}\s+)?(?P<a>\d{{1,2}})(?P<sep>[/.-])(?P<b>\d{{1,2}})"
                   r"(?:(?P=sep)(?P<y>\d{4}|\d{2}))?(?![\w/]|[.:-]\d)")
     NOT_DATE_NOUN = alternation(V.data["not_a_date_after_ordinal"])
@@ -123,7 +124,7 @@ def build(V: Vocabulary) -> SimpleNamespace:
     BARE_ORDINAL = rx(rf"(?:^|(?<=\s))(?P<d>\d{{1,2}}){ORD}\b(?=\s+(?:{PREP}|\d|{TOMORROW}|{DAYPART}|{V.alt('noon')}))")
     NTH_WEEKDAY = rx(rf"\b(?:{PREP})?(?:{THE}\s+)?(?P<n>{NTH})\s+(?P<wd>{WD_ANY})\s+{OF}\s+"
                      rf"(?:(?P<this>{THE}\s+{V.alt('month')}|{THIS}\s+{V.alt('month')})|(?P<next>{NEXT_MONTH})"
-                     rf"|(?P<year>{V.alt('the_year')})|(?P<mon>{MON})(?:\s+(?P<y>\d{{4}}))?)\b")
+                     rf"|(?P<year>{V.alt('the_year')})|(?P<mon>{MON})(?:\s+{YEAR_OF}?(?P<y>\d{{4}}))?)\b")
     PERIOD = rx(rf"\b(?:{PREP})?(?:{THE}\s+)?(?P<p>{alternation(V.period_of)})\b")
     PERIOD_DAY = rx(rf"\b(?:(?P<wd>{WD_ANY})\s+(?P<p1>{NEXT}\s+{V.alt('week')})|(?P<p2>{NEXT}\s+{V.alt('week')})\s+"
                     rf"(?:{ON}\s+)?(?P<wd2>{WD_ANY}))\b")
