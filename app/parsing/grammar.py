@@ -115,8 +115,12 @@ def build(V: Vocabulary) -> SimpleNamespace:
     DATE_MD = rx(rf"\b{PREP}?(?P<mon>{MON})\.?\s*(?:{THE}\s+)?(?P<d>\d{{1,2}})(?:{ORD})?\b"
                  rf"(?!\s*(?:{AMPM}|[:.]\d|%|{V.alt('hours_suffix')}\b|{V.alt('oclock')}))"
                  rf"(?:,?\s*{YEAR_OF}?(?P<y>\d{{4}})(?![:.]?\d|\s*{AMPM}))?")
-    DATE_NUM = rx(rf"(?<![\w/.:-])(?:{ON}\s+)?(?P<a>\d{{1,2}})(?P<sep>[/.-])(?P<b>\d{{1,2}})"
+    DATE_NUM = rx(rf"(?<![\w/.:-])(?:(?:{ON}|{V.alt('on_date')})\s+)?(?P<a>\d{{1,2}})(?P<sep>[/.-])(?P<b>\d{{1,2}})"
                   r"(?:(?P=sep)(?P<y>\d{4}|\d{2}))?(?![\w/]|[.:-]\d)")
+    # 'um 10.12.' is a time; 'am 10.12.', 'bis 3.1.' and '10.12.' are days (see dates._dotted_day_month).
+    CLOCK_ONLY = alternation(set(W("at_clock")) - set(W("on")) - set(W("on_date")) - set(W("on_word")))
+    AFTER_CLOCK_WORD = rx(rf"(?:^|[^\w@]){CLOCK_ONLY}\s*$")
+    DATE_WORD_BEFORE = rx(rf"(?:^|\W)(?:{ON}|{V.alt('on_date')})\s*$")
     NOT_DATE_NOUN = alternation(V.data["not_a_date_after_ordinal"])
     DOM = rx(rf"\b(?:(?P<on>{V.alt('on_date')})\s+(?:{THE}\s+)?|{THE}\s+)(?P<d>\d{{1,2}})(?P<ord>{ORD})?\b"
              rf"(?:\s+{OF}\s+(?:{THE}|{THIS})\s+{V.alt('month')})?(?(ord)|(?![\s/:.-]*\d))(?!\s*(?:{OF}\s+)?{MON}\b)"

@@ -43,3 +43,27 @@ def test_a_past_year_is_past_not_a_clock(lang, text):
     with pytest.raises(ParseError) as info:
         parse(text, BERLIN, NOW, lang)
     assert info.value.code == "past"
+
+
+@pytest.mark.parametrize("lang,text,due,message", [
+    ("de", "Zahnarzt am 11.12.", "2026-12-11 09:00", "Zahnarzt"),   # never 12:00
+    ("de", "am 5.12. Impfung", "2026-12-05 09:00", "Impfung"),      # never 5 January
+    ("de", "10.12.", "2026-12-10 09:00", "Erinnerung"),             # never 10:12
+    ("de", "bis 3.1. Steuer", "2027-01-03 09:00", "Steuer"),
+    ("de", "24.12. Geschenke", "2026-12-24 09:00", "Geschenke"),
+    ("de", "am 24.12 um 18 Uhr Bescherung", "2026-12-24 18:00", "Bescherung"),
+    ("de", "am 24.12. um 18 Uhr Bescherung", "2026-12-24 18:00", "Bescherung"),
+    ("fr", "le 24.12. Noël", "2026-12-24 09:00", "Noël"),
+    ("es", "el 24.12. cena", "2026-12-24 09:00", "cena"),
+    ("pt", "dia 24.12. ceia", "2026-12-24 09:00", "ceia"),
+    ("de", "um 18.30 Sport", "2026-11-25 18:30", "Sport"),          # a clock word before it: a time
+    ("de", "Treffen um 10.12.", "2026-11-25 10:12", "Treffen"),
+    ("es", "cena a las 10.30.", "2026-11-25 10:30", "cena"),        # no month 30: a time and a full stop
+])
+def test_a_dotted_day_and_month_is_a_date(lang, text, due, message):
+    assert _when(text, lang) == (due, message)
+
+
+def test_a_dotted_date_is_day_first_in_a_month_first_zone():
+    p = parse("Impfung am 5.12.", "America/New_York", NOW, "de")
+    assert (p.due.month, p.due.day) == (12, 5)
