@@ -167,13 +167,13 @@ def _extract_calendar_dates(sc: Scanner, f: Found, today: date, mfirst: bool) ->
             _set_date(f, sc, m, d, given)
     for m in sc.matches(g.DATE_NUM):
         a, b, sep = int(m["a"]), int(m["b"]), m["sep"]
-        if sep != "/" and not m["y"]:
-            continue  # '10.30' is a time and '9-5' a range; dotted/dashed dates need a year
+        if sep != "/" and not m["y"] and not _dotted_day_month(sc, m, a, b):
+            continue  # '10.30' is a time and '9-5' a range; dotted/dashed dates need a year or a trailing dot
         if sc.text(m).strip() in ("24/7", "on 24/7") or a > 31 or b > 31 or a == 0 or b == 0:
             continue
         if not m["y"] and sc.word_before(m.start()) in V.data["place_before_number"]:
             continue
-        mo, d = (a, b) if mfirst else (b, a)
+        mo, d = (a, b) if mfirst and sep != "." else (b, a)  # a dotted date is always day.month
         dt, given = make_date(int(m["y"]) if m["y"] else None, mo, d, sc.text(m), today)
         _set_date(f, sc, m, dt, given)
     for rx in (g.DOM, g.BARE_ORDINAL):
@@ -186,6 +186,17 @@ def _extract_calendar_dates(sc: Scanner, f: Found, today: date, mfirst: bool) ->
             if f.dom is None:
                 f.dom = day
             _day(f, sc, m, next_dom(today, day))
+
+
+def _dotted_day_month(sc: Scanner, m: re.Match, day: int, month: int) -> bool:
+    """'24.12.', 'am 24.12', 'bis 3.1.': day.month where the language writes dates so (`dotted_day_month`).  A
+    trailing dot or a date word before it ('am') makes a date; a clock word before it ('um 10.12') a time."""
+    if m["sep"] != "." or not V.data.get("dotted_day_month") or not (1 <= day <= 31 and 1 <= month <= 12):
+        return False
+    before = sc.low[max(0, m.start() - 30):m.start("a")]
+    if g.AFTER_CLOCK_WORD.search(before):
+        return False
+    return sc.low.startswith(".", m.end()) or bool(g.DATE_WORD_BEFORE.search(before))
 
 
 def _clock_after(m: re.Match) -> bool:

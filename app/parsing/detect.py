@@ -27,13 +27,21 @@ def _markers() -> dict[str, dict[str, float]]:
     share ('minutos'), nothing for a word three or more share or a single letter (accents dropped, lower case)."""
     words = {code: _vocabulary_words(code) for code in LANGUAGES}
     seen = Counter(w for ws in words.values() for w in ws)
-    return {code: {w: 1 / seen[w] for w in ws if seen[w] <= 2 and len(w) > 1} for code, ws in words.items()}
+    return {code: {w: 1 / seen[w] for w in ws - _everyday_elsewhere(code) if seen[w] <= 2 and len(w) > 1}
+            for code, ws in words.items()}
+
+
+def _everyday_elsewhere(code: str) -> set[str]:
+    """Words another language uses every day ('out', 'set', 'die' in English, each file's `everyday_words`): they
+    are no sign of this language ('in 20 min take cake out' is not Portuguese, though 'out' is October there)."""
+    return {w for other in LANGUAGES if other != code for w in load(other).data.get("everyday_words", [])}
 
 
 # Tables whose keys are words of the language; elsewhere keys are the file's own structure ('tomorrow', 'morning').
 _WORD_KEYED = frozenset({"spellings", "spellings_next_to_a_time", "phrases", "numbers", "tens", "ordinals",
                          "recurrence_words", "every_units", "plural_series"})
-_NOT_WORDS = frozenset({"replies", "describe", "_about", "code", "babel_locale", "lingua", "warm_up", "period_rules"})
+_NOT_WORDS = frozenset({"replies", "describe", "_about", "code", "babel_locale", "lingua", "warm_up", "period_rules",
+                        "everyday_words", "not_time_like"})
 
 
 def _vocabulary_words(code: str) -> set[str]:

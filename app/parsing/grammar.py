@@ -109,13 +109,18 @@ def build(V: Vocabulary) -> SimpleNamespace:
     ISO = rx(rf"(?<![\w/.-])(?:{ON}\s+)?(?P<y>\d{{4}})(?P<sep>[-/.])(?P<m>\d{{1,2}})(?P=sep)(?P<d>\d{{1,2}})"
              r"(?:[T\s](?P<H>\d{1,2}):(?P<M>\d{2})(?::\d{2})?)?(?![\w/])")
     NEXT_MONTH = rf"{NEXT}\s+{V.alt('month')}"
+    YEAR_OF = rf"(?:{OF}\s+)"  # 'el 5 de mayo de 2027', '5 de maio de 2027', 'am 5. Mai im 2027': the year of a date
     DATE_DM = rx(rf"\b{PREP}?(?:{THE}\s+)?(?P<d>\d{{1,2}}){ORD}?(?:\s+{OF}\s+|\s*-\s*|\s*)(?:(?P<mon>{MON})\.?\b"
-                 rf"|(?P<nm>{NEXT_MONTH})\b)(?:-|,?\s*)?(?P<y>(?<![\d:])\d{{4}}(?![:.]?\d|\s*{AMPM}))?")
+                 rf"|(?P<nm>{NEXT_MONTH})\b)(?:-|,?\s*{YEAR_OF}?)?(?P<y>(?<![\d:])\d{{4}}(?![:.]?\d|\s*{AMPM}))?")
     DATE_MD = rx(rf"\b{PREP}?(?P<mon>{MON})\.?\s*(?:{THE}\s+)?(?P<d>\d{{1,2}})(?:{ORD})?\b"
                  rf"(?!\s*(?:{AMPM}|[:.]\d|%|{V.alt('hours_suffix')}\b|{V.alt('oclock')}))"
-                 rf"(?:,?\s*(?P<y>\d{{4}})(?![:.]?\d|\s*{AMPM}))?")
-    DATE_NUM = rx(rf"(?<![\w/.:-])(?:{ON}\s+)?(?P<a>\d{{1,2}})(?P<sep>[/.-])(?P<b>\d{{1,2}})"
+                 rf"(?:,?\s*{YEAR_OF}?(?P<y>\d{{4}})(?![:.]?\d|\s*{AMPM}))?")
+    DATE_NUM = rx(rf"(?<![\w/.:-])(?:(?:{ON}|{V.alt('on_date')})\s+)?(?P<a>\d{{1,2}})(?P<sep>[/.-])(?P<b>\d{{1,2}})"
                   r"(?:(?P=sep)(?P<y>\d{4}|\d{2}))?(?![\w/]|[.:-]\d)")
+    # 'um 10.12.' is a time; 'am 10.12.', 'bis 3.1.' and '10.12.' are days (see dates._dotted_day_month).
+    CLOCK_ONLY = alternation(set(W("at_clock")) - set(W("on")) - set(W("on_date")) - set(W("on_word")))
+    AFTER_CLOCK_WORD = rx(rf"(?:^|[^\w@]){CLOCK_ONLY}\s*$")
+    DATE_WORD_BEFORE = rx(rf"(?:^|\W)(?:{ON}|{V.alt('on_date')})\s*$")
     NOT_DATE_NOUN = alternation(V.data["not_a_date_after_ordinal"])
     DOM = rx(rf"\b(?:(?P<on>{V.alt('on_date')})\s+(?:{THE}\s+)?|{THE}\s+)(?P<d>\d{{1,2}})(?P<ord>{ORD})?\b"
              rf"(?:\s+{OF}\s+(?:{THE}|{THIS})\s+{V.alt('month')})?(?(ord)|(?![\s/:.-]*\d))(?!\s*(?:{OF}\s+)?{MON}\b)"
@@ -123,7 +128,7 @@ def build(V: Vocabulary) -> SimpleNamespace:
     BARE_ORDINAL = rx(rf"(?:^|(?<=\s))(?P<d>\d{{1,2}}){ORD}\b(?=\s+(?:{PREP}|\d|{TOMORROW}|{DAYPART}|{V.alt('noon')}))")
     NTH_WEEKDAY = rx(rf"\b(?:{PREP})?(?:{THE}\s+)?(?P<n>{NTH})\s+(?P<wd>{WD_ANY})\s+{OF}\s+"
                      rf"(?:(?P<this>{THE}\s+{V.alt('month')}|{THIS}\s+{V.alt('month')})|(?P<next>{NEXT_MONTH})"
-                     rf"|(?P<year>{V.alt('the_year')})|(?P<mon>{MON})(?:\s+(?P<y>\d{{4}}))?)\b")
+                     rf"|(?P<year>{V.alt('the_year')})|(?P<mon>{MON})(?:\s+{YEAR_OF}?(?P<y>\d{{4}}))?)\b")
     PERIOD = rx(rf"\b(?:{PREP})?(?:{THE}\s+)?(?P<p>{alternation(V.period_of)})\b")
     PERIOD_DAY = rx(rf"\b(?:(?P<wd>{WD_ANY})\s+(?P<p1>{NEXT}\s+{V.alt('week')})|(?P<p2>{NEXT}\s+{V.alt('week')})\s+"
                     rf"(?:{ON}\s+)?(?P<wd2>{WD_ANY}))\b")
@@ -183,6 +188,8 @@ def build(V: Vocabulary) -> SimpleNamespace:
         # 'fri after 2': a bare hour after 'after/before/around' that no rule read is a time not understood
         rx(rf"\b{V.alt('relative_to_clock')}\s+\d{{1,2}}(?:[:.][0-5]\d)?\b(?![:.]?\d)"),
     ]
+    # After a number, a quantity or a place ('2 pills', '3 eggs', '12 Main St'): the number is not a time.
+    QUANTITY_AFTER = rx(rf"\s*(?:{UNIT}|{NOT_TIME_WORDS}|%|(?:[a-z0-9']+\s+){{0,2}}{PLACE_AFTER})\b")
     RE_WD = rx(WD_ANY)
     PLACE_BEFORE = frozenset(V.data["place_before_number"])
     UNSURE_BEFORE = rx(rf"(?:^|\W){alternation(V.data['unsure_words'])}\W*$")

@@ -2,7 +2,9 @@
 phrases found may not disagree.  Otherwise the parser says what it understood and asks, rather than guess."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
+from functools import lru_cache
 from itertools import pairwise
 
 from ..rules import split
@@ -12,13 +14,13 @@ from .found import Found, Scanner
 from .grammar import G as g
 from .message import default_message, merge
 from .resolve import distinct_clocks, in_part
-from .vocabulary import V
+from .vocabulary import LANGUAGES, V, Vocabulary, current, load
 
 
 def check(f: Found, sc: Scanner, text: str, due: datetime, message: str, every: str | None) -> None:
     """Raise ParseError('unsure') naming the first piece of the text that was not understood."""
     series_hours = len(split(every).get("BYHOUR", "0").split(",")) if every else 1
-    span = _conflict(f, series_hours) or _hedged(sc) or _timelike_leftover(sc)
+    span = _conflict(f, series_hours) or _hedged(sc) or _timelike_leftover(sc) or _timelike_neighbour(sc)
     if span is None:
         return
     a, b = sc.norm.original(*span)
@@ -75,6 +77,109 @@ def _timelike_leftover(sc: Scanner) -> tuple[int, int] | None:
                 continue
             return m.start(), m.end()
     return None
+
+
+# A word of the leftover text: letters and digits, with the dots, colons and apostrophes inside it ('24.12.', "l'").
+_TOKEN = re.compile(r"[^\s,;!?()\[\]\"]+")
+_BARE_NUMBER = re.compile(r"\d{1,4}\.?")  # '11', '2027', and the German ordinal '5.'
+_EDGE = ".,:;!?'\""
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+def _timelike_neighbour(sc: Scanner) -> tuple[int, int] | None:
+    """The guard: a time-like word nobody claimed, right next to a phrase that was claimed ('call mom 11 tomorrow',
+    'el 5 de mayo de 2027', '10:30 mon').  It was meant as part of the time but no rule joined it, so the time
+    understood may be wrong: ask rather than schedule.  A linking word may stand between ('de 2027').  An offset
+    ('task 4 in 5 hours') is whole by itself: no number next to it can change it."""
+    rest = _unclaimed(sc)
+    tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(rest)]
+    claimed = [span for span in sc.spans if not g.RELATIVE.fullmatch(sc.low, *span)]
+    for i, (a, b) in enumerate(tokens):
+        side = _timelike(sc, rest, a, b)
+        if side is None:
+            continue
+        for span in claimed:
+            if (span[1] <= a or side == _BOTH) and _next_to(tokens, rest, i, span):
+                return a, b
+    return None
+
+
+def _unclaimed(sc: Scanner) -> str:
+    """The normalised text with every claimed character blanked."""
+    left = list(sc.low)
+    for a, b in sc.spans:
+        left[a:b] = " " * (b - a)
+    return "".join(left)
+
+
+def _next_to(tokens: list[tuple[int, int]], rest: str, i: int, span: tuple[int, int]) -> bool:
+    """Token i touches the claimed span, with nothing but spaces or linking words ('de', 'a las') between them."""
+    a, b = tokens[i]
+    if span[1] <= a:
+        between = [t for t in tokens[:i] if t[0] >= span[1]]
+    elif span[0] >= b:
+        between = [t for t in tokens[i + 1:] if t[1] <= span[0]]
+    else:
+        return False
+    linking = " ".join(rest[slice(*t)].strip(_EDGE) for t in between)
+    return not between or linking in _linking_words(current())
+
+
+_BOTH, _AFTER = "both", "after"
+
+
+def _timelike(sc: Scanner, rest: str, a: int, b: int) -> str | None:
+    """Whether the word is time-like on either side of a phrase (a bare number that is not a quantity or a place
+    number, a number or clock word, a full weekday name) or only after one (a month name or an abbreviation that is
+    also a word or a name: 'call April tomorrow', 'call Thu tomorrow', but '10:30 mon'); None when it is not."""
+    word = rest[a:b].strip(_EDGE)
+    if _BARE_NUMBER.fullmatch(rest[a:b].rstrip(",;:!?")) and word.isdigit():
+        quantity = _after_place(sc, a) or g.QUANTITY_AFTER.match(rest, b)
+        return _BOTH if _could_be_a_time(word) and not quantity else None
+    both, after = _timelike_words(current())
+    return _BOTH if word in both else _AFTER if word in after else None
+
+
+def _could_be_a_time(digits: str) -> bool:
+    """An hour ('11'), an hour and minutes run together ('930', '1530') or a year ('2027'); not '68' or '5000'."""
+    n = int(digits)
+    if len(digits) <= 2:
+        return n <= 24
+    return (n // 100 <= 23 and n % 100 <= 59) or 1900 <= n <= 2099
+
+
+def _after_place(sc: Scanner, pos: int) -> bool:
+    """'room 101', 'flight UA 921', 'table for 4': a place word in the two words before the number."""
+    return any(w in g.PLACE_BEFORE for w in _WORD.findall(sc.low[max(0, pos - 40):pos])[-2:])
+
+
+@lru_cache(maxsize=16)
+def _timelike_words(vocab: Vocabulary) -> tuple[frozenset[str], frozenset[str]]:
+    """The words time-like on both sides of a phrase: the language's clock words, full weekday names and
+    abbreviations that are days alone, and the number words of every supported language (the normaliser has made the
+    language's own into digits already).  Then those time-like only after one: month names and the other
+    abbreviations.  Neither holds the language's everyday words (`not_time_like`)."""
+    both = {w for w in vocab.weekday_of if not vocab.abbr_needs_company(w)}
+    both |= {w for key in ("quarter", "half", "half_after") for w in vocab.words(key)}
+    for code in LANGUAGES:
+        other = load(code)
+        both |= {w for w in [*other.numbers, *other.tens] if " " not in w and "-" not in w}
+    after = set(vocab.weekday_of) | set(vocab.month_of)
+    everyday = _everyday_words(vocab)
+    return frozenset(both - everyday), frozenset(after - both - everyday)
+
+
+@lru_cache(maxsize=16)
+def _everyday_words(vocab: Vocabulary) -> frozenset[str]:
+    """Words another language's number words spell, which are everyday words here ('un' is French one, 'die' German
+    Tuesday): the language's `not_time_like` list."""
+    return frozenset(vocab.data.get("not_time_like", []))
+
+
+@lru_cache(maxsize=16)
+def _linking_words(vocab: Vocabulary) -> frozenset[str]:
+    """Words that join a number to the phrase before it ('de 2027', 'im 2027', 'a las 10')."""
+    return frozenset(w for key in ("of", "and", "at", "at_clock") for w in vocab.words(key))
 
 
 def _example(due: datetime, message: str) -> str:

@@ -220,3 +220,11 @@ def test_parse_jsonl_reads_lang_per_line(runner):
     assert answers[0] == {"message": "dîner", "due": "2026-11-26T19:00:00+01:00", "every": None}
     assert answers[1] == {"message": "Essen", "due": "2026-11-26T19:00:00+01:00", "every": None}
     assert "error" in answers[2]
+
+
+@pytest.mark.parametrize("text", [
+    "in 20 min take cake out", "check out at 11am", "set out chairs tomorrow", "take the trash out at 8",
+    "bring the table tomorrow", "hi, call Jan at 5",
+])
+def test_an_everyday_english_word_never_decides_another_language(text):
+    assert detect_language(text) in (None, "en")

@@ -111,3 +111,43 @@ def test_series_step_through_their_new_parts():
     while (nxt := next_occurrence(p.every, dues[-1])) is not None:
         dues.append(nxt)
     assert len(dues) == 7 and dues[-1].isoformat() == "2026-12-01T21:00:00-05:00"
+
+
+# ------------------------------------------------------------------------------------------------- the guard
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@pytest.mark.parametrize("lang,text,left", [
+    ("en", "call mom 11 tomorrow", "11"),                 # an hour no rule joined to its day
+    ("en", "set an alarm for eleven tomorrow", "eleven"),
+    ("en", "mtg w/ sarah 10:30 mon", "mon"),              # an abbreviation after a time
+    ("en", "dentist friday 9am quarter", "quarter"),      # a clock word
+    ("es", "gimnasio 7 el lunes", "7"),
+    ("es", "cita el lunes a las 10 once", "10"),          # read as "10 11": no rule takes it
+    ("fr", "dentiste demain 10h quart", "quart"),
+    ("pt", "dentista amanhã 10h meia", "meia"),
+    ("de", "Zahnarzt morgen halb", "halb"),
+    ("de", "Zahnarzt Dienstag 10 Uhr Mittwoch", "mittwoch"),  # a second day said without a rule's words
+])
+def test_a_time_like_word_next_to_a_phrase_is_refused(lang, text, left):
+    with pytest.raises(ParseError) as info:
+        parse(text, "Europe/Berlin", NOW.astimezone(BERLIN), lang)
+    assert info.value.code == "unsure", str(info.value)
+    assert left.lower() in str(info.value).lower()
+
+
+@pytest.mark.parametrize("lang,text,message", [
+    ("en", "buy 2 apples tomorrow 5pm", "buy 2 apples"),  # a number in the task, not next to the time
+    ("en", "tomorrow 2 pills", "2 pills"),                # a quantity
+    ("en", "flight UA 921 tomorrow 6am", "flight UA 921"),  # a place number, two words after its place word
+    ("en", "book table for 4 at 7pm", "book table for 4"),
+    ("en", "set thermostat to 68 at 10pm", "set thermostat to 68"),  # no hour is 68
+    ("en", "task 4 in 5 hours", "task 4"),                # an offset is whole: no number next to it changes it
+    ("en", "call May tomorrow", "call May"),              # a month before the phrase is a name
+    ("en", "call Thu tomorrow 5pm", "call Thu"),
+    ("en", "call Ana tomorrow 5pm once", "call Ana once"),  # Spanish eleven, but an everyday English word
+    ("de", "Treffen morgen um 10 die Unterlagen mitbringen", "Treffen die Unterlagen mitbringen"),
+    ("es", "mañana a las 5 un regalo para Ana", "un regalo para Ana"),
+])
+def test_numbers_and_names_in_the_task_are_not_refused(lang, text, message):
+    assert parse(text, "Europe/Berlin", NOW.astimezone(BERLIN), lang).message == message
