@@ -298,14 +298,18 @@ def get_person(phone: str) -> ResponseReturnValue:
 @bp.patch("/people/<phone>")
 @spec.validate(json=PersonChange, resp=responses(200, PersonOut), tags=["people"])
 def change_person(phone: str) -> ResponseReturnValue:
-    """Set a number's time zone (pending reminders keep their wall-clock time), opt it out / back in, or set the
-    language replies are in."""
+    """Set a number's time zone (pending reminders keep their wall-clock time), opt it out, or set the language
+    replies are in. An opt-out is the person's to end, by texting START: the API may record one, never clear it."""
     change: PersonChange = request.context.json
     number, store, now = _number(phone), services().store, datetime.now(UTC)
+    opted_out = services().people.person(number).opted_out
+    if change.opted_out is False and opted_out:
+        raise ApiError(409, "opted_out", "this number opted out; only the person can end that, by texting START",
+                       "opted_out")
     if change.timezone is not None:
         people.set_zone(store, services().people, number, change.timezone, now)
-    if change.opted_out is not None and change.opted_out != services().people.person(number).opted_out:
-        (people.opt_out if change.opted_out else people.opt_in)(store, services().people, number, now)
+    if change.opted_out and not opted_out:
+        people.opt_out(store, services().people, number, now)
     if "lang" in change.model_fields_set:
         set_language(services().people, number, change.lang)
     services().replication.confirm_writes()  # else 503 (the retry sets the same again): an opt-out must not vanish

@@ -256,10 +256,23 @@ def test_people_zone_and_opt_out(client):
     assert out["opted_out"] is True and out["pending"] == 0
     assert client.get(f"/api/reminders/{rid}", headers=auth()).json["status"] == "held"
     assert create(client).status_code == 409
-    back = client.patch("/api/people/+14155550100", headers=auth(), json={"opted_out": False}).json
-    assert back["opted_out"] is False and back["pending"] == 1
+    assert client.patch("/api/people/+14155550100", headers=auth(), json={"opted_out": True}).status_code == 200
     assert client.patch("/api/people/+14155550100", headers=auth(), json={"timezone": "Nowhere"}).status_code == 422
     assert client.get("/api/people/not-a-number", headers=auth()).status_code == 404
+
+
+def test_only_the_person_ends_an_opt_out(client, fake_vonage):
+    """The API records an opt-out but never clears one: 409, nothing resumes, nothing is sent; START still does."""
+    rid = create(client).json["id"]
+    assert client.patch("/api/people/+14155550100", headers=auth(), json={"opted_out": True}).status_code == 200
+    undo = client.patch("/api/people/+14155550100", headers=auth(), json={"opted_out": False, "timezone": "Asia/Tokyo"})
+    assert undo.status_code == 409 and undo.json["error"]["code"] == "opted_out"
+    assert "START" in undo.json["error"]["message"] and undo.json["error"]["field"] == "opted_out"
+    person = client.get("/api/people/+14155550100", headers=auth()).json
+    assert person["opted_out"] is True and person["timezone"] == "America/Los_Angeles"  # nothing of the PATCH applied
+    assert client.get(f"/api/reminders/{rid}", headers=auth()).json["status"] == "held"
+    fresh = client.patch("/api/people/+447700900123", headers=auth(), json={"opted_out": False})
+    assert fresh.status_code == 200 and fresh.json["opted_out"] is False  # not opted out: nothing to end
 
 
 def test_creation_is_rate_limited_per_number_with_retry_after(env):
