@@ -307,6 +307,21 @@ class Settings:
     def simulator_enabled(self) -> bool:
         return self.service.simulator == "on" or (self.service.simulator == "auto" and not self.vonage.enabled)
 
+    @property
+    def open_simulator_problem(self) -> str | None:
+        """Why the web process must not start: with Vonage configured the simulator shows real people's texts and
+        sends real SMS, and without API_TOKEN it has no login."""
+        if not (self.simulator_enabled and self.vonage.enabled) or self.api.token:
+            return None
+        return ("SIMULATOR=on while Vonage credentials are set and API_TOKEN is not: anyone could read real people's "
+                "texts at /simulator and text as any number. Set API_TOKEN (the simulator then asks for it), or "
+                "SIMULATOR=off")
+
+    @property
+    def start_problems(self) -> list[str]:
+        """Why the web process must not start, if anything."""
+        return [p for p in (self.vonage.unsigned_webhooks_problem, self.open_simulator_problem) if p]
+
 
 # --- loading -------------------------------------------------------------------------------------------------------
 
