@@ -1,4 +1,5 @@
-"""A WSGI guard in front of the app: a request body over the limit is refused with 413 before any code reads it.
+"""WSGI guards in front of the app: a request body over the limit is refused with 413 before any code reads it, and
+every response carries the headers that keep a browser from misreading or framing it.
 
 Flask's MAX_CONTENT_LENGTH refuses a body whose Content-Length is too big, but a chunked body (no Content-Length)
 is only cut off at the limit and the truncated rest is processed as if whole. Here a chunked body is read up to
@@ -39,3 +40,28 @@ class BodyLimit:
         start_response("413 Request Entity Too Large", [("Content-Type", "application/json"),
                                                         ("Content-Length", str(len(body))), ("Connection", "close")])
         return [body]
+
+
+# A browser must not guess a type other than the one sent (a text reply or JSON read as HTML), and no page of the
+# service may be framed by another site (clickjacking the dashboard's buttons, or the simulator's send)
+SECURE_HEADERS = (("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"))
+NO_FRAMING = "frame-ancestors 'none'"
+
+
+class SecureHeaders:
+    """Adds SECURE_HEADERS to every response, the 413s above and the error pages included, and `NO_FRAMING` to its
+    Content-Security-Policy."""
+
+    def __init__(self, app: WsgiApp) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        def start(status: str, headers: list[tuple[str, str]], exc_info: object = None) -> Callable:
+            names = {name.lower() for name, _ in headers}
+            headers = [*headers, *((k, v) for k, v in SECURE_HEADERS if k.lower() not in names)]
+            policy = [v for k, v in headers if k.lower() == "content-security-policy"]
+            if not any("frame-ancestors" in v for v in policy):
+                headers = [(k, v) for k, v in headers if k.lower() != "content-security-policy"]
+                headers.append(("Content-Security-Policy", "; ".join([*policy, NO_FRAMING])))
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+        return self.app(environ, start)

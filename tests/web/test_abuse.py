@@ -216,6 +216,21 @@ def test_the_dashboard_may_not_be_framed(client, login):
         assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]
 
 
+@pytest.mark.parametrize("method, path, body", [
+    ("get", "/simulator", None), ("get", "/simulator/api/messages?number=14155550100", None),
+    ("get", "/static/style.css", None), ("get", "/healthz", None), ("get", "/nowhere", None),
+    ("get", "/api/people/+14155550100", None), ("get", "/openapi.json", None), ("get", "/docs/swagger/", None),
+    ("post", "/webhooks/inbound-sms", inbound("hi")), ("post", "/webhooks/inbound-sms", {"text": "x" * 70_000}),
+    ("get", "/dashboard", None), ("get", "/", None)])
+def test_every_response_says_nosniff_and_may_not_be_framed(env, method, path, body):
+    """Successes, redirects, JSON errors, static files and the guard's own 413 alike."""
+    client = create_app({**env, "SIMULATOR": "on"}).test_client()
+    answer = getattr(client, method)(path, data=body, **LOGIN)
+    assert answer.headers["X-Content-Type-Options"] == "nosniff", answer.status
+    assert answer.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]
+
+
 # --- 12. failed logins -----------------------------------------------------------------------------------------
 
 def test_wrong_bearer_tokens_are_rate_limited_per_address(env):
