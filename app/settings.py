@@ -19,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import limits
+import phonenumbers
 
 SIGNATURE_METHODS = ("md5", "sha1", "sha256", "sha512")
 SEND_APIS = ("sms", "messages")
@@ -134,6 +135,15 @@ def _private_key(raw: str, name: str) -> str:
 
 def _phone_number(raw: str, name: str) -> str:
     return raw.lstrip("+")
+
+
+def _countries(raw: str, name: str) -> frozenset[str]:
+    """ISO 3166 codes, comma-separated: `GB,IE`."""
+    codes = frozenset(code.strip().upper() for code in raw.split(",") if code.strip())
+    unknown = sorted(codes - phonenumbers.SUPPORTED_REGIONS)
+    if unknown:
+        raise SettingsError(f"{name} must be ISO 3166 country codes separated by commas (GB,IE), got {unknown[0]!r}")
+    return codes
 
 
 def _tokens(raw: str, name: str) -> tuple[str, ...]:
@@ -276,6 +286,9 @@ class Limits:
                                         doc="the most often a series may repeat (rules.check)")
     max_sms_per_number_per_day: int = setting("MAX_SMS_PER_NUMBER_PER_DAY", 50, _whole, low=0,
                                               doc="SMS to one number in any 24 hours (budget.py); 0 = no budget")
+    allowed_countries: frozenset[str] = setting("ALLOWED_COUNTRIES", frozenset(), _countries,
+                                                doc="the only countries whose numbers are answered or may be given a "
+                                                    "reminder (ISO codes: GB,IE); empty = every country")
     api_rate_per_number: str = setting("API_RATE_PER_NUMBER", "10/minute", _rate,
                                        doc="REST API reminder creation, per phone number")
     api_rate_per_token: str = setting("API_RATE_PER_TOKEN", "600/minute", _rate,

@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
 
 from app import parsing
-from app.phones import normalise
+from app.phones import country_refusal, normalise
 from app.reminders import Refused
 from app.services import services
 from app.storage import people
@@ -143,6 +143,9 @@ def create_reminder() -> ResponseReturnValue:
 def _reminder(new: NewReminder) -> Reminder:
     """The reminder a create asks for, checked (else ApiError); nothing is written."""
     store, settings = services().store, services().settings
+    refused = country_refusal(new.phone_number, settings.limits.allowed_countries)
+    if refused:
+        raise ApiError(422, "invalid", f"phone_number: {refused} (ALLOWED_COUNTRIES)", "phone_number")
     person = services().people.person(new.phone_number)
     if person.opted_out:
         raise ApiError(409, "opted_out", "this number has opted out (texted STOP); it must text START first",
