@@ -23,6 +23,7 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.config["MAX_CONTENT_LENGTH"] = guards.MAX_BODY
     app.wsgi_app = guards.BodyLimit(app.wsgi_app, guards.MAX_BODY)  # type: ignore[method-assign]  # chunked bodies too
+    app.wsgi_app = guards.TrustedForwarding(app.wsgi_app, settings.api.forwarded_allow_ips)  # type: ignore[method-assign]
     app.wsgi_app = guards.SecureHeaders(app.wsgi_app)  # type: ignore[method-assign]  # outermost: every response
     app.json.sort_keys = False
     logs.setup({**os.environ, **(overrides or {})}.get("LOG_LEVEL"))

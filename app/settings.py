@@ -11,6 +11,7 @@ MAX_PENDING_PER_NUMBER `settings.limits.max_pending_per_number`), and .env.examp
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -144,6 +145,18 @@ def _countries(raw: str, name: str) -> frozenset[str]:
     if unknown:
         raise SettingsError(f"{name} must be ISO 3166 country codes separated by commas (GB,IE), got {unknown[0]!r}")
     return codes
+
+
+def _addresses(raw: str, name: str) -> tuple[str, ...]:
+    """`*`, or IP addresses and networks (`10.0.0.0/8,::1`), comma-separated, as networks."""
+    items = tuple(item.strip() for item in raw.split(",") if item.strip())
+    if items == ("*",):
+        return items
+    try:
+        return tuple(str(ipaddress.ip_network(item)) for item in items)
+    except ValueError:
+        raise SettingsError(f"{name} must be * or IP addresses and networks separated by commas (10.0.0.0/8,::1), "
+                            f"got {raw!r}") from None
 
 
 def _tokens(raw: str, name: str) -> tuple[str, ...]:
@@ -301,6 +314,11 @@ class Limits:
 class ApiSettings:
     token: tuple[str, ...] = setting("API_TOKEN", (), _tokens,
                                      doc="the REST API's bearer tokens, comma-separated; the dashboard's passwords")
+
+    forwarded_allow_ips: tuple[str, ...] = setting(
+        "FORWARDED_ALLOW_IPS", ("127.0.0.1/32", "::1/128"), _addresses,
+        doc="proxies whose X-Forwarded-For names the client (failed logins are counted per client); * = any peer, "
+            "for a platform whose router is the only way in (Heroku)")
 
     def knows_token(self, given: str | None) -> bool:
         """Whether `given` is one of API_TOKEN's tokens (the API's bearer token, the dashboard's password)."""
