@@ -20,6 +20,7 @@ import redis
 from flask import Blueprint, Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
+from flask_swagger_ui import get_swaggerui_blueprint
 from pydantic import BaseModel
 from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
 
@@ -64,7 +65,10 @@ def _invalid(req, resp, err, instance, adapter) -> None:
         raise ApiError(422, "invalid", f"{field}: {message}" if field else message, field)
 
 
+# No pages of spectree's own: they load their scripts from public CDNs. /docs/swagger/ is Swagger UI as the
+# flask-swagger-ui package ships it, served from here (init_app).
 spec = SpecTree("flask", title="Textable reminders API", version="1", path="docs", before=_invalid, annotations=False,
+                page_templates={},
                 security_schemes=[SecurityScheme(name="bearer", data=SecuritySchemeData(type="http", scheme="bearer"))],
                 security={"bearer": []})
 
@@ -104,6 +108,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     spec.register(app)
     app.add_url_rule("/openapi.json", "openapi", lambda: jsonify(spec.spec))
+    app.register_blueprint(get_swaggerui_blueprint("/docs/swagger", "/openapi.json",
+                                                   config={"app_name": spec.config.title}))
 
 
 # --- routes -------------------------------------------------------------------------------------------------

@@ -317,7 +317,23 @@ def test_openapi_document_is_generated_from_the_code(client):
     assert {"/api/reminders", "/api/reminders/{rid}", "/api/people/{phone}"} <= set(doc["paths"])
     create_op = doc["paths"]["/api/reminders"]["post"]
     assert {"201", "401", "422", "429"} <= set(create_op["responses"])
-    assert client.get("/docs/redoc/").status_code == 200
+    assert client.get("/docs/swagger/").status_code == 200
+
+
+def test_the_docs_page_loads_only_assets_served_here(client):
+    """No CDN: the page works without internet, and nothing else's script runs on it."""
+    import re
+
+    page = client.get("/docs/swagger/")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.data.decode())
+    assert assets and all(a.startswith("/docs/swagger/") for a in assets), assets
+    assert "/openapi.json" in page.data.decode()
+    types = {a: client.get(a).mimetype for a in assets}
+    assert types["/docs/swagger/swagger-ui-bundle.js"] == "text/javascript"
+    assert types["/docs/swagger/swagger-ui.css"] == "text/css" and set(types.values()) <= {
+        "text/javascript", "text/css", "image/png"}
+    assert client.get("/docs/redoc/").status_code == 404  # spectree's CDN pages are gone
 
 
 @pytest.mark.parametrize("when", ["2300-01-01T00:00:00+00:00", "9999-12-31T23:00:00-12:00"])
