@@ -10,6 +10,7 @@ from dotenv import load_dotenv
 
 from app.logs import gunicorn_logconfig
 from app.ops.checks import start_or_exit
+from app.settings import load_settings
 
 load_dotenv(override=False)  # .env fills in what the environment leaves unset, never overrides it (PORT=5612 gunicorn)
 # Before the app loads (preload_app): a setting that cannot work stops the web with one line naming it, where
@@ -27,7 +28,8 @@ timeout = 30
 accesslog = None  # the app writes one JSON access line per request, without query strings (app/logs.py)
 logger_class = "app.web.server.AccessFreeLogger"  # so gunicorn does not build its own access line to drop
 logconfig_dict = gunicorn_logconfig(os.environ.get("LOG_LEVEL"))  # gunicorn's own lines as JSON too
-forwarded_allow_ips = "*"  # behind the platform's router: trust its X-Forwarded-Proto/For
+# the proxies whose X-Forwarded-Proto gunicorn believes: the same ones whose X-Forwarded-For the app believes
+forwarded_allow_ips = ",".join(load_settings().api.forwarded_allow_ips)
 
 
 def pre_fork(server, worker) -> None:  # type: ignore[no-untyped-def]

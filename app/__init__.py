@@ -18,11 +18,13 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
     """Build the app from the environment (plus `.env`), with `overrides` on top (tests pass their own)."""
     load_dotenv(override=False)  # .env under the environment: the command line wins
     settings = load_settings({**os.environ, **(overrides or {})})
-    if settings.vonage.unsigned_webhooks_problem:
-        raise SettingsError(settings.vonage.unsigned_webhooks_problem)
+    if settings.start_problems:
+        raise SettingsError("; and ".join(settings.start_problems))
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
     app.config["MAX_CONTENT_LENGTH"] = guards.MAX_BODY
     app.wsgi_app = guards.BodyLimit(app.wsgi_app, guards.MAX_BODY)  # type: ignore[method-assign]  # chunked bodies too
+    app.wsgi_app = guards.TrustedForwarding(app.wsgi_app, settings.api.forwarded_allow_ips)  # type: ignore[method-assign]
+    app.wsgi_app = guards.SecureHeaders(app.wsgi_app)  # type: ignore[method-assign]  # outermost: every response
     app.json.sort_keys = False
     logs.setup({**os.environ, **(overrides or {})}.get("LOG_LEVEL"))
     logs.init_app(app)

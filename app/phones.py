@@ -7,26 +7,49 @@ import phonenumbers
 import pytz
 from phonenumbers import timezone as number_zones
 
+# Numbers no reply goes to, because a text to one costs more than a person's number does or reaches no person:
+# their type by phonenumbers, and the international networks (+800, +808, +870, +881, +882, +883, +888, +979: no
+# country, phonenumbers' region "001"), satellite phones and shared-cost ranges among them.
+REFUSED_TYPES = {
+    phonenumbers.PhoneNumberType.PREMIUM_RATE: "premium-rate numbers are not accepted",
+    phonenumbers.PhoneNumberType.SHARED_COST: "shared-cost numbers are not accepted",
+    phonenumbers.PhoneNumberType.UAN: "universal access (shared-cost) numbers are not accepted",
+    phonenumbers.PhoneNumberType.VOICEMAIL: "voicemail access numbers are not accepted",
+}
+NON_GEOGRAPHIC = "001"  # phonenumbers' region of the international networks
+NOT_A_NUMBER = "not a phone number; use E.164, e.g. +14155550100"
+
 
 def e164(raw: str) -> str:
     """E.164 digits without '+' (Vonage's form); raises ValueError saying why `raw` is not a number we text.
-    Letters are refused rather than converted (`+1-800-FLOWERS` is not quietly `18003569377`), and so are
-    premium-rate numbers: every text to one would cost."""
+    Letters are refused rather than converted (`+1-800-FLOWERS` is not quietly `18003569377`); so are numbers
+    phonenumbers knows to be unallocated, and those in REFUSED_TYPES or on an international network: every text to
+    one would cost more than a text to a person."""
     raw = (raw or "").strip()
     if not raw:
-        raise ValueError("not a phone number; use E.164, e.g. +14155550100")
+        raise ValueError(NOT_A_NUMBER)
     if any(ch.isalpha() for ch in raw):
         raise ValueError("give the number in digits; letters (vanity numbers) are not accepted")
     candidate = raw if raw.startswith("+") else "+" + raw.lstrip("0") if raw.startswith("00") else "+" + raw
     try:
         number = _parse(candidate)
     except phonenumbers.NumberParseException:
-        raise ValueError("not a phone number; use E.164, e.g. +14155550100") from None
-    if not phonenumbers.is_possible_number(number):
-        raise ValueError("not a phone number; use E.164, e.g. +14155550100")
-    if phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.PREMIUM_RATE:
-        raise ValueError("premium-rate numbers are not accepted")
+        raise ValueError(NOT_A_NUMBER) from None
+    if not phonenumbers.is_valid_number(number):
+        raise ValueError("no such number is in use; use E.164, e.g. +14155550100")
+    if phonenumbers.region_code_for_number(number) == NON_GEOGRAPHIC:
+        raise ValueError("satellite and international network numbers are not accepted")
+    refused = REFUSED_TYPES.get(phonenumbers.number_type(number))
+    if refused:
+        raise ValueError(refused)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164).lstrip("+")
+
+
+def country_refusal(phone: str, allowed: frozenset[str]) -> str | None:
+    """Why `phone` (E.164 digits) is not texted under ALLOWED_COUNTRIES `allowed` (empty: every country), if so."""
+    if not allowed or number_region(phone) in allowed:
+        return None
+    return f"only numbers from {', '.join(sorted(allowed))} are accepted"
 
 
 def normalise(raw: str) -> str | None:

@@ -11,6 +11,7 @@ MAX_PENDING_PER_NUMBER `settings.limits.max_pending_per_number`), and .env.examp
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import os
 import re
 import string
@@ -21,6 +22,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import limits
+import phonenumbers
 
 SIGNATURE_METHODS = ("md5", "sha1", "sha256", "sha512")
 SEND_APIS = ("sms", "messages")
@@ -170,6 +172,27 @@ def _phone_number(raw: str, name: str) -> str:
     return digits
 
 
+def _countries(raw: str, name: str) -> frozenset[str]:
+    """ISO 3166 codes, comma-separated: `GB,IE`."""
+    codes = frozenset(code.strip().upper() for code in raw.split(",") if code.strip())
+    unknown = sorted(codes - phonenumbers.SUPPORTED_REGIONS)
+    if unknown:
+        raise SettingsError(f"{name} must be ISO 3166 country codes separated by commas (GB,IE), got {unknown[0]!r}")
+    return codes
+
+
+def _addresses(raw: str, name: str) -> tuple[str, ...]:
+    """`*`, or IP addresses and networks (`10.0.0.0/8,::1`), comma-separated, as networks."""
+    items = tuple(item.strip() for item in raw.split(",") if item.strip())
+    if items == ("*",):
+        return items
+    try:
+        return tuple(str(ipaddress.ip_network(item)) for item in items)
+    except ValueError:
+        raise SettingsError(f"{name} must be * or IP addresses and networks separated by commas (10.0.0.0/8,::1), "
+                            f"got {raw!r}") from None
+
+
 def _tokens(raw: str, name: str) -> tuple[str, ...]:
     return tuple(token.strip() for token in raw.split(",") if token.strip())
 
@@ -313,6 +336,9 @@ class Limits:
     max_segments_per_number_per_day: int = setting(
         "MAX_SEGMENTS_PER_NUMBER_PER_DAY", 100, _whole, low=0,
         doc="SMS segments to one number in any 24 hours, what Vonage bills (budget.py); 0 = no budget")
+    allowed_countries: frozenset[str] = setting("ALLOWED_COUNTRIES", frozenset(), _countries,
+                                                doc="the only countries whose numbers are answered or may be given a "
+                                                    "reminder (ISO codes: GB,IE); empty = every country")
     api_rate_per_number: str = setting("API_RATE_PER_NUMBER", "10/minute", _rate,
                                        doc="REST API reminder creation, per phone number")
     api_rate_per_token: str = setting("API_RATE_PER_TOKEN", "600/minute", _rate,
@@ -325,6 +351,11 @@ class Limits:
 class ApiSettings:
     token: tuple[str, ...] = setting("API_TOKEN", (), _tokens,
                                      doc="the REST API's bearer tokens, comma-separated; the dashboard's passwords")
+
+    forwarded_allow_ips: tuple[str, ...] = setting(
+        "FORWARDED_ALLOW_IPS", ("127.0.0.1/32", "::1/128"), _addresses,
+        doc="proxies whose X-Forwarded-For names the client (failed logins are counted per client); * = any peer, "
+            "for a platform whose router is the only way in (Heroku)")
 
     def knows_token(self, given: str | None) -> bool:
         """Whether `given` is one of API_TOKEN's tokens (the API's bearer token, the dashboard's password)."""
@@ -343,6 +374,21 @@ class Settings:
     @property
     def simulator_enabled(self) -> bool:
         return self.service.simulator == "on" or (self.service.simulator == "auto" and not self.vonage.enabled)
+
+    @property
+    def open_simulator_problem(self) -> str | None:
+        """Why the web process must not start: with Vonage configured the simulator shows real people's texts and
+        sends real SMS, and without API_TOKEN it has no login."""
+        if not (self.simulator_enabled and self.vonage.enabled) or self.api.token:
+            return None
+        return ("SIMULATOR=on while Vonage credentials are set and API_TOKEN is not: anyone could read real people's "
+                "texts at /simulator and text as any number. Set API_TOKEN (the simulator then asks for it), or "
+                "SIMULATOR=off")
+
+    @property
+    def start_problems(self) -> list[str]:
+        """Why the web process must not start, if anything."""
+        return [p for p in (self.vonage.unsigned_webhooks_problem, self.open_simulator_problem) if p]
 
 
 # --- loading -------------------------------------------------------------------------------------------------------

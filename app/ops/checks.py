@@ -130,7 +130,9 @@ def _vonage(env: Mapping[str, str], settings: Settings, production: bool) -> lis
     elif not settings.vonage.signatures_required:
         found.append(Finding("warn", "ALLOW_UNSIGNED_WEBHOOKS", "true: anyone who finds the webhook URL can fake "
                                                                 "inbound texts and delivery receipts"))
-    if settings.service.simulator == "on":
+    if settings.open_simulator_problem:
+        found.append(Finding("fail", "SIMULATOR", settings.open_simulator_problem))
+    elif settings.service.simulator == "on":
         found.append(Finding("warn", "SIMULATOR", "on with Vonage configured: anyone can text the service as any "
                                                   "number from /simulator, and replies are real SMS"))
     return found

@@ -20,11 +20,12 @@ import redis
 from flask import Blueprint, Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
+from flask_swagger_ui import get_swaggerui_blueprint
 from pydantic import BaseModel
 from spectree import Response, SecurityScheme, SecuritySchemeData, SpecTree
 
 from app import parsing
-from app.phones import normalise
+from app.phones import country_refusal, normalise
 from app.reminders import Refused
 from app.services import services
 from app.storage import people
@@ -64,7 +65,10 @@ def _invalid(req, resp, err, instance, adapter) -> None:
         raise ApiError(422, "invalid", f"{field}: {message}" if field else message, field)
 
 
+# No pages of spectree's own: they load their scripts from public CDNs. /docs/swagger/ is Swagger UI as the
+# flask-swagger-ui package ships it, served from here (init_app).
 spec = SpecTree("flask", title="Textable reminders API", version="1", path="docs", before=_invalid, annotations=False,
+                page_templates={},
                 security_schemes=[SecurityScheme(name="bearer", data=SecuritySchemeData(type="http", scheme="bearer"))],
                 security={"bearer": []})
 
@@ -104,6 +108,8 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     spec.register(app)
     app.add_url_rule("/openapi.json", "openapi", lambda: jsonify(spec.spec))
+    app.register_blueprint(get_swaggerui_blueprint("/docs/swagger", "/openapi.json",
+                                                   config={"app_name": spec.config.title}))
 
 
 # --- routes -------------------------------------------------------------------------------------------------
@@ -143,6 +149,9 @@ def create_reminder() -> ResponseReturnValue:
 def _reminder(new: NewReminder) -> Reminder:
     """The reminder a create asks for, checked (else ApiError); nothing is written."""
     store, settings = services().store, services().settings
+    refused = country_refusal(new.phone_number, settings.limits.allowed_countries)
+    if refused:
+        raise ApiError(422, "invalid", f"phone_number: {refused} (ALLOWED_COUNTRIES)", "phone_number")
     person = services().people.person(new.phone_number)
     if person.opted_out:
         raise ApiError(409, "opted_out", "this number has opted out (texted STOP); it must text START first",
@@ -298,14 +307,18 @@ def get_person(phone: str) -> ResponseReturnValue:
 @bp.patch("/people/<phone>")
 @spec.validate(json=PersonChange, resp=responses(200, PersonOut), tags=["people"])
 def change_person(phone: str) -> ResponseReturnValue:
-    """Set a number's time zone (pending reminders keep their wall-clock time), opt it out / back in, or set the
-    language replies are in."""
+    """Set a number's time zone (pending reminders keep their wall-clock time), opt it out, or set the language
+    replies are in. An opt-out is the person's to end, by texting START: the API may record one, never clear it."""
     change: PersonChange = request.context.json
     number, store, now = _number(phone), services().store, datetime.now(UTC)
+    opted_out = services().people.person(number).opted_out
+    if change.opted_out is False and opted_out:
+        raise ApiError(409, "opted_out", "this number opted out; only the person can end that, by texting START",
+                       "opted_out")
     if change.timezone is not None:
         people.set_zone(store, services().people, number, change.timezone, now)
-    if change.opted_out is not None and change.opted_out != services().people.person(number).opted_out:
-        (people.opt_out if change.opted_out else people.opt_in)(store, services().people, number, now)
+    if change.opted_out and not opted_out:
+        people.opt_out(store, services().people, number, now)
     if "lang" in change.model_fields_set:
         set_language(services().people, number, change.lang)
     services().replication.confirm_writes()  # else 503 (the retry sets the same again): an opt-out must not vanish

@@ -10,10 +10,8 @@ from app.services import services
 
 
 def client_address() -> str:
-    """Who is asking. Behind Heroku's router the socket's peer is the router; the router appends the address it
-    saw to X-Forwarded-For, so the last entry is the one a client cannot choose (earlier ones it can)."""
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    return forwarded.rsplit(",", 1)[-1].strip()[:64] or request.remote_addr or "-"
+    """Who is asking: the connection's address, or the one a trusted proxy forwarded (guards.TrustedForwarding)."""
+    return (request.remote_addr or "-")[:64]
 
 
 def check(given: str | None) -> bool:

@@ -42,16 +42,6 @@ def login_required() -> Response | None:
                     {"WWW-Authenticate": REALM}, mimetype="text/plain")
 
 
-def _frame_guard(response: Response) -> Response:
-    """The dashboard's buttons must not be clickable through another site's invisible frame (clickjacking)."""
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
-    return response
-
-
-bp.after_request(_frame_guard)
-
-
 def _same_origin() -> bool:
     """Browsers resend Basic credentials on any site's form post: accept only posts from this origin."""
     source = request.headers.get("Origin") or request.headers.get("Referer")

@@ -21,7 +21,7 @@ from vonage_jwt import verify_signature
 from vonage_jwt.errors import VonageVerifyJwtError
 
 from app.delivery.outcomes import Receipt
-from app.phones import normalise
+from app.phones import country_refusal, e164
 from app.services import services
 from app.storage.text_parts import MAX_PART_CHARS, MAX_PARTS
 from app.web.errors import ApiError
@@ -41,9 +41,8 @@ def inbound_sms() -> ResponseReturnValue:
     missing = [f for f in ("msisdn", "messageId") if not params.get(f)] + ([] if "text" in params else ["text"])
     if missing:
         raise ApiError(400, "missing_field", f"an inbound SMS needs {missing[0]}", missing[0])
-    phone, message_id = normalise(params["msisdn"]), params["messageId"]
+    phone, message_id = answerable(params["msisdn"]), params["messageId"]
     if phone is None:
-        log.info("ignoring inbound SMS from a sender that is not a phone number")
         return "", 204
     conversation = services().conversation  # Redis down: 503 (errors.py), so Vonage retries
     if params.get("concat", "").lower() == "true":
@@ -65,7 +64,7 @@ def inbound_message() -> ResponseReturnValue:
     missing = [f for f in ("from", "message_uuid") if not body.get(f)] + ([] if "text" in body else ["text"])
     if missing:
         raise ApiError(400, "missing_field", f"an inbound message needs {missing[0]}", missing[0])
-    phone = normalise(str(body["from"]))
+    phone = answerable(str(body["from"]))
     if phone is not None:
         services().conversation.receive(phone, str(body["text"]), f"mapi:{body['message_uuid']}")
     return "", 204
@@ -94,6 +93,22 @@ def message_status() -> ResponseReturnValue:
     services().outcomes.act(Receipt("messages", str(body.get("client_ref") or ""), str(body["status"]),
                             _error_code(body.get("error")), str(body["message_uuid"])))
     return "", 204
+
+
+def answerable(sender: str) -> str | None:
+    """The sender's number when its text may be answered, else None: nothing is kept or scheduled for it and it gets
+    no reply (a reply is what would cost), Vonage gets its 204. Refused: what is no number we text (phones.e164:
+    unallocated, premium-rate, shared-cost, satellite) and numbers outside ALLOWED_COUNTRIES."""
+    try:
+        phone = e164(sender)
+    except ValueError as why:
+        log.info("ignoring an inbound SMS: %s", why)
+        return None
+    refused = country_refusal(phone, services().settings.limits.allowed_countries)
+    if refused:
+        log.info("ignoring an inbound SMS from %s: %s", phone, refused)
+        return None
+    return phone
 
 
 def _error_code(error: object) -> str | None:

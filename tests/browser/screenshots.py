@@ -26,14 +26,14 @@ def seed(store: Store, client) -> None:  # type: ignore[no-untyped-def]
     """Other people's reminders, one that failed for good, and a number that opted out."""
     now = time.time()
     for i, (minutes, text) in enumerate([(12, "standup"), (45, "take the cake out"), (300, "call the vet")]):
-        store.add([Reminder(phone=f"4477009001{i:02d}", message=text, due=now + minutes * 60, tz="Europe/London")])
-    (rid,) = store.add([Reminder(phone="447700900199", message="pay rent", due=now - 30, tz="Europe/London")])
+        store.add([Reminder(phone=f"4420794601{i:02d}", message=text, due=now + minutes * 60, tz="Europe/London")])
+    (rid,) = store.add([Reminder(phone="442079460199", message="pay rent", due=now - 30, tz="Europe/London")])
     store.claim(now, now + 60, 100, "seed")
     failed = store.get(rid)
     store.finish(failed, "seed", "failed", "Vonage status 7: Number barred")
     counters.record_failed(store, failed)  # as the courier would have
     counters.flush()
-    client.post("/webhooks/inbound-sms", data=inbound("STOP", msisdn="447700900150"))
+    client.post("/webhooks/inbound-sms", data=inbound("STOP", msisdn="442079460150"))
 
 
 def main() -> int:
@@ -52,7 +52,7 @@ def main() -> int:
                 seed(Store(redis_server.client()), app.test_client())
                 page = browser.new_page(viewport={"width": 1000, "height": 760},
                                         http_credentials={"username": "ops", "password": TOKEN})
-                page.goto(server.url + "/simulator?number=%2B447700900123")
+                page.goto(server.url + "/simulator?number=%2B442079460123")
                 for text, replies in (("gym tomorrow 7am", 1), ("ping in 3 seconds", 3), ("LIST", 4)):
                     page.get_by_label("Text message").fill(text)
                     page.get_by_role("button", name="Send").click()

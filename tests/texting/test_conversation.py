@@ -12,7 +12,7 @@ from app.storage.store import Reminder
 from tests.helpers import Phone, auth, clear_of, clear_of_minute_turn, inbound
 from tests.support.fake_vonage import count_segments, is_gsm7
 
-AMBIGUOUS = "15555550100"  # a US number whose area code has no single zone
+AMBIGUOUS = "18005550100"  # a US toll-free number: no single zone
 LA = "America/Los_Angeles"  # the test number's zone
 
 
@@ -264,7 +264,7 @@ def test_more_than_a_year_ahead_is_refused_with_a_reason(phone):
 
 
 def test_only_the_sender_is_ever_texted(phone, fake_vonage):
-    phone.text("text +447700900999 saying hi at 5pm")
+    phone.text("text +442079460999 saying hi at 5pm")
     phone.text("LIST")
     assert {m["to"] for m in fake_vonage.messages} == {phone.number}
 

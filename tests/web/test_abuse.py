@@ -216,6 +216,21 @@ def test_the_dashboard_may_not_be_framed(client, login):
         assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]
 
 
+@pytest.mark.parametrize("method, path, body", [
+    ("get", "/simulator", None), ("get", "/simulator/api/messages?number=14155550100", None),
+    ("get", "/static/style.css", None), ("get", "/healthz", None), ("get", "/nowhere", None),
+    ("get", "/api/people/+14155550100", None), ("get", "/openapi.json", None), ("get", "/docs/swagger/", None),
+    ("post", "/webhooks/inbound-sms", inbound("hi")), ("post", "/webhooks/inbound-sms", {"text": "x" * 70_000}),
+    ("get", "/dashboard", None), ("get", "/", None)])
+def test_every_response_says_nosniff_and_may_not_be_framed(env, method, path, body):
+    """Successes, redirects, JSON errors, static files and the guard's own 413 alike."""
+    client = create_app({**env, "SIMULATOR": "on"}).test_client()
+    answer = getattr(client, method)(path, data=body, **LOGIN)
+    assert answer.headers["X-Content-Type-Options"] == "nosniff", answer.status
+    assert answer.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]
+
+
 # --- 12. failed logins -----------------------------------------------------------------------------------------
 
 def test_wrong_bearer_tokens_are_rate_limited_per_address(env):
@@ -248,6 +263,35 @@ def test_the_address_is_the_one_the_router_appended(env):
         spoofed = {"Authorization": "Bearer guess", "X-Forwarded-For": f"10.0.0.{n}, 203.0.113.9"}
         status = client.get("/api/people/+14155550100", headers=spoofed).status_code
     assert status == 429
+
+
+def attempt(web, source: str, token: str, forwarded: str | None = None) -> int:
+    """One API request to the served app from the loopback address `source` (all of 127/8 is this machine)."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", web.port, timeout=10, source_address=(source, 0))
+    headers = {"Authorization": f"Bearer {token}", **({"X-Forwarded-For": forwarded} if forwarded else {})}
+    try:
+        conn.request("GET", "/api/people/+14155550100", headers=headers)
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+def test_a_spoofed_forwarded_for_neither_escapes_the_limit_nor_locks_out_its_victim(serve, env):
+    """Exposed directly (the only trusted proxy is elsewhere): the header is ignored, the connection's address counts.
+    Behind the trusted proxy (127.0.0.1 here), the entry it appended counts, whatever the client put before it."""
+    web = serve(GUNICORN, {**env, "AUTH_FAILURES_PER_MINUTE": "3", "FORWARDED_ALLOW_IPS": "127.0.0.1",
+                           "WEB_CONCURRENCY": "1"})
+    clear_of_minute_turn(seconds=10)  # failures count per wall-clock minute: every attempt here in one
+    rotating = [attempt(web, "127.0.0.2", "guess", forwarded=f"203.0.113.{n}") for n in range(5)]
+    assert rotating == [401] * 3 + [429] * 2  # a new name each time, still one client
+    framing = [attempt(web, "127.0.0.3", "guess", forwarded="127.0.0.4") for _ in range(4)]
+    assert framing[-1] == 429
+    assert attempt(web, "127.0.0.4", "test-token") == 200  # the address it named is not locked out
+    assert attempt(web, "127.0.0.2", "test-token") == 429  # while the spoofer is
+    behind = [attempt(web, "127.0.0.1", "guess", forwarded=f"127.0.0.2, 198.51.100.{n % 2}") for n in range(8)]
+    assert behind[-1] == 429 and attempt(web, "127.0.0.1", "test-token", forwarded="198.51.100.9") == 200
 
 
 # --- 11. API input ---------------------------------------------------------------------------------------------

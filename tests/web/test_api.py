@@ -59,7 +59,7 @@ def test_create_get_list_delete(client):
 def test_list_is_soonest_first_and_per_number(client):
     late = create(client, remind_when=future(hours=5)).json["id"]
     soon = create(client, remind_when=future(hours=1)).json["id"]
-    create(client, phone_number="+447700900123")
+    create(client, phone_number="+442079460123")
     listed = client.get("/api/reminders", query_string={"phone_number": "+14155550100"}, headers=auth()).json
     assert [r["id"] for r in listed["reminders"]] == [soon, late]
 
@@ -121,7 +121,7 @@ def test_healthz(client):
 
 def test_create_from_natural_language_as_an_sms_would_be(client):
     response = client.post("/api/reminders", headers=auth(), json={
-        "phone_number": "+447700900123", "text": "every weekday 8:15 take pills"})
+        "phone_number": "+442079460123", "text": "every weekday 8:15 take pills"})
     assert response.status_code == 201
     body = response.json
     assert body["message"] == "take pills" and body["every"] == "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"
@@ -256,10 +256,40 @@ def test_people_zone_and_opt_out(client):
     assert out["opted_out"] is True and out["pending"] == 0
     assert client.get(f"/api/reminders/{rid}", headers=auth()).json["status"] == "held"
     assert create(client).status_code == 409
-    back = client.patch("/api/people/+14155550100", headers=auth(), json={"opted_out": False}).json
-    assert back["opted_out"] is False and back["pending"] == 1
+    assert client.patch("/api/people/+14155550100", headers=auth(), json={"opted_out": True}).status_code == 200
     assert client.patch("/api/people/+14155550100", headers=auth(), json={"timezone": "Nowhere"}).status_code == 422
     assert client.get("/api/people/not-a-number", headers=auth()).status_code == 404
+
+
+def test_only_the_person_ends_an_opt_out(client, fake_vonage):
+    """The API records an opt-out but never clears one: 409, nothing resumes, nothing is sent; START still does."""
+    rid = create(client).json["id"]
+    assert client.patch("/api/people/+14155550100", headers=auth(), json={"opted_out": True}).status_code == 200
+    undo = client.patch("/api/people/+14155550100", headers=auth(), json={"opted_out": False, "timezone": "Asia/Tokyo"})
+    assert undo.status_code == 409 and undo.json["error"]["code"] == "opted_out"
+    assert "START" in undo.json["error"]["message"] and undo.json["error"]["field"] == "opted_out"
+    person = client.get("/api/people/+14155550100", headers=auth()).json
+    assert person["opted_out"] is True and person["timezone"] == "America/Los_Angeles"  # nothing of the PATCH applied
+    assert client.get(f"/api/reminders/{rid}", headers=auth()).json["status"] == "held"
+    fresh = client.patch("/api/people/+442079460123", headers=auth(), json={"opted_out": False})
+    assert fresh.status_code == 200 and fresh.json["opted_out"] is False  # not opted out: nothing to end
+
+
+@pytest.mark.parametrize("number, why", [
+    ("+4990012345678", "no such number is in use"), ("+881612345678", "satellite"), ("+883510012345", "satellite"),
+    ("+34901123456", "shared-cost"), ("+448712345678", "premium-rate")])
+def test_costly_and_unallocated_numbers_are_refused(client, number, why):
+    answer = create(client, phone_number=number)
+    assert answer.status_code == 422 and answer.json["error"]["field"] == "phone_number"
+    assert why in answer.json["error"]["message"]
+
+
+def test_allowed_countries_bounds_whom_reminders_go_to(env):
+    client = create_app({**env, "ALLOWED_COUNTRIES": "GB"}).test_client()
+    refused = create(client)
+    assert refused.status_code == 422 and refused.json["error"]["field"] == "phone_number"
+    assert "only numbers from GB" in refused.json["error"]["message"]
+    assert create(client, phone_number="+442079460123").status_code == 201
 
 
 def test_creation_is_rate_limited_per_number_with_retry_after(env):
@@ -268,16 +298,16 @@ def test_creation_is_rate_limited_per_number_with_retry_after(env):
     limited = create(client)
     assert limited.status_code == 429 and limited.json["error"]["code"] == "too_many_requests"
     assert int(limited.headers["Retry-After"]) > 0
-    assert create(client, phone_number="+447700900123").status_code == 201  # another number is not limited
+    assert create(client, phone_number="+442079460123").status_code == 201  # another number is not limited
 
 
 def test_creation_is_rate_limited_per_token(env):
     client = create_app({**env, "API_RATE_PER_TOKEN": "2/minute"}).test_client()
     assert create(client).status_code == 201
-    assert create(client, phone_number="+447700900123").status_code == 201
-    assert create(client, phone_number="+447700900124").status_code == 429
+    assert create(client, phone_number="+442079460123").status_code == 201
+    assert create(client, phone_number="+442079460124").status_code == 429
     other = client.post("/api/reminders", headers=auth("second-token"), json={
-        "phone_number": "+447700900125", "message": "x", "remind_when": future(hours=1)})
+        "phone_number": "+442079460125", "message": "x", "remind_when": future(hours=1)})
     assert other.status_code == 201
 
 
@@ -287,7 +317,23 @@ def test_openapi_document_is_generated_from_the_code(client):
     assert {"/api/reminders", "/api/reminders/{rid}", "/api/people/{phone}"} <= set(doc["paths"])
     create_op = doc["paths"]["/api/reminders"]["post"]
     assert {"201", "401", "422", "429"} <= set(create_op["responses"])
-    assert client.get("/docs/redoc/").status_code == 200
+    assert client.get("/docs/swagger/").status_code == 200
+
+
+def test_the_docs_page_loads_only_assets_served_here(client):
+    """No CDN: the page works without internet, and nothing else's script runs on it."""
+    import re
+
+    page = client.get("/docs/swagger/")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.data.decode())
+    assert assets and all(a.startswith("/docs/swagger/") for a in assets), assets
+    assert "/openapi.json" in page.data.decode()
+    types = {a: client.get(a).mimetype for a in assets}
+    assert types["/docs/swagger/swagger-ui-bundle.js"] == "text/javascript"
+    assert types["/docs/swagger/swagger-ui.css"] == "text/css" and set(types.values()) <= {
+        "text/javascript", "text/css", "image/png"}
+    assert client.get("/docs/redoc/").status_code == 404  # spectree's CDN pages are gone
 
 
 @pytest.mark.parametrize("when", ["2300-01-01T00:00:00+00:00", "9999-12-31T23:00:00-12:00"])

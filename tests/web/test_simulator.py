@@ -9,7 +9,8 @@ from flask import request
 
 from app import create_app
 from app.delivery.senders import LogSender, VonageSender, make_sender
-from app.settings import load_settings
+from app.ops import checks
+from app.settings import SettingsError, load_settings
 from app.storage.outbox import Outbox
 from tests.helpers import inbound
 
@@ -129,3 +130,30 @@ def test_the_text_is_shown_before_a_reply_sent_while_the_webhook_is_still_answer
     assert client.post("/webhooks/inbound-sms", data=inbound("gym tomorrow 7am")).status_code == 204
     assert [(m["dir"], m["text"]) for m in conversation(client)["messages"]] == [
         ("in", "gym tomorrow 7am"), ("out", "Got it")]
+
+
+OPEN_REAL_SIMULATOR = {"SIMULATOR": "on", "API_TOKEN": ""}  # with env's Vonage credentials
+
+
+def test_a_simulator_on_real_traffic_without_a_login_refuses_to_start(env):
+    """It would show real people's texts to anyone (GET /simulator/api/messages?number=…)."""
+    with pytest.raises(SettingsError, match="SIMULATOR=on while Vonage credentials are set and API_TOKEN is not"):
+        create_app({**env, **OPEN_REAL_SIMULATOR})
+    found = {f.name: f for f in checks.check({**env, **OPEN_REAL_SIMULATOR}, production=True)}
+    assert found["SIMULATOR"].level == "fail" and "API_TOKEN" in found["SIMULATOR"].message
+    create_app({**env, "SIMULATOR": "on"})  # with a login: allowed (and warned about)
+    create_app({**env, **NO_VONAGE, **OPEN_REAL_SIMULATOR})  # local, nothing real to read: allowed
+
+
+def test_gunicorn_refuses_to_serve_an_open_simulator_on_real_traffic(env, tmp_path):
+    """A real start, as the Procfile's web line runs it: gunicorn exits, saying why in one line."""
+    import os
+    import subprocess
+
+    from tests.support.redis_server import free_port
+    from tests.web.test_abuse import GUNICORN, ROOT
+
+    full = {**os.environ, **env, **OPEN_REAL_SIMULATOR, "PORT": str(free_port()), "WEB_CONCURRENCY": "1"}
+    done = subprocess.run(GUNICORN, cwd=ROOT, env=full, capture_output=True, text=True, timeout=90)
+    assert done.returncode != 0
+    assert "SIMULATOR=on while Vonage credentials are set and API_TOKEN is not" in done.stdout + done.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from app import create_app
+from app.settings import SettingsError
 from app.storage.store import Store
 from tests.helpers import SENDER, inbound, signed
 from tests.support.redis_server import RedisServer
@@ -157,3 +158,29 @@ def test_very_long_reminder_gets_a_one_segment_confirmation(client, app):
     reply = next(r for r in scheduled(app) if r.kind == "reply")
     assert reminder.message.startswith("renew the car insurance") and len(reminder.message) > 250  # kept whole
     assert len(reply.message) <= 160 and '..."' in reply.message
+
+
+COSTLY = {"satellite": "881612345678", "international network": "883510012345", "unallocated": "4990012345678",
+          "premium-rate": "448712345678", "shared-cost": "34901123456"}
+
+
+@pytest.mark.parametrize("sender", COSTLY.values(), ids=COSTLY.keys())
+def test_a_text_from_a_costly_or_unallocated_number_gets_no_reply_and_leaves_nothing(client, app, redis_client,
+                                                                                     sender, caplog):
+    """Replying is what costs: nothing scheduled, nothing kept of the sender, Vonage gets its 204, the log says why."""
+    assert client.post("/webhooks/inbound-sms", data=inbound("dentist in 1 hour", msisdn=sender)).status_code == 204
+    assert client.post("/webhooks/inbound", json={"channel": "sms", "message_uuid": "a1", "from": sender,
+                                                  "text": "gym in 2 hours"}).status_code == 204
+    assert scheduled(app) == [] and not [k for k in redis_client.scan_iter() if sender.encode() in k]
+    assert "ignoring an inbound SMS" in caplog.text
+
+
+def test_allowed_countries_bounds_who_gets_a_reply(env, redis_client):
+    app = create_app({**env, "ALLOWED_COUNTRIES": "gb, ie"})
+    client = app.test_client()
+    assert client.post("/webhooks/inbound-sms", data=inbound("dentist in 1 hour")).status_code == 204  # +1: no
+    assert scheduled(app) == []
+    client.post("/webhooks/inbound-sms", data=inbound("dentist in 1 hour", msisdn="442079460123"))
+    assert kinds(app) == ["reminder", "reply"] and {r.phone for r in scheduled(app)} == {"442079460123"}
+    with pytest.raises(SettingsError, match="ALLOWED_COUNTRIES must be ISO 3166 country codes"):
+        create_app({**env, "ALLOWED_COUNTRIES": "GB,UK"})
