@@ -14,7 +14,7 @@ APP = ROOT / "app"
 
 # Lowest first. A module may import its own layer and the layers below it, never one above.
 LAYERS = [
-    ("base", ["app.parsing", "app.settings", "app.phones", "app.rules", "app.logs"]),
+    ("base", ["app.parsing", "app.settings", "app.env_values", "app.phones", "app.rules", "app.logs"]),
     ("storage", ["app.storage"]),
     ("reminders", ["app.reminders"]),
     ("texting", ["app.texting"]),

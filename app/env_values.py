@@ -1,0 +1,170 @@
+"""Reading one environment variable's text into a setting's value: each parser takes the text (stripped, not
+empty) and the variable's name, and answers the value or raises SettingsError naming the variable."""
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import string
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import limits
+import phonenumbers
+
+Parser = Callable[[str, str], Any]  # (the variable's text, stripped and not empty; its name) -> the value
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names it."""
+
+
+def _text(raw: str, name: str) -> str:
+    return raw
+
+
+def _number(raw: str, name: str) -> float:
+    try:
+        return float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+
+
+def _whole(raw: str, name: str) -> int:
+    value = _number(raw, name)
+    if not value.is_integer():
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}")
+    return int(value)
+
+
+def _one_of(*allowed: str) -> Parser:
+    def parse(raw: str, name: str) -> str:
+        if raw.lower() not in allowed:
+            raise SettingsError(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
+        return raw.lower()
+    return parse
+
+
+def _switch(yes: str, no: str) -> Parser:
+    """A yes/no setting spelt `yes` or `no` (on/off, true/false), as a bool."""
+    word = _one_of(yes, no)
+    return lambda raw, name: word(raw, name) == yes
+
+
+def _plain(allowed: re.Pattern, most: int) -> Parser:
+    def parse(raw: str, name: str) -> str:
+        if not (len(raw) <= most and allowed.fullmatch(raw)):
+            raise SettingsError(f"{name} must be plain text of at most {most} characters (letters, digits and simple "
+                                f"punctuation), got {raw!r}")
+        return raw
+    return parse
+
+
+def _rate(raw: str, name: str) -> str:
+    try:
+        limits.parse(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a rate such as 10/minute or 100/hour, got {raw!r}") from None
+    return raw
+
+
+def _zone(raw: str, name: str) -> str:
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"{name} {raw!r} is not an IANA time zone (e.g. Europe/London)") from None
+    return raw
+
+
+def _file(raw: str, name: str) -> str:
+    if not os.path.isfile(raw):
+        raise SettingsError(f"{name}: no file at {raw!r}")
+    return raw
+
+
+def _sentinels(raw: str, name: str) -> tuple[tuple[str, int], ...]:
+    """`host:port,host:port` (IPv6 as `[::1]:26379`)."""
+    found = []
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        host, _, port = item.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise SettingsError(f"{name} must be host:port pairs separated by commas, got {item!r}")
+        found.append((host.strip("[]"), int(port)))
+    return tuple(found)
+
+
+def _private_key(raw: str, name: str) -> str:
+    """The PEM text, given inline (config vars often carry its newlines as '\\n') or as the path of a key file."""
+    if "-----BEGIN" in raw:
+        return raw.replace("\\n", "\n")
+    try:
+        with open(raw, encoding="ascii") as key_file:
+            text = key_file.read()
+    except (OSError, UnicodeDecodeError):
+        raise SettingsError(f"{name}: no readable key file at {raw!r} (give the PEM or a path)") from None
+    if "-----BEGIN" not in text:
+        raise SettingsError(f"{name}: {raw!r} does not hold a PEM private key")
+    return text
+
+
+def _redis_url(raw: str, name: str) -> str:
+    if not _is_redis_url(raw):
+        raise SettingsError(f"{name} must look like redis://[:password@]host[:port][/db] (rediss:// for TLS, "
+                            f"unix:///path for a socket), got {_without_password(raw)!r}")
+    return raw
+
+
+def _is_redis_url(raw: str) -> bool:
+    """redis://[user:password@]host[:port][/db], rediss://… (TLS) or unix:///path/to/socket, as redis-py reads them."""
+    try:
+        parts = urlsplit(raw)
+        _ = parts.port  # read for its check: a port that is not a number raises ValueError
+    except ValueError:
+        return False
+    if parts.scheme == "unix":
+        return bool(parts.path)
+    db = parts.path.strip("/")
+    return parts.scheme in ("redis", "rediss") and bool(parts.hostname) and (not db or db.isdigit())
+
+
+def _without_password(url: str) -> str:
+    """A URL fit for an error message: what stands between :// and @ is masked."""
+    head, at, tail = url.rpartition("@")
+    return f"{head.partition('://')[0]}://…@{tail}" if at else url
+
+
+def _phone_number(raw: str, name: str) -> str:
+    """A phone number in E.164 (the leading + optional); spaces, dots, dashes and brackets between digits are
+    dropped. Letters are refused: people cannot text `+1-800-FLOWERS`, and Vonage sends from numbers only."""
+    digits = raw.lstrip("+").translate({ord(c): None for c in " .-()"})
+    if not (digits.isascii() and set(digits) <= set(string.digits) and 6 <= len(digits) <= 15):
+        raise SettingsError(f"{name} must be a phone number in E.164 form (6 to 15 digits, e.g. 447700900000), "
+                            f"got {raw!r}")
+    return digits
+
+
+def _countries(raw: str, name: str) -> frozenset[str]:
+    """ISO 3166 codes, comma-separated: `GB,IE`."""
+    codes = frozenset(code.strip().upper() for code in raw.split(",") if code.strip())
+    unknown = sorted(codes - phonenumbers.SUPPORTED_REGIONS)
+    if unknown:
+        raise SettingsError(f"{name} must be ISO 3166 country codes separated by commas (GB,IE), got {unknown[0]!r}")
+    return codes
+
+
+def _addresses(raw: str, name: str) -> tuple[str, ...]:
+    """`*`, or IP addresses and networks (`10.0.0.0/8,::1`), comma-separated, as networks."""
+    items = tuple(item.strip() for item in raw.split(",") if item.strip())
+    if items == ("*",):
+        return items
+    try:
+        return tuple(str(ipaddress.ip_network(item)) for item in items)
+    except ValueError:
+        raise SettingsError(f"{name} must be * or IP addresses and networks separated by commas (10.0.0.0/8,::1), "
+                            f"got {raw!r}") from None
+
+
+def _tokens(raw: str, name: str) -> tuple[str, ...]:
+    return tuple(token.strip() for token in raw.split(",") if token.strip())
