@@ -15,7 +15,7 @@ from app.delivery.senders import Sender, make_sender
 from app.reminders import Reminders
 from app.settings import Settings
 from app.storage.budget import Budget
-from app.storage.connection import connect
+from app.storage.connection import WEB_SOCKET_SECONDS, WORKER_SOCKET_SECONDS, connect
 from app.storage.heartbeat import Heartbeats
 from app.storage.idempotency import IdempotencyKeys
 from app.storage.nags import Nags
@@ -33,7 +33,8 @@ from app.texting.conversation import Conversation
 
 
 class Services:
-    """`blocking`: the worker's connections wait on BLPOP and rq without a socket timeout; the web's never do."""
+    """`blocking`: the worker's, whose connection waits on BLPOP (a longer socket timeout than the web's) and whose
+    rq has a connection of its own."""
 
     def __init__(self, settings: Settings, *, blocking: bool = False) -> None:
         self.settings = settings
@@ -43,7 +44,7 @@ class Services:
 
     @cached_property
     def redis(self) -> Redis:
-        return connect(self.settings, socket_timeout=None) if self.blocking else connect(self.settings)
+        return connect(self.settings, socket_timeout=WORKER_SOCKET_SECONDS if self.blocking else WEB_SOCKET_SECONDS)
 
     @property
     def prefix(self) -> str:
@@ -134,7 +135,8 @@ class Services:
 
     @cached_property
     def queue(self) -> Queue:
-        """The rq queue of delivery jobs, on a connection of its own (rq's worker blocks on it)."""
+        """The rq queue of delivery jobs, on a connection of its own (rq's worker blocks on it, and sets its socket
+        timeout above its dequeue timeout)."""
         jobs = connect(self.settings, socket_timeout=None) if self.blocking else self.redis
         return Queue(self.store.delivery_queue, connection=jobs)
 
