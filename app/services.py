@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from flask import Flask, current_app
-from redis import Redis
+from redis import Redis, RedisError
 from rq import Queue
 
 from app.delivery.courier import Courier
@@ -14,6 +14,7 @@ from app.delivery.scheduler import Scheduler, batch_size_for
 from app.delivery.senders import Sender, make_sender
 from app.reminders import Reminders
 from app.settings import Settings
+from app.storage import clock
 from app.storage.budget import Budget
 from app.storage.connection import WEB_SOCKET_SECONDS, WORKER_SOCKET_SECONDS, connect
 from app.storage.heartbeat import Heartbeats
@@ -148,6 +149,18 @@ class Services:
 
 def init_app(app: Flask, settings: Settings) -> None:
     app.extensions["reminders"] = Services(settings)
+
+
+CLOCK_EVERY = 60.0  # seconds between the web's readings of Redis's clock (storage/clock.py)
+
+
+def sync_clock() -> None:
+    """Before a request: read Redis's clock if the last reading is a CLOCK_EVERY old, so "in 1 hour" and per-minute
+    counts are on the clock the worker uses; a Redis that does not answer leaves the last reading in place."""
+    try:
+        clock.refresh(services().redis, CLOCK_EVERY)
+    except RedisError:
+        pass  # the request's own Redis calls answer 503 if Redis stays down
 
 
 def services() -> Services:

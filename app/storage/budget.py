@@ -13,9 +13,9 @@ id; expires after 24 hours), `bnotify` (numbers owed a notice) and `capped` (num
 """
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
+from app.storage import clock
 from app.storage.state import State, as_text
 from app.storage.store import Reminder, Store
 
@@ -30,7 +30,7 @@ class Budget(State):
         sent = 0
         while phone := self.redis.lpop(self.key("bnotify")):
             phone = as_text(phone)
-            notice = Reminder(phone=phone, message=words(phone), due=time.time() + NOTICE_DELAY, kind="reply")
+            notice = Reminder(phone=phone, message=words(phone), due=clock.now() + NOTICE_DELAY, kind="reply")
             (rid,) = store.add([notice])
             self.redis.set(self.key("bnote", phone), rid, xx=True, keepttl=True)
             sent += 1
@@ -38,16 +38,16 @@ class Budget(State):
 
     def capped(self, now: float | None = None, limit: int = 50) -> list[tuple[str, float]]:
         """(number, when it last met its budget) of the numbers that did in the last 24 hours, newest first."""
-        now = time.time() if now is None else now
+        now = clock.now() if now is None else now
         found = self.redis.zrevrangebyscore(self.key("capped"), "+inf", now - DAY, start=0, num=limit,
                                             withscores=True)
         return [(as_text(phone), at) for phone, at in found]
 
     def capped_count(self, now: float | None = None) -> int:
-        now = time.time() if now is None else now
+        now = clock.now() if now is None else now
         return int(self.redis.zcount(self.key("capped"), now - DAY, "+inf"))
 
     def used(self, phone: str, now: float | None = None) -> int:
         """Sends counted against the number in the last 24 hours."""
-        now = time.time() if now is None else now
+        now = clock.now() if now is None else now
         return int(self.redis.zcount(self.key("sent", phone), now - DAY, "+inf"))
