@@ -143,7 +143,10 @@ class Services:
 
     @cached_property
     def scheduler(self) -> Scheduler:
-        return Scheduler(self.store, self.queue, lease=self.settings.delivery.lease_seconds,
+        # Its own handle on the queue, over the connection with the short socket timeout: rq's worker blocks on
+        # the queue's connection, whose socket timeout rq sets above its long dequeue wait.
+        jobs = Queue(self.store.delivery_queue, connection=self.redis)
+        return Scheduler(self.store, jobs, lease=self.settings.delivery.lease_seconds,
                          batch_size=batch_size_for(self.settings.delivery.sms_rate_limit))
 
 

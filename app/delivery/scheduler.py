@@ -18,6 +18,7 @@ from rq.job import Job, JobStatus
 
 from app.delivery.courier import deliver_job
 from app.storage import clock
+from app.storage.connection import deadline
 from app.storage.failover import PrimaryWatch
 from app.storage.replication import drop_stranded
 from app.storage.store import Store
@@ -31,6 +32,9 @@ LOOKAHEAD = 0.25  # seconds
 LIVE_JOBS = (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED)
 CLOCK_EVERY = 1.0  # seconds between readings of Redis's clock (storage/clock.py)
 SKEW_LOG_EVERY = 60.0  # seconds between warnings that the host's clock is off Redis's
+# The most one turn's Redis calls may take, retries included: a Redis that stops answering is noticed (logged, backed
+# off from, and its heartbeat goes stale) within this, and never holds the loop for good.
+TURN_SECONDS = 10.0
 SWEEP_EVERY = 3600.0  # seconds between looks for replies stranded in the parked state (replication.drop_stranded)
 
 
@@ -50,20 +54,24 @@ class Scheduler:
         while not self.stopping.is_set():
             self.last_turn = time.time()
             try:
-                self.check_clock()
-                if self.watch.changed():
-                    log.warning("scheduler: the Redis primary changed (%s); recovered %d claims", self.watch,
-                                self.recover())
-                if time.time() >= self.next_sweep:
-                    self.next_sweep = time.time() + SWEEP_EVERY
-                    if dropped := drop_stranded(self.store):
-                        log.warning("scheduler: cancelled %d replies parked for over 2 days (never confirmed)", dropped)
-                self.tick()
+                with deadline(TURN_SECONDS):
+                    self.turn()
                 backoff = 0.1
             except redis.RedisError as err:
                 log.warning("scheduler: Redis unavailable (%s); retrying in %.1f s", err, backoff)
                 self.stopping.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
+
+    def turn(self) -> None:
+        """One turn of the loop: the clock, a failover's lost claims, stranded replies, then one tick."""
+        self.check_clock()
+        if self.watch.changed():
+            log.warning("scheduler: the Redis primary changed (%s); recovered %d claims", self.watch, self.recover())
+        if time.time() >= self.next_sweep:
+            self.next_sweep = time.time() + SWEEP_EVERY
+            if dropped := drop_stranded(self.store):
+                log.warning("scheduler: cancelled %d replies parked for over 2 days (never confirmed)", dropped)
+        self.tick()
 
     def check_clock(self) -> None:
         """Read Redis's clock (at most once a CLOCK_EVERY): every due time is compared with it, never with this

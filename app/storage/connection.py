@@ -95,14 +95,15 @@ class DeadlineRetry(Retry):
 
 def connect(settings: Settings, *, socket_timeout: float | None = 5.0) -> redis.Redis:
     """A client for the configured Redis; `socket_timeout=None` only for rq's connection (rq sets its own)."""
+    options = _options(socket_timeout)  # its deadline's attempts are the plain socket timeout long
     if socket_timeout is not None and settings.redis.min_replicas:
-        socket_timeout += settings.redis.wait_seconds  # a WAIT holds the connection that long
+        options["socket_timeout"] = socket_timeout + settings.redis.wait_seconds  # a WAIT holds the connection
     if settings.redis.sentinels:
-        return sentinel(settings).master_for(settings.redis.sentinel_master, **_options(socket_timeout),
-                                             **_tls(settings), password=settings.redis.password)
+        return sentinel(settings).master_for(settings.redis.sentinel_master, **options, **_tls(settings),
+                                             password=settings.redis.password)
     if settings.redis.url:
-        return redis.Redis.from_url(settings.redis.url, **_url_options(settings.redis.url, socket_timeout))
-    return redis.Redis(unix_socket_path=embedded_socket(settings.redis.embedded_path), **_options(socket_timeout))
+        return redis.Redis.from_url(settings.redis.url, **options, **_url_ssl(settings.redis.url))
+    return redis.Redis(unix_socket_path=embedded_socket(settings.redis.embedded_path), **options)
 
 
 def sentinel(settings: Settings) -> Sentinel:
@@ -130,13 +131,11 @@ def _tls(settings: Settings) -> dict:
     return {"ssl": True, "ssl_cert_reqs": "none"}
 
 
-def _url_options(url: str, socket_timeout: float | None) -> dict:
-    options = _options(socket_timeout)
-    parts = urlsplit(url)
-    if parts.scheme == "rediss" and "ssl_cert_reqs" not in parse_qs(parts.query):
+def _url_ssl(url: str) -> dict:
+    if urlsplit(url).scheme == "rediss" and "ssl_cert_reqs" not in parse_qs(urlsplit(url).query):
         # Heroku-style Redis add-ons present self-signed certificates: encrypt, but do not verify the chain.
-        options["ssl_cert_reqs"] = "none"
-    return options
+        return {"ssl_cert_reqs": "none"}
+    return {}
 
 
 def limiter_key_prefix(settings: Settings) -> str:
@@ -158,8 +157,7 @@ def limiter_storage(settings: Settings) -> tuple[str, dict]:
     url = settings.redis.url or "unix://" + embedded_socket(settings.redis.embedded_path)
     if url.startswith("unix://"):  # the embedded Redis (script/run hands it on as REDIS_URL=unix://…)
         return "redis+unix://" + url.removeprefix("unix://"), _limiter_timeouts()
-    ssl = {k: v for k, v in _url_options(url, WEB_SOCKET_SECONDS).items() if k == "ssl_cert_reqs"}
-    return url, {**ssl, **_limiter_timeouts()}
+    return url, {**_url_ssl(url), **_limiter_timeouts()}
 
 
 def _limiter_timeouts() -> dict:
