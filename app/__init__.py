@@ -31,6 +31,7 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
 
     services.init_app(app, settings)
     errors.init_app(app)
+    app.before_request(services.sync_clock)  # after the request's deadline is set (errors.py)
     cli.init_app(app)
     admin.init_app(app)
 

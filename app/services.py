@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from flask import Flask, current_app
-from redis import Redis
+from redis import Redis, RedisError
 from rq import Queue
 
 from app.delivery.courier import Courier
@@ -14,8 +14,9 @@ from app.delivery.scheduler import Scheduler, batch_size_for
 from app.delivery.senders import Sender, make_sender
 from app.reminders import Reminders
 from app.settings import Settings
+from app.storage import clock
 from app.storage.budget import Budget
-from app.storage.connection import connect
+from app.storage.connection import WEB_SOCKET_SECONDS, WORKER_SOCKET_SECONDS, connect
 from app.storage.evictions import EvictionWatch
 from app.storage.heartbeat import Heartbeats
 from app.storage.idempotency import IdempotencyKeys
@@ -34,7 +35,8 @@ from app.texting.conversation import Conversation
 
 
 class Services:
-    """`blocking`: the worker's connections wait on BLPOP and rq without a socket timeout; the web's never do."""
+    """`blocking`: the worker's, whose connection waits on BLPOP (a longer socket timeout than the web's) and whose
+    rq has a connection of its own."""
 
     def __init__(self, settings: Settings, *, blocking: bool = False) -> None:
         self.settings = settings
@@ -44,7 +46,7 @@ class Services:
 
     @cached_property
     def redis(self) -> Redis:
-        return connect(self.settings, socket_timeout=None) if self.blocking else connect(self.settings)
+        return connect(self.settings, socket_timeout=WORKER_SOCKET_SECONDS if self.blocking else WEB_SOCKET_SECONDS)
 
     @property
     def prefix(self) -> str:
@@ -140,18 +142,34 @@ class Services:
 
     @cached_property
     def queue(self) -> Queue:
-        """The rq queue of delivery jobs, on a connection of its own (rq's worker blocks on it)."""
+        """The rq queue of delivery jobs, on a connection of its own (rq's worker blocks on it, and sets its socket
+        timeout above its dequeue timeout)."""
         jobs = connect(self.settings, socket_timeout=None) if self.blocking else self.redis
         return Queue(self.store.delivery_queue, connection=jobs)
 
     @cached_property
     def scheduler(self) -> Scheduler:
-        return Scheduler(self.store, self.queue, lease=self.settings.delivery.lease_seconds,
+        # Its own handle on the queue, over the connection with the short socket timeout: rq's worker blocks on
+        # the queue's connection, whose socket timeout rq sets above its long dequeue wait.
+        jobs = Queue(self.store.delivery_queue, connection=self.redis)
+        return Scheduler(self.store, jobs, lease=self.settings.delivery.lease_seconds,
                          batch_size=batch_size_for(self.settings.delivery.sms_rate_limit))
 
 
 def init_app(app: Flask, settings: Settings) -> None:
     app.extensions["reminders"] = Services(settings)
+
+
+CLOCK_EVERY = 60.0  # seconds between the web's readings of Redis's clock (storage/clock.py)
+
+
+def sync_clock() -> None:
+    """Before a request: read Redis's clock if the last reading is a CLOCK_EVERY old, so "in 1 hour" and per-minute
+    counts are on the clock the worker uses; a Redis that does not answer leaves the last reading in place."""
+    try:
+        clock.refresh(services().redis, CLOCK_EVERY)
+    except RedisError:
+        pass  # the request's own Redis calls answer 503 if Redis stays down
 
 
 def services() -> Services:

@@ -91,14 +91,19 @@ def fast_phone(env: dict[str, str], fake_vonage: FakeVonage):
     return Phone(app.test_client(), app, fake_vonage)
 
 
+# worker.py on a host whose clock is `shift` seconds off: time.time (what Python code reads) moved, the rest untouched
+SHIFTED = ("import runpy, time; wall = time.time; time.time = lambda: wall() + {shift}; "
+           "runpy.run_path('worker.py', run_name='__main__')")
+
+
 class WorkerProcess:
     """`python worker.py` as the platform runs it, with the test's settings."""
 
-    def __init__(self, env: dict[str, str], **overrides: str) -> None:
+    def __init__(self, env: dict[str, str], clock_shift: float = 0.0, **overrides: str) -> None:
         full = {**os.environ, **env, **overrides, "PYTHONUNBUFFERED": "1", "LOG_LEVEL": "INFO"}
         self.log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"worker-{time.time_ns()}.log", "w+")
-        self.proc = subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=full, stdout=self.log,
-                                     stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen([sys.executable, "-c", SHIFTED.format(shift=clock_shift)], cwd=ROOT, env=full,
+                                     stdout=self.log, stderr=subprocess.STDOUT)
         self._wait_for("worker started")
 
     def _wait_for(self, line: str, timeout: float = 30.0) -> None:
@@ -131,8 +136,8 @@ class WorkerProcess:
 def start_worker(env: dict[str, str]):
     workers: list[WorkerProcess] = []
 
-    def start(**overrides: str) -> WorkerProcess:
-        workers.append(WorkerProcess(env, **overrides))
+    def start(clock_shift: float = 0.0, **overrides: str) -> WorkerProcess:
+        workers.append(WorkerProcess(env, clock_shift, **overrides))
         return workers[-1]
 
     yield start

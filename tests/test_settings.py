@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from app.settings import Settings, SettingsError, declared, load_settings
-from app.storage.connection import _url_options, connect
+from app.storage.connection import _url_ssl, connect
 from tests.conftest import ROOT
 
 
@@ -68,9 +68,9 @@ def test_each_setting_is_named_after_its_variable_less_its_groups_word():
 
 
 def test_rediss_accepts_self_signed_certificates_unless_asked_to_verify():
-    assert _url_options("rediss://h:6380", 5)["ssl_cert_reqs"] == "none"
-    assert "ssl_cert_reqs" not in _url_options("rediss://h:6380?ssl_cert_reqs=required", 5)
-    assert "ssl_cert_reqs" not in _url_options("redis://h:6379", 5)
+    assert _url_ssl("rediss://h:6380")["ssl_cert_reqs"] == "none"
+    assert "ssl_cert_reqs" not in _url_ssl("rediss://h:6380?ssl_cert_reqs=required")
+    assert "ssl_cert_reqs" not in _url_ssl("redis://h:6379")
 
 
 @pytest.mark.slow

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from typing import TypeVar
 
@@ -25,7 +25,7 @@ from app import rules
 from app.delivery.senders import Sender, SendError
 from app.logs import last_four
 from app.settings import DeliverySettings
-from app.storage import counters
+from app.storage import clock, counters
 from app.storage.budget import OVER_BUDGET, Budget
 from app.storage.connection import RETRIED
 from app.storage.nags import Nags
@@ -102,13 +102,13 @@ class Courier:
 
     def _send(self, rem: Reminder, token: str) -> str:
         rid = rem.id
-        early = rem.due - time.time()  # claimed a little ahead (scheduler.LOOKAHEAD): never send before due
+        early = rem.due - clock.now()  # claimed a little ahead (scheduler.LOOKAHEAD): never send before due
         if early > 0:
             time.sleep(early)
             if not _persist(lambda: self.store.holds(rid, token)):
                 return "skipped"  # cancelled, or the number opted out, while it waited
         _persist(self.throttle.wait)
-        started, ref = time.time(), f"{rem.id}-{int(rem.due)}"
+        started, ref = clock.now(), f"{rem.id}-{int(rem.due)}"
         try:
             parts = self.sender.send(rem.phone, rem.message, client_ref=ref)
         except SendError as err:
@@ -141,7 +141,7 @@ class Courier:
     def _begin_within_budget(self, claims: list[tuple[str, str]]) -> list[Reminder | str | None]:
         """Begin each claimed entry (store.begin_many), then count those begun against their numbers' daily budget
         (Budget.spend_many): the entry, OVER_BUDGET, or None when it is not to be sent."""
-        begun: list[Reminder | str | None] = list(self.store.begin_many(claims, time.time() + self.lease))
+        begun: list[Reminder | str | None] = list(self.store.begin_many(claims, clock.now() + self.lease))
         if not (self.daily_texts or self.daily_segments):
             return begun
         counted = [(i, rem) for i, rem in enumerate(begun)
@@ -157,7 +157,7 @@ class Courier:
 
     def _release(self, token: str, ids: list[str]) -> None:
         """Put the entries this job did not begin back on the schedule, due as before, for another worker."""
-        begun = _persist(lambda: self.store.begin_many([(rid, token) for rid in ids], time.time() + self.lease))
+        begun = _persist(lambda: self.store.begin_many([(rid, token) for rid in ids], clock.now() + self.lease))
         held = [rem for rem in begun if rem is not None]  # those sent or settled are no longer this job's
         pipe = self.store.redis.pipeline(transaction=False)
         store = self.store.using(pipe)
@@ -172,7 +172,7 @@ class Courier:
             delay = retry_delay(attempts, self.retry_base)
             log.warning("send of %s failed (%s); try %d in %.1f s", rem.id, err, attempts + 1, delay)
             retry = replace(rem, attempts=attempts)
-            _persist(lambda: self.store.reschedule(retry, token, time.time() + delay))
+            _persist(lambda: self.store.reschedule(retry, token, clock.now() + delay))
             counters.record_retry(self.store, rem)
             return "retrying"
         log.error("send of %s failed for good after %d tries: %s", rem.id, attempts, err)
@@ -197,7 +197,7 @@ def _following(rem: Reminder) -> Following:
     if not rem.every:
         return None
     try:
-        return rules.next_occurrence(rem.every, rem.due_local, after=datetime.now(UTC))
+        return rules.next_occurrence(rem.every, rem.due_local, after=clock.utcnow())
     except rules.RuleError as err:
         return err
 

@@ -13,13 +13,12 @@ Vonage's receipts carry a status and a code (the SMS API's `err-code`, the Messa
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Literal
 
 from app.logs import last_four
-from app.storage import people
+from app.storage import clock, people
 from app.storage.nags import Nags
 from app.storage.people import People
 from app.storage.receipts import Receipts, split_ref
@@ -85,7 +84,7 @@ class Outcomes:
     def act(self, receipt: Receipt, now: float | None = None) -> None:
         """Record a receipt and do what it asks. Anything not ours, seen before or about an older occurrence changes
         nothing it should not: the verdict's rules are in storage/lua/receipt.lua."""
-        now = time.time() if now is None else now
+        now = clock.now() if now is None else now
         rid, occurrence = split_ref(receipt.client_ref)
         if rid.isdigit():  # a reminder: its verdict is kept (LIST, the API)
             verdict = self.receipts.record(receipt.client_ref, receipt.state, receipt.code, receipt.replay_key,

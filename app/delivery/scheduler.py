@@ -17,6 +17,8 @@ from rq import Queue
 from rq.job import Job, JobStatus
 
 from app.delivery.courier import deliver_job
+from app.storage import clock
+from app.storage.connection import deadline
 from app.storage.failover import PrimaryWatch
 from app.storage.replication import drop_stranded
 from app.storage.store import Store
@@ -28,6 +30,11 @@ MAX_SLEEP = 1.0  # seconds: also bounds how long a retry or recurring occurrence
 # latency only, not by the hand-over to a job as well.
 LOOKAHEAD = 0.25  # seconds
 LIVE_JOBS = (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED)
+CLOCK_EVERY = 1.0  # seconds between readings of Redis's clock (storage/clock.py)
+SKEW_LOG_EVERY = 60.0  # seconds between warnings that the host's clock is off Redis's
+# The most one turn's Redis calls may take, retries included: a Redis that stops answering is noticed (logged, backed
+# off from, and its heartbeat goes stale) within this, and never holds the loop for good.
+TURN_SECONDS = 10.0
 SWEEP_EVERY = 3600.0  # seconds between looks for replies stranded in the parked state (replication.drop_stranded)
 
 
@@ -39,6 +46,7 @@ class Scheduler:
         self.last_turn = time.time()  # each turn of the loop: the heartbeat tells a stuck loop from a busy one
         self.watch = PrimaryWatch(store.redis)
         self.next_sweep = time.time()
+        self.skew_logged = float("-inf")
 
     def run(self) -> None:
         """Loop until stopped, riding out Redis outages with a capped backoff."""
@@ -46,26 +54,40 @@ class Scheduler:
         while not self.stopping.is_set():
             self.last_turn = time.time()
             try:
-                if self.watch.changed():
-                    log.warning("scheduler: the Redis primary changed (%s); recovered %d claims", self.watch,
-                                self.recover())
-                if time.time() >= self.next_sweep:
-                    self.next_sweep = time.time() + SWEEP_EVERY
-                    if dropped := drop_stranded(self.store):
-                        log.warning("scheduler: cancelled %d replies parked for over 2 days (never confirmed)", dropped)
-                self.tick()
+                with deadline(TURN_SECONDS):
+                    self.turn()
                 backoff = 0.1
             except redis.RedisError as err:
                 log.warning("scheduler: Redis unavailable (%s); retrying in %.1f s", err, backoff)
                 self.stopping.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
 
+    def turn(self) -> None:
+        """One turn of the loop: the clock, a failover's lost claims, stranded replies, then one tick."""
+        self.check_clock()
+        if self.watch.changed():
+            log.warning("scheduler: the Redis primary changed (%s); recovered %d claims", self.watch, self.recover())
+        if time.time() >= self.next_sweep:
+            self.next_sweep = time.time() + SWEEP_EVERY
+            if dropped := drop_stranded(self.store):
+                log.warning("scheduler: cancelled %d replies parked for over 2 days (never confirmed)", dropped)
+        self.tick()
+
+    def check_clock(self) -> None:
+        """Read Redis's clock (at most once a CLOCK_EVERY): every due time is compared with it, never with this
+        host's, which may be off (then say so, once a minute)."""
+        skew = clock.refresh(self.store.redis, CLOCK_EVERY)
+        if abs(skew) > clock.SKEWED and time.monotonic() - self.skew_logged >= SKEW_LOG_EVERY:
+            self.skew_logged = time.monotonic()
+            log.warning("this host's clock is %.1f s %s Redis's: due times are read on Redis's clock", abs(skew),
+                        "ahead of" if skew > 0 else "behind")
+
     def tick(self) -> int:
         """Enqueue one batch if anything is due, else sleep until something may be; returns how many claimed."""
         if self.queue.count >= self.max_queued:
             self.stopping.wait(0.005)
             return 0
-        now = time.time()
+        now = clock.now()
         token = uuid.uuid4().hex
         ids = self.store.claim(now + LOOKAHEAD, now + self.lease, self.batch_size, token)
         if ids:
@@ -76,7 +98,7 @@ class Scheduler:
             return len(ids)
         following = self.store.next_due()
         self.store.wait_for_work(MAX_SLEEP if following is None else
-                                 min(MAX_SLEEP, following - LOOKAHEAD - time.time()))
+                                 min(MAX_SLEEP, following - LOOKAHEAD - clock.now()))
         return 0
 
 
@@ -89,7 +111,7 @@ class Scheduler:
         tokens = sorted(set(claims.values()))
         jobs = Job.fetch_many([f"deliver-{token}" for token in tokens], connection=self.queue.connection)
         live = {token for token, job in zip(tokens, jobs) if job is not None and job.get_status() in LIVE_JOBS}
-        return self.store.recover({rid: token for rid, token in claims.items() if token not in live}, time.time())
+        return self.store.recover({rid: token for rid, token in claims.items() if token not in live}, clock.now())
 
 
 # Entries per job without a rate limit: while a job starts, and while its slowest sends finish, the send threads

@@ -4,7 +4,6 @@ word."""
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -14,7 +13,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.utils import floatToGoString
 
 from app.services import Services
-from app.storage import counters
+from app.storage import clock, counters
 from app.storage.counters import KINDS, LATENESS_BUCKETS
 
 OVERDUE_AFTER = 5.0  # seconds past due, not yet taken by a worker
@@ -61,7 +60,7 @@ class RedisCollector:
         self.services = services
 
     def collect(self) -> Iterator[Metric]:
-        now = time.time()
+        now = clock.now()
         total = counters.totals(self.services.store)
         created = CounterMetricFamily("reminders_created", "Reminders created (by text or the API).")
         created.add_metric([], total.get("created", 0))

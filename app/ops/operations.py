@@ -5,7 +5,6 @@ Every read and write goes through the storage classes' own methods; nothing here
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -16,7 +15,7 @@ from rq.registry import FailedJobRegistry, StartedJobRegistry
 
 from app.ops import metrics
 from app.services import Services
-from app.storage import counters
+from app.storage import clock, counters
 from app.storage.people import People
 from app.storage.store import Reminder, Store
 
@@ -59,7 +58,7 @@ def start_of_day(zone: str, now: float) -> float:
 
 
 def stats(services: Services, zone: str, now: float | None = None) -> Stats:
-    now = time.time() if now is None else now
+    now = clock.now() if now is None else now
     store, queue = services.store, services.queue
     midnight = start_of_day(zone, now)
     counters.flush()  # this process's own counts first
@@ -121,11 +120,11 @@ def retry(services: Services, rid: str) -> str:
     if not store.revive(rid):
         raise RetryError(f"{rid} was already retried")
     # a one-off copy: a dead-lettered series has ended (a failed occurrence of a live one does not end it)
-    again = replace(rem, due=time.time(), attempts=0, status="pending", detail=None, id="", every=None)
+    again = replace(rem, due=clock.now(), attempts=0, status="pending", detail=None, id="", every=None)
     try:
         (new_id,) = store.add([again])
     except redis.RedisError:
-        store.bury(rid, time.time())
+        store.bury(rid, clock.now())
         raise
     return new_id
 

@@ -17,12 +17,12 @@ owed a notice) and `capped` (number -> when it last met its budget).
 """
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import redis
 
 from app.settings import RedisSettings
+from app.storage import clock
 from app.storage.state import State, as_text
 from app.storage.store import Reminder, Store
 
@@ -58,7 +58,7 @@ class Budget(State):
         while phone := self.redis.lpop(self.key("bnotify")):
             phone = as_text(phone)
             message = words(phone, self.texts(phone))
-            notice = Reminder(phone=phone, message=message, due=time.time() + NOTICE_DELAY, kind="reply")
+            notice = Reminder(phone=phone, message=message, due=clock.now() + NOTICE_DELAY, kind="reply")
             (rid,) = store.add([notice])
             self.redis.set(self.key("bnote", phone), rid, xx=True, keepttl=True)
             sent += 1
@@ -66,23 +66,23 @@ class Budget(State):
 
     def capped(self, now: float | None = None, limit: int = 50) -> list[tuple[str, float]]:
         """(number, when it last met its budget) of the numbers that did in the last 24 hours, newest first."""
-        now = time.time() if now is None else now
+        now = clock.now() if now is None else now
         found = self.redis.zrevrangebyscore(self.key("capped"), "+inf", now - DAY, start=0, num=limit,
                                             withscores=True)
         return [(as_text(phone), at) for phone, at in found]
 
     def capped_count(self, now: float | None = None) -> int:
-        now = time.time() if now is None else now
+        now = clock.now() if now is None else now
         return int(self.redis.zcount(self.key("capped"), now - DAY, "+inf"))
 
     def texts(self, phone: str, now: float | None = None) -> int:
         """SMS counted against the number in the last 24 hours."""
-        now = time.time() if now is None else now
+        now = clock.now() if now is None else now
         return int(self.redis.zcount(self.key("sent", phone), now - DAY, "+inf"))
 
     def used(self, phone: str, now: float | None = None) -> int:
         """Segments counted against the number in the last 24 hours (a send counted before segments were: one)."""
-        now = time.time() if now is None else now
+        now = clock.now() if now is None else now
         counted = self.redis.zrangebyscore(self.key("sent", phone), now - DAY, "+inf")
         return sum(int(parts) if sep else 1 for sep, parts in
                    (as_text(member).rpartition("/")[1:] for member in counted))

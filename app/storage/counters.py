@@ -16,6 +16,7 @@ from collections import Counter
 
 import redis
 
+from app.storage import clock
 from app.storage.state import as_text
 from app.storage.store import Reminder, Store
 
@@ -63,7 +64,7 @@ _flusher_pid: int | None = None
 
 
 def _record(store: Store, fields: dict[str, float], lateness: float | None = None) -> None:
-    hour = int(time.time() // 3600)
+    hour = int(clock.now() // 3600)
     with _lock:
         pending = _pending.get((id(store.redis), store.prefix))
         if pending is None:
@@ -148,7 +149,7 @@ def totals(store: Store) -> dict[str, float]:
 
 def since(store: Store, start: float, now: float | None = None) -> dict[str, float]:
     """Counts (created, sent, failed, retried) from the hour holding `start` up to now."""
-    now = time.time() if now is None else now
+    now = clock.now() if now is None else now
     hours = range(int(start // 3600), int(now // 3600) + 1)
     pipe = store.redis.pipeline(transaction=False)
     for hour in hours:

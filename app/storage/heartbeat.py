@@ -11,11 +11,11 @@ import logging
 import os
 import socket
 import threading
-import time
 from collections.abc import Callable
 
 import redis
 
+from app.storage import clock
 from app.storage.state import State, as_text
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ class Heartbeats(State):
         return self.key("workers", "stuck")
 
     def beat(self, name: str, now: float | None = None) -> None:
-        now = time.time() if now is None else now
+        now = clock.now() if now is None else now
         pipe = self.redis.pipeline(transaction=False)
         pipe.zadd(self._beats, {name: now})
         pipe.zremrangebyscore(self._beats, "-inf", now - FORGET_AFTER)
@@ -51,12 +51,12 @@ class Heartbeats(State):
 
     def report_stuck(self, name: str, why: str, now: float | None = None) -> None:
         """Say why this worker is not beating (it keeps its last beat, which goes stale)."""
-        now = time.time() if now is None else now
+        now = clock.now() if now is None else now
         self.redis.hset(self._stuck, name, json.dumps({"at": now, "why": why}))
 
     def stuck(self, now: float | None = None) -> dict[str, str]:
         """name -> why, of each worker that reported itself stuck in the last STALE_AFTER seconds."""
-        now = time.time() if now is None else now
+        now = clock.now() if now is None else now
         found = {}
         for name, raw in self.redis.hgetall(self._stuck).items():
             report = json.loads(raw)
@@ -66,7 +66,7 @@ class Heartbeats(State):
 
     def alive(self, now: float | None = None) -> list[tuple[str, float]]:
         """(name, seconds since its last beat) of each worker heard from in the last STALE_AFTER seconds."""
-        now = time.time() if now is None else now
+        now = clock.now() if now is None else now
         found = self.redis.zrangebyscore(self._beats, now - STALE_AFTER, "+inf", withscores=True)
         return [(as_text(n), now - at) for n, at in found]
 

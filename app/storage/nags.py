@@ -9,8 +9,7 @@ delivery of the same occurrence (at-least-once) start its repeats once.
 """
 from __future__ import annotations
 
-import time
-
+from app.storage import clock
 from app.storage.state import State, as_text
 from app.storage.store import Reminder, Store
 
@@ -24,7 +23,7 @@ class Nags(State):
         span = int(every * NAG_TIMES) + 3600
         if not self.redis.set(self.key("nagged", rem.id, str(int(rem.due))), "1", nx=True, ex=span):
             return []
-        now = time.time()
+        now = clock.now()
         repeats = [Reminder(phone=rem.phone, message=text, due=now + every * n, tz=rem.tz, kind="reply")
                    for n in range(1, NAG_TIMES + 1)]
         ids = store.add(repeats)

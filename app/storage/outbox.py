@@ -5,12 +5,12 @@ texts it posts to the inbound webhook, so the page can show both sides, in order
 """
 from __future__ import annotations
 
-import time
 from typing import Literal
 
 import redis
 
 from app.settings import RedisSettings
+from app.storage import clock
 from app.storage.state import as_text
 
 Direction = Literal["in", "out", "note"]  # note: something the simulator says
@@ -29,7 +29,7 @@ class Outbox:
     def record(self, phone: str, direction: Direction, text: str) -> str:
         """Append one message; returns its id (the stream's, ordered by time)."""
         pipe = self.redis.pipeline(transaction=True)
-        pipe.xadd(self.key(phone), {"dir": direction, "text": text[:MAX_TEXT], "at": f"{time.time():.3f}"},
+        pipe.xadd(self.key(phone), {"dir": direction, "text": text[:MAX_TEXT], "at": f"{clock.now():.3f}"},
                   maxlen=KEEP, approximate=True)
         pipe.expire(self.key(phone), TTL)
         entry_id = pipe.execute()[0]

@@ -2,12 +2,12 @@
 minute, and notices sent at most once in a while (one polite refusal a minute, never a reply storm)."""
 from __future__ import annotations
 
-import time
 from typing import NamedTuple
 
 import redis
 
 from app.settings import RedisSettings
+from app.storage import clock
 from app.storage.people import Person
 from app.storage.phoneindex import PhoneIndex, ids_in
 from app.storage.state import State
@@ -52,7 +52,7 @@ class Quotas(State):
     def _key(self, counter: str, phone: str) -> str:
         """This window's count of `counter` for `phone`, kept for KEPT seconds (by arrival.lua, or add.lua for a
         Cap)."""
-        return self.key("rate", counter, phone, str(int(time.time() // WINDOW)))
+        return self.key("rate", counter, phone, str(int(clock.now() // WINDOW)))
 
 
 
@@ -60,12 +60,12 @@ class AuthFailures(State):
     """Failed attempts per client address, counted per minute in Redis so every web process shares them."""
 
     def _key(self, address: str) -> str:
-        return self.key("rate", "auth", address, str(int(time.time() // WINDOW)))
+        return self.key("rate", "auth", address, str(int(clock.now() // WINDOW)))
 
     def wait(self, address: str, limit: int) -> int:
         """Seconds until `address` may try again: 0 while it has failed fewer than `limit` times this minute."""
         failed = int(self.redis.get(self._key(address)) or 0)
-        return WINDOW - int(time.time() % WINDOW) if failed >= limit else 0
+        return WINDOW - int(clock.now() % WINDOW) if failed >= limit else 0
 
     def add(self, address: str) -> None:
         pipe = self.redis.pipeline(transaction=False)

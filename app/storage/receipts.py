@@ -9,8 +9,8 @@ number, `dlr-seen:<replay key>`.
 from __future__ import annotations
 
 import json
-import time
 
+from app.storage import clock
 from app.storage.state import State
 
 KEEP = 7 * 24 * 3600  # seconds, as long as a finished reminder's record
@@ -33,7 +33,7 @@ class Receipts(State):
         rid, occurrence = split_ref(client_ref)
         keys = [self.key("dlr-seen", replay_key), self.key("dlr", rid), self.key("dlr-parts", client_ref),
                 self.key("dlr-n", client_ref)]
-        verdict = self._record(keys=keys, args=[occurrence, part or replay_key, state, code or "", time.time(), KEEP])
+        verdict = self._record(keys=keys, args=[occurrence, part or replay_key, state, code or "", clock.now(), KEEP])
         return verdict.decode() if isinstance(verdict, bytes) else verdict
 
     def expect_parts(self, client_ref: str, parts: int) -> None:

@@ -14,13 +14,13 @@ dedupe on messageId), waits again and releases what is still parked, so the conf
 """
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
 import redis
 
 from app.settings import Settings
+from app.storage import clock
 from app.storage.state import State, as_text
 from app.storage.store import INBOUND_TTL, PARKED, Store
 
@@ -78,7 +78,7 @@ class Replication(State):
         self.confirm(store.inbound_key(message_id))
         pipe = self.redis.pipeline(transaction=False)
         self._release(keys=[store.key("due"), store.inbound_key(message_id), store.key("wake")],
-                      args=[repr(PARKED), repr(time.time())], client=pipe)
+                      args=[repr(PARKED), repr(clock.now())], client=pipe)
         return int(self._wait(pipe, lambda released: True))
 
     def _wait(self, pipe: redis.client.Pipeline, holds: Callable[[Any], bool]) -> Any:
@@ -102,7 +102,7 @@ def drop_stranded(store: Store, now: float | None = None, limit: int = 500) -> i
     """Cancel replies parked longer than a text's dedupe record lives (INBOUND_TTL): no retry of their text can
     release them any more (a later one is handled as a new text, with replies of its own), and a confirmation that
     late would only confuse. Without this they would sit in the schedule for ever. Returns how many went."""
-    cutoff = (now or time.time()) - INBOUND_TTL
+    cutoff = (now or clock.now()) - INBOUND_TTL
     ids = [as_text(rid) for rid in store.redis.zrangebyscore(store.key("due"), PARKED, PARKED, start=0, num=limit)]
     stale = [rem for rem in store.get_many(ids) if rem is not None and rem.due < cutoff]
     return sum(store.discard(rem.id) for rem in stale)

@@ -27,6 +27,7 @@ import redis
 
 from app.phones import number_zone
 from app.settings import RedisSettings
+from app.storage import clock
 from app.storage.phoneindex import PhoneIndex
 from app.storage.state import State, as_text
 
@@ -95,7 +96,7 @@ class Reminder:
         return self
 
     def final_record(self, status: str, detail: str | None) -> str:
-        final = {"r": self._fields(), "s": status, "t": round(time.time(), 3)}
+        final = {"r": self._fields(), "s": status, "t": round(clock.now(), 3)}
         if detail:
             final["w"] = detail
         return json.dumps(final, ensure_ascii=False, separators=(",", ":"))
@@ -196,13 +197,13 @@ class Store(State):
 
     def _quarantine(self, rid: str, why: str) -> None:
         """End an entry whose record cannot be read: off the schedule, dead-lettered with why, never sent."""
-        final = json.dumps({"r": ["", "(unreadable)", 0], "s": "failed", "t": round(time.time(), 3), "w": why})
+        final = json.dumps({"r": ["", "(unreadable)", 0], "s": "failed", "t": round(clock.now(), 3), "w": why})
         pipe = self.redis.pipeline(transaction=True)
         pipe.zrem(self.key("due"), rid)
         pipe.hdel(self.key("claims"), rid)
         pipe.hdel(self.data_key(rid), rid)
         pipe.set(self.key("done", rid), final, ex=DONE_TTL)
-        pipe.zadd(self.key("dead"), {rid: time.time()})
+        pipe.zadd(self.key("dead"), {rid: clock.now()})
         pipe.execute()
 
     def reschedule(self, rem: Reminder, token: str, at: float, *, next_occurrence: bool = False,
@@ -221,7 +222,7 @@ class Store(State):
 
     def finish(self, rem: Reminder, token: str, status: str, detail: str | None = None) -> bool:
         """End an entry: sent, failed (dead-lettered) or cancelled; keeps how it ended for a week."""
-        dead = repr(time.time()) if status == "failed" else ""
+        dead = repr(clock.now()) if status == "failed" else ""
         return self._settle_call(rem, token, "finish", rem.final_record(status, detail), str(DONE_TTL), dead,
                                  sent=status == "sent")
 
@@ -243,7 +244,7 @@ class Store(State):
                 self.key("done", rem.id), self.key("dead"), self.key("person", rem.phone),
                 self.key("h", rem.phone)]
         is_reminder = rem.kind == "reminder"
-        marker = f"{rem.id}:{time.time():.0f}" if sent and is_reminder else ""
+        marker = f"{rem.id}:{clock.now():.0f}" if sent and is_reminder else ""
         return bool(self._settle(keys=keys, args=[rem.id, token, mode, *args, marker, "1" if is_reminder else "0",
                                                   rem.phone]))
 

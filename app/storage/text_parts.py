@@ -7,8 +7,8 @@ TEXTS_PER_MINUTE, texting/conversation.py)."""
 from __future__ import annotations
 
 import json
-import time
 
+from app.storage import clock
 from app.storage.state import State, as_text
 
 MAX_PART_CHARS = 160  # characters (not bytes) one SMS part can carry: 153 GSM-7, 67 UCS-2, 160 leaves room
@@ -27,7 +27,7 @@ class Parts(State):
         is dropped), ('first' | 'wait', '', []) until every part is in, then ('complete', the give-up reply's id
         or '', parts as (message id, text))."""
         keys = [self.key("concat", phone, ref), self.key("concat-open", phone)]
-        args = [part, json.dumps([message_id, text]), total, ttl, time.time(), MAX_OPEN]
+        args = [part, json.dumps([message_id, text]), total, ttl, clock.now(), MAX_OPEN]
         state, *rest = [as_text(x) for x in self._concat(keys=keys, args=args)]
         if state != "complete":
             return state, "", []

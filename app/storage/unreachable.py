@@ -7,10 +7,9 @@ for the dashboard.
 """
 from __future__ import annotations
 
-import time
 from datetime import datetime
 
-from app.storage import people
+from app.storage import clock, people
 from app.storage.state import State, as_text
 from app.storage.store import Store
 
@@ -18,7 +17,7 @@ from app.storage.store import Store
 class Unreachable(State):
     def mark(self, store: Store, phone: str, code: str | None) -> int:
         """Hold the number's reminders and remember why; returns how many were held."""
-        now = time.time()
+        now = clock.now()
         pipe = self.redis.pipeline(transaction=True)
         pipe.hset(self.key("person", phone), "unreachable", f"{now:.0f}:{code or ''}")
         pipe.zadd(self.key("unreachable"), {phone: now})

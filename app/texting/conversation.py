@@ -8,12 +8,12 @@ get the same retries, rate limit and once-only guard. Replies are kept to one SM
 """
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime
+from datetime import datetime
 
 from app import parsing
 from app.reminders import MAX_MESSAGE, Reminders
 from app.settings import Settings
+from app.storage import clock
 from app.storage.people import People
 from app.storage.quotas import Quotas
 from app.storage.replication import Replication
@@ -44,7 +44,7 @@ class Conversation:
         if seen:
             self.replication.release(self.store, message_id)  # a retry after a 503: the replies still parked
             return False
-        now = now or datetime.now(UTC)
+        now = now or clock.utcnow()
         if person.unreachable:  # it texted, so it can get texts again
             self.unreachable.clear(self.store, phone, now, person.opted_out)
         text, book = printable(text), phrasebook(language_of(person))
@@ -89,7 +89,7 @@ class Conversation:
                                                  ttl=self.settings.limits.concat_timeout_seconds * 2)
         if state == "first":
             give_up = reply(phone, book.say("part_missing"), "UTC",
-                            due=time.time() + self.settings.limits.concat_timeout_seconds)
+                            due=clock.now() + self.settings.limits.concat_timeout_seconds)
             (timer_id,) = self.store.add([give_up])
             if not self.parts.arm_timer(phone, ref, timer_id):
                 self.store.discard(timer_id)  # the message completed while the timer was being set

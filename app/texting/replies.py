@@ -2,10 +2,10 @@
 person's language (every phrasebook has the same replies, so no code here knows which language it speaks)."""
 from __future__ import annotations
 
-import time
 import unicodedata
 
 from app import parsing, rules
+from app.storage import clock
 from app.storage.store import Reminder
 from app.texting.phrasebook import Phrasebook
 from app.texting.segments import fits_one_segment
@@ -19,7 +19,7 @@ def printable(text: str) -> str:
     return "".join(ch for ch in text if ch in "\n\t" or (unicodedata.category(ch) != "Cc" and ch not in BIDI_CONTROLS))
 
 def reply(phone: str, text: str, tz: str, due: float | None = None) -> Reminder:
-    return Reminder(phone=phone, message=text, due=time.time() if due is None else due, tz=tz, kind="reply")
+    return Reminder(phone=phone, message=text, due=clock.now() if due is None else due, tz=tz, kind="reply")
 
 
 def line(book: Phrasebook, rem: Reminder, tz: str) -> str:

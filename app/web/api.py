@@ -28,7 +28,7 @@ from app import parsing
 from app.phones import country_refusal, normalise
 from app.reminders import Refused
 from app.services import services
-from app.storage import people
+from app.storage import clock, people
 from app.storage.connection import limiter_key_prefix, limiter_storage
 from app.storage.idempotency import Claim, fingerprint
 from app.storage.replication import NotReplicated
@@ -160,7 +160,7 @@ def _reminder(new: NewReminder) -> Reminder:
     message, due, every = _what_and_when(new, tz, language_of(person))
     try:
         return services().reminders.make(phone=new.phone_number, message=message, due=due, tz=tz, every=every,
-                                         now=datetime.now(UTC), unsent=store.unsent_count(new.phone_number))
+                                         now=clock.utcnow(), unsent=store.unsent_count(new.phone_number))
     except Refused as no:
         raise _refused(no, "every" if new.every else "text") from None
 
@@ -245,7 +245,7 @@ def _what_and_when(new: NewReminder, tz: str, speaks: str) -> tuple[str, datetim
 def _future(when: datetime) -> datetime:
     """A time given outright: ahead, and not too far (else 422)."""
     try:
-        services().reminders.in_future(when, datetime.now(UTC))
+        services().reminders.in_future(when, clock.utcnow())
     except Refused as no:
         raise _refused(no) from None
     return when
@@ -310,7 +310,7 @@ def change_person(phone: str) -> ResponseReturnValue:
     """Set a number's time zone (pending reminders keep their wall-clock time), opt it out, or set the language
     replies are in. An opt-out is the person's to end, by texting START: the API may record one, never clear it."""
     change: PersonChange = request.context.json
-    number, store, now = _number(phone), services().store, datetime.now(UTC)
+    number, store, now = _number(phone), services().store, clock.utcnow()
     opted_out = services().people.person(number).opted_out
     if change.opted_out is False and opted_out:
         raise ApiError(409, "opted_out", "this number opted out; only the person can end that, by texting START",

@@ -8,9 +8,14 @@ from flask import Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
+from app.storage.connection import set_deadline
 from app.storage.replication import NotReplicated
 
 log = logging.getLogger(__name__)
+# Every Redis call of a request gives up by these (storage/connection.py's deadline), retries included: a Redis that
+# stops answering gets a probe its answer within 2 s, and a webhook or API call its 503 within 3 s.
+PROBE_DEADLINE, REQUEST_DEADLINE = 1.5, 2.5  # seconds
+PROBES = ("/healthz", "/readyz")
 
 
 class ApiError(Exception):
@@ -48,7 +53,13 @@ def _http_error(err: HTTPException) -> ResponseReturnValue:
     return body, status, headers
 
 
+def _start_deadline() -> None:
+    set_deadline(PROBE_DEADLINE if request.path in PROBES else REQUEST_DEADLINE)
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_start_deadline)
+    app.teardown_request(lambda _error: set_deadline(None))
     app.register_error_handler(redis.RedisError, _storage_down)
     app.register_error_handler(NotReplicated, _not_replicated)
     app.register_error_handler(ApiError, lambda e: (*json_error(e.status, e.code, e.message, e.field), e.headers))

@@ -73,9 +73,10 @@ def test_the_rate_limiter_counts_in_the_same_redis_through_the_same_sentinels(tm
     assert options["password"] == "p" and options["sentinel_kwargs"]["password"] == "s"
     assert options["use_replicas"] is False  # counts read from the primary, not a lagging replica
     assert limiter_storage(load_settings({"REDIS_URL": "rediss://h:6380"})) == \
-        ("rediss://h:6380", {"ssl_cert_reqs": "none"})
+        ("rediss://h:6380", {"ssl_cert_reqs": "none", "socket_timeout": 1.0, "socket_connect_timeout": 1.0})
     embedded = limiter_storage(load_settings({"EMBEDDED_REDIS_PATH": str(tmp_path / "redis.db")}))
-    assert embedded[0].startswith("redis+unix://") and embedded[1] == {}
+    assert embedded[0].startswith("redis+unix://")
+    assert embedded[1] == {"socket_timeout": 1.0, "socket_connect_timeout": 1.0}  # a frozen Redis: 503, not a hang
 
 
 # --- the webhook: 503 until a replica has the text, then the confirmation once ---------------------------------

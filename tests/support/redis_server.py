@@ -15,6 +15,8 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import redis
@@ -106,6 +108,18 @@ class RedisServer:
     def kill(self) -> None:
         """SIGKILL (a crash); the dir is kept so restart() can recover from the AOF."""
         self._halt(signal.SIGKILL)
+
+    @contextmanager
+    def frozen(self) -> Iterator[None]:
+        """SIGSTOP for the block, SIGCONT after it whatever happens: a server that holds its connections open and
+        answers nothing (a host paused, a partition), the worst a client can meet."""
+        if self._proc is None:
+            raise RuntimeError("RedisServer not started")
+        os.kill(self._proc.pid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            os.kill(self._proc.pid, signal.SIGCONT)
 
     def restart(self) -> RedisServer:
         """Graceful stop (if running) and start again on the same port and dir."""
