@@ -21,7 +21,8 @@ from tests.helpers import auth, inbound
 from tests.support.redis_cluster import FAST_SYNC, SentinelCluster, TcpProxy, replica_of, wait_for
 from tests.support.redis_server import RedisServer
 
-pytestmark = pytest.mark.slow  # a primary, a replica and three Sentinels, and `python worker.py`, per test
+# A primary, a replica, three Sentinels and `python worker.py` per test; a burst is as many reminders as a second allows
+pytestmark = [pytest.mark.slow, pytest.mark.timing]
 
 IN_FLIGHT = 8  # SEND_CONCURRENCY: the sends a worker has in flight, the most a failover may double
 WORKER = {"SEND_CONCURRENCY": str(IN_FLIGHT), "LEASE_SECONDS": "5", "SMS_RATE_LIMIT": "0"}
