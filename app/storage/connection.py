@@ -45,18 +45,19 @@ AOF_START_TIMEOUT = 30.0
 # worker's thread for good; rq sets its own connection's, above its dequeue timeout.
 WEB_SOCKET_SECONDS, WORKER_SOCKET_SECONDS = 1.0, 5.0
 CONNECT_SECONDS = 2.0  # at most, to open a connection
-_deadline: ContextVar[float | None] = ContextVar("redis_deadline", default=None)  # time.monotonic() to give up at
+_deadline: ContextVar[list[float] | None] = ContextVar("redis_deadline", default=None)  # [seconds of waiting left]
 
 
 class DeadlineError(TimeoutError):
-    """The current deadline left no time for another attempt: Redis is taken to be unavailable."""
+    """The current deadline's time for waiting on Redis is spent: Redis is taken to be unavailable."""
 
 
 @contextmanager
 def deadline(seconds: float) -> Iterator[None]:
-    """Every Redis command in the block (on this thread or greenlet) gives up once `seconds` have passed, retries
-    and reconnects included."""
-    token = _deadline.set(time.monotonic() + seconds)
+    """The Redis commands in the block (on this thread or greenlet) may wait on Redis for `seconds` in all, retries
+    and reconnects included; then they fail (DeadlineError). Time spent elsewhere (parsing, other greenlets) does
+    not count, so a busy process is not failed for being busy, while a Redis that stops answering is noticed."""
+    token = _deadline.set([seconds])
     try:
         yield
     finally:
@@ -65,12 +66,13 @@ def deadline(seconds: float) -> Iterator[None]:
 
 def set_deadline(seconds: float | None) -> None:
     """`deadline` for code that cannot wrap a block (a web request's start and end): None ends it."""
-    _deadline.set(None if seconds is None else time.monotonic() + seconds)
+    _deadline.set(None if seconds is None else [seconds])
 
 
 class DeadlineRetry(Retry):
-    """redis-py's Retry, except that within a `deadline` an attempt starts only while `attempt` seconds (the most
-    one can take: the socket timeout) are left before it, so no call outlives the deadline."""
+    """redis-py's Retry, except that within a `deadline` an attempt starts only while its time is not spent, and a
+    retry only while a whole attempt (`attempt` seconds: the socket timeout) still fits in it. A call therefore
+    waits at most the deadline's time plus one attempt."""
 
     def __init__(self, attempt: float) -> None:
         super().__init__(ExponentialBackoff(cap=BACKOFF_CAP, base=BACKOFF_BASE), RETRIES, RETRIED)
@@ -78,14 +80,15 @@ class DeadlineRetry(Retry):
 
     def call_with_retry(self, do: Callable[[], T], fail: Callable[..., Any],
                         is_retryable: Callable[[Exception], bool] | None = None, with_failure_count: bool = False) -> T:
-        ends = _deadline.get()
-        if ends is None:
+        left = _deadline.get()
+        if left is None:
             return super().call_with_retry(do, fail, is_retryable, with_failure_count)
         self._backoff.reset()
         failures = 0
         while True:
-            if time.monotonic() + self.attempt > ends:
+            if left[0] <= 0 or (failures and left[0] < self.attempt):
                 raise DeadlineError("Redis did not answer within the request's deadline")
+            started = time.monotonic()
             try:
                 return do()
             except self._supported_errors as error:
@@ -95,7 +98,9 @@ class DeadlineRetry(Retry):
                 fail(error, failures) if with_failure_count else fail(error)
                 if failures > self._retries:
                     raise
-                time.sleep(self._backoff.compute(failures))
+                time.sleep(self._backoff.compute(failures))  # counted with the attempt, below
+            finally:
+                left[0] -= time.monotonic() - started
 
 
 def connect(settings: Settings, *, socket_timeout: float | None = 5.0) -> redis.Redis:

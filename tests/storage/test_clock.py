@@ -17,8 +17,9 @@ def test_now_is_redis_clock_whatever_the_host_says(redis_client, monkeypatch):
     monkeypatch.setattr(time, "time", lambda: wall() + 120)
     skew = clock.measure(redis_client)
     assert 119 < skew < 121
-    seconds, micros = redis_client.time()
-    assert -0.05 < clock.now() - (seconds + micros / 1e6) <= 0  # never ahead of Redis's clock
+    before = clock.now()
+    seconds, micros = redis_client.time()  # read after `before`: never behind it
+    assert -0.05 < before - (seconds + micros / 1e6) <= 0  # never ahead of Redis's clock
     assert abs(clock.utcnow().timestamp() - wall()) < 0.05
 
 
