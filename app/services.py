@@ -153,7 +153,8 @@ class Services:
         # the queue's connection, whose socket timeout rq sets above its long dequeue wait.
         jobs = Queue(self.store.delivery_queue, connection=self.redis)
         return Scheduler(self.store, jobs, lease=self.settings.delivery.lease_seconds,
-                         batch_size=batch_size_for(self.settings.delivery.sms_rate_limit))
+                         batch_size=batch_size_for(self.settings.delivery.sms_rate_limit), people=self.people,
+                         retention_days=self.settings.limits.person_retention_days)
 
 
 def init_app(app: Flask, settings: Settings) -> None:

@@ -201,6 +201,9 @@ class Limits:
                                       doc="REST API reminder creation, per bearer token")
     auth_failures_per_minute: int = setting("AUTH_FAILURES_PER_MINUTE", 10, _whole, low=1,
                                             doc="wrong tokens or passwords from one address before it gets 429")
+    person_retention_days: float = setting("PERSON_RETENTION_DAYS", 400.0, _number, low=0.0001,
+                                           doc="a number with nothing unsent and no text for this long is forgotten "
+                                               "(an opt-out is kept, alone)")
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from app.delivery.courier import deliver_job
 from app.storage import clock
 from app.storage.connection import deadline
 from app.storage.failover import PrimaryWatch
+from app.storage.people import People
 from app.storage.replication import drop_stranded
 from app.storage.store import Store
 
@@ -39,8 +40,9 @@ SWEEP_EVERY = 3600.0  # seconds between looks for replies stranded in the parked
 
 
 class Scheduler:
-    def __init__(self, store: Store, queue: Queue, *, lease: float, batch_size: int, max_queued: int = 4) -> None:
-        self.store, self.queue = store, queue
+    def __init__(self, store: Store, queue: Queue, *, lease: float, batch_size: int, max_queued: int = 4,
+                 people: People | None = None, retention_days: float = 0) -> None:
+        self.store, self.queue, self.people, self.retention = store, queue, people, retention_days * 86400
         self.lease, self.batch_size, self.max_queued = lease, batch_size, max_queued
         self.stopping = threading.Event()
         self.last_turn = time.time()  # each turn of the loop: the heartbeat tells a stuck loop from a busy one
@@ -71,7 +73,16 @@ class Scheduler:
             self.next_sweep = time.time() + SWEEP_EVERY
             if dropped := drop_stranded(self.store):
                 log.warning("scheduler: cancelled %d replies parked for over 2 days (never confirmed)", dropped)
+            self.forget_idle()
         self.tick()
+
+    def forget_idle(self) -> None:
+        """Forget the numbers kept past PERSON_RETENTION_DAYS with nothing to send them (People.forget_idle)."""
+        if self.people is None or not self.retention:
+            return
+        now = clock.now()
+        if forgotten := self.people.forget_idle(self.store, now - self.retention, now):
+            log.info("scheduler: forgot %d numbers idle for over %g days", forgotten, self.retention / 86400)
 
     def check_clock(self) -> None:
         """Read Redis's clock (at most once a CLOCK_EVERY): every due time is compared with it, never with this

@@ -44,7 +44,8 @@ class Person:
 class People(State):
     """Each number's hash `person:<phone>`: tz, asked, out (opted out since), outseq (the id sequence then) and
     outdone (its one last message went: see begin.lua), unreachable (unreachable.py), list (LIST's order), last and
-    made (UNDO, corrections; written by add.lua), sent (SNOOZE; written by settle.lua), lang and langset (the
+    made (UNDO, corrections; written by add.lua), sent (SNOOZE; written by settle.lua), seen (its last text, written
+    by arrival.lua: forget_idle), lang and langset (the
     language replies are in: texting/language.py)."""
 
     def person(self, phone: str) -> Person:
@@ -61,6 +62,21 @@ class People(State):
         if drop:
             pipe.hdel(key, *drop)
         pipe.execute()
+
+    def forget_idle(self, store: Store, cutoff: float, now: float, batch: int = 2000) -> int:
+        """Forget, among the next `batch` numbers (a scan that goes on where the last call stopped), each with
+        nothing unsent and no text since `cutoff`; an opted-out one keeps only its opt-out (lua/forget.lua).
+        Returns how many."""
+        cursor = int(self.redis.get(self.key("retention", "cursor")) or 0)
+        cursor, keys = self.redis.scan(cursor, match=self.key("person", "*"), count=batch)
+        self.redis.set(self.key("retention", "cursor"), cursor)
+        start, forgotten, forget = len(self.key("person", "")), 0, self.script("forget")
+        for key in keys:
+            phone = as_text(key)[start:]
+            forgotten += int(forget(keys=[self.key("person", phone), self.key("h", phone), store.index.bucket(phone),
+                                          self.key("unreachable"), self.key("capped")],
+                                    args=[phone, repr(cutoff), repr(now)]))
+        return forgotten
 
     def opted_out(self, limit: int, scan_limit: int) -> list[tuple[str, float]]:
         """(number, since when) of numbers that texted STOP, newest first, among at most `scan_limit` numbers."""

@@ -37,7 +37,7 @@ class Quotas(State):
         (counting this one), and how many reminders it has not been sent yet (its schedule index)."""
         keys = [self.inbound_key(message_id), self.key("person", phone), self._key("texts", phone),
                 self.index.bucket(phone)]
-        seen, person, texts, unsent = self._arrival(keys=keys, args=[phone, KEPT])
+        seen, person, texts, unsent = self._arrival(keys=keys, args=[phone, KEPT, repr(clock.now())])
         return Arrival(bool(seen), Person.from_hash(phone, dict(zip(person[::2], person[1::2]))), int(texts),
                        len(ids_in(unsent)))
 
