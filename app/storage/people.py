@@ -3,12 +3,11 @@ changes to it that SMS commands and the REST API make the same way."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from app import rules
 from app.phones import number_zone
-from app.settings import Settings
 from app.storage.state import State, as_text
 from app.storage.store import Reminder, Store
 
@@ -91,16 +90,6 @@ class People(State):
         start = len(self.key("person", ""))
         found = [(as_text(key)[start:], float(out)) for key, out in zip(keys, pipe.execute()) if out is not None]
         return sorted(found, key=lambda item: -item[1])[:limit]
-
-
-def too_far(settings: Settings, due: datetime, now: datetime) -> bool:
-    """Beyond MAX_DAYS_AHEAD: refused, by SMS and by the API alike."""
-    return due - now > timedelta(days=settings.limits.max_days_ahead)
-
-
-def too_many(settings: Settings, unsent: int) -> bool:
-    """At MAX_PENDING_PER_NUMBER unsent reminders already."""
-    return unsent >= settings.limits.max_pending_per_number
 
 
 def zone_of(person: Person, default: str) -> tuple[str, bool]:
