@@ -69,13 +69,14 @@ class People(State):
         cursor = int(self.redis.get(self.key("retention", "cursor")) or 0)
         cursor, keys = self.redis.scan(cursor, match=self.key("person", "*"), count=batch)
         self.redis.set(self.key("retention", "cursor"), cursor)
-        start, forgotten, forget = len(self.key("person", "")), 0, self.script("forget")
+        start, forget = len(self.key("person", "")), self.script("forget")
+        pipe = self.redis.pipeline(transaction=False)  # one round trip for the batch: the scheduler's turn waits
         for key in keys:
             phone = as_text(key)[start:]
-            forgotten += int(forget(keys=[self.key("person", phone), self.key("h", phone), store.index.bucket(phone),
-                                          self.key("unreachable"), self.key("capped")],
-                                    args=[phone, repr(cutoff), repr(now)]))
-        return forgotten
+            forget(keys=[self.key("person", phone), self.key("h", phone), store.index.bucket(phone),
+                         self.key("unreachable"), self.key("capped")], args=[phone, repr(cutoff), repr(now)],
+                   client=pipe)
+        return sum(int(done) for done in pipe.execute())
 
     def opted_out(self, limit: int, scan_limit: int) -> list[tuple[str, float]]:
         """(number, since when) of numbers that texted STOP, newest first, among at most `scan_limit` numbers."""
