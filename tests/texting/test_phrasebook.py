@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app import parsing
+from app.env_values import PUBLIC_URL_MAX
 from app.settings import SERVICE_NAME_MAX, SUPPORT_CONTACT_MAX
 from app.texting.phrasebook import BOOKS, country_language, language_named, phrasebook, understand
 from app.texting.replies import confirmation
@@ -47,6 +48,7 @@ def samples(code: str) -> dict[str, object]:
             "contact": book.say("help_contact", contact="c" * SUPPORT_CONTACT_MAX), "city": "Dumont DUrville",
             "minutes": "1440", "time": book.clock(datetime(2026, 11, 28, 12, 45)), "name": book.name,
             "codes": "de, en, es, fr, it, nl, pt",
+            "url": "https://" + "r" * (PUBLIC_URL_MAX - 8) + "/link/" + "x" * 43,  # the longest link
             "are": book.form(100, "are")}
 
 
