@@ -21,7 +21,7 @@ from app.storage.store import Reminder, Store
 from app.texting import corrections, zone_names
 from app.texting.language import read, set_language
 from app.texting.phrasebook import Phrasebook, language_named, phrasebook
-from app.texting.replies import confirmation, line, listing, refusal, reply
+from app.texting.replies import confirmation, list_lines, listing, refusal, reply
 from app.texting.turn import Turn
 
 SNOOZE_DEFAULT = timedelta(minutes=10)
@@ -92,10 +92,7 @@ class Commands:
         self.people.remember(phone, list=",".join(r.id for r in reminders))
         if not reminders:
             return turn.reply("list_empty")
-        receipts = self.receipts.of_many([r.id for r in reminders])
-        lines = [f"{i}. {line(book, r, turn.tz)}" + (book.say("list_failed") if (got or {}).get("state") in
-                                                      ("failed", "rejected") else "")
-                 for i, (r, got) in enumerate(zip(reminders, receipts), 1)]
+        lines = list_lines(book, reminders, self.receipts.of_many([r.id for r in reminders]), turn.tz)
         return [reply(phone, listing(book, lines), turn.tz)]
 
     def cancel(self, turn: Turn, which: str) -> list[Reminder]:

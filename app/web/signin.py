@@ -1,0 +1,90 @@
+"""Signing in to the person's own page without a password: LINK texts a one-time link (texting/commands.py), and
+opening it here starts a session.
+
+The session's id is a random token only the browser's cookie holds (HttpOnly, SameSite=Lax, Secure under https,
+30 days); Redis keeps its SHA-256 and the number (storage/sessions.py), so neither the number nor anything that
+signs in is readable by the page's scripts or from Redis. Each change the page makes carries a CSRF token derived
+from the session id (an HMAC keyed by it: nothing more to store), checked in constant time.
+
+The calendar feed's address holds a secret too; Redis keeps only its hash (storage/feeds.py), so the raw token
+lives in a second HttpOnly cookie of the browser that made it, which is how the page can show it again.
+
+A used, expired or forged link gets the same page, in the browser's language: nothing tells whether a number
+exists.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from flask import Blueprint, Response, redirect, render_template, request
+from flask.typing import ResponseReturnValue
+
+from app.parsing import LANGUAGES
+from app.services import services
+from app.storage.sessions import SESSION_SECONDS
+from app.web.pagebook import words
+
+bp = Blueprint("signin", __name__)
+SESSION_COOKIE, FEED_COOKIE = "me_session", "me_feed"
+# Only this origin's own files: no inline script or style, nothing from elsewhere, no framing, forms only here
+POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+          "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+
+
+@bp.get("/link/<token>")
+def open_link(token: str) -> ResponseReturnValue:
+    """A sign-in link: good once (storage/sessions.py takes it with GETDEL), then the person's page."""
+    phone = services().sessions.use_link(token[:100])
+    if phone is None:
+        return plain("link_refused", 404)
+    response = redirect("/me", 303)
+    keep(response, SESSION_COOKIE, services().sessions.start(phone))
+    if not services().feeds.has(phone):  # the first sign-in shows the calendar address at once
+        keep(response, FEED_COOKIE, services().feeds.renew(phone))
+    return protect(response)
+
+
+def current() -> tuple[str, str] | None:
+    """(session id, number) of the signed-in browser, or None."""
+    sid = request.cookies.get(SESSION_COOKIE)
+    phone = services().sessions.phone(sid)
+    return (sid, phone) if sid and phone else None
+
+
+def csrf_token(sid: str) -> str:
+    """The token every change must carry: derived from the session id, which a cross-site page cannot read."""
+    return hmac.new(sid.encode(), b"me-page-csrf", hashlib.sha256).hexdigest()
+
+
+def csrf_ok(sid: str) -> bool:
+    given = request.form.get("csrf") or request.headers.get("X-CSRF-Token") or ""
+    return hmac.compare_digest(given.encode()[:200], csrf_token(sid).encode())
+
+
+def keep(response: Response, name: str, value: str) -> None:
+    """A cookie only this site's requests carry (Lax), never its scripts (HttpOnly), only over https when the
+    request came that way (through a trusted proxy, its X-Forwarded-Proto: guards.TrustedForwarding)."""
+    response.set_cookie(name, value, max_age=SESSION_SECONDS, httponly=True, secure=request.is_secure,
+                        samesite="Lax", path="/")
+
+
+def forget(response: Response) -> None:
+    for name in (SESSION_COOKIE, FEED_COOKIE):
+        response.delete_cookie(name, path="/", httponly=True, secure=request.is_secure, samesite="Lax")
+
+
+def protect(response: Response) -> Response:
+    """The page's headers: its strict CSP, no caching of a person's reminders, and no Referer that would carry a
+    link's or a feed's token to another site."""
+    response.headers["Content-Security-Policy"] = POLICY
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def plain(key: str, status: int, code: str | None = None) -> Response:
+    """A page that only says one thing (`key` of the page's words), in `code` or the browser's language."""
+    code = code or request.accept_languages.best_match(LANGUAGES, "en") or "en"
+    page = render_template("plain.html", lang=code, words=words(code), message=words(code)[key])
+    return protect(Response(page, status, mimetype="text/html"))
