@@ -15,6 +15,7 @@ from flask import Blueprint, Response
 from flask.typing import ResponseReturnValue
 from icalendar import Alarm, Calendar, Event, vRecur
 
+from app import rules
 from app.services import services
 from app.storage.store import Reminder
 
@@ -59,10 +60,22 @@ def _event(rem: Reminder, host: str, now: datetime) -> Event:
     event.add("summary", rem.message)
     event.add("dtstart", rem.due_local)
     if rem.every:
-        event.add("rrule", vRecur.from_ical(rem.every))
+        try:
+            event.add("rrule", vRecur.from_ical(_rule(rem)))
+        except (rules.RuleError, ValueError):
+            pass  # a rule stored before rules were checked: the next occurrence alone, never a broken feed
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
     alarm.add("description", rem.message)
     alarm.add("trigger", timedelta(0))  # at the event's start: when the text comes
     event.add_component(alarm)
     return event
+
+
+def _rule(rem: Reminder) -> str:
+    """The series' rule as RFC 5545 wants it beside a DTSTART with a zone: an UNTIL in UTC."""
+    found = rules.parts(rem.every or "")
+    if "UNTIL" in found:
+        until = rules.until_instant(found["UNTIL"], rem.due_local.tzinfo)  # type: ignore[arg-type]
+        found["UNTIL"] = until.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return ";".join(f"{k}={v}" for k, v in found.items())
