@@ -29,13 +29,15 @@ from app.texting.turn import Turn
 from app.web import signin
 from app.web.pagebook import words
 
-bp = Blueprint("me", __name__, url_prefix="/me")
+bp = Blueprint("me", __name__)
 SENT_SHOWN = 10  # recent deliveries on the page
 MAX_FIELD = 200  # characters of a time, a zone or a snooze length
 
 
 @bp.before_request
 def _signed_in() -> ResponseReturnValue | None:
+    if request.endpoint == "me.open_link":
+        return None
     who = signin.current()
     if who is None:
         return signin.plain("no_session", 401)  # nothing of anyone
@@ -84,8 +86,25 @@ def _mine(rid: str) -> Reminder | None:
 
 # --- the page --------------------------------------------------------------------------------------------
 
-@bp.get("")
-def page() -> ResponseReturnValue:
+@bp.get("/link/<token>")
+def open_link(token: str) -> ResponseReturnValue:
+    """A sign-in link: good once (storage/sessions.py takes it with GETDEL). It answers with the page itself, so
+    opening it shows the reminders in any client, cookies or not; the page's script then shows /me as its address,
+    which a reload finds by the session cookie set here."""
+    phone = services().sessions.use_link(token[:100])
+    if phone is None:
+        return signin.plain("link_refused", 404)
+    g.sid, g.phone = signin.start(phone), phone
+    feed = None if services().feeds.has(phone) else services().feeds.renew(phone)  # the first sign-in: made now
+    response = signin.protect(Response(page(feed)))
+    signin.keep(response, signin.SESSION_COOKIE, g.sid)
+    if feed:
+        signin.keep(response, signin.FEED_COOKIE, feed)
+    return response
+
+
+@bp.get("/me")
+def page(feed: str | None = None) -> str:
     s, turn = services(), _turn()
     book, tz = turn.book, turn.tz
     upcoming = s.store.for_phone(g.phone)
@@ -98,7 +117,7 @@ def page() -> ResponseReturnValue:
         paused=any(r.status == "held" for r in upcoming), empty=book.say("list_empty"),
         sent=[(line(book, r, tz), _delivery(words(book.code), r, got))
               for r, got in zip(sent, s.receipts.of_many([r.id for r in sent]))],
-        languages=[(code, phrasebook(code).name) for code in parsing.LANGUAGES], feed=_feed())
+        languages=[(code, phrasebook(code).name) for code in parsing.LANGUAGES], feed=_feed(feed))
 
 
 def _delivery(page_words: dict[str, str], rem: Reminder, receipt: dict | None) -> str:
@@ -107,9 +126,9 @@ def _delivery(page_words: dict[str, str], rem: Reminder, receipt: dict | None) -
     return page_words.get(f"state_{state}", page_words["state_submitted"])
 
 
-def _feed() -> dict[str, str | bool]:
-    """The calendar address, when this browser holds the current one (its cookie: web/signin.py)."""
-    token, feeds = request.cookies.get(signin.FEED_COOKIE), services().feeds
+def _feed(made: str | None) -> dict[str, str | bool]:
+    """The calendar address, when this browser holds the current one (its cookie: web/signin.py), or just `made`."""
+    token, feeds = made or request.cookies.get(signin.FEED_COOKIE), services().feeds
     if not feeds.is_current(g.phone, token):
         return {"exists": feeds.has(g.phone)}
     url = f"{services().settings.service.public_url}/feed/{token}.ics"
@@ -131,7 +150,7 @@ def _draft(turn: Turn, text: str) -> tuple[Reminder | None, str]:
     return made, said
 
 
-@bp.post("/preview")
+@bp.post("/me/preview")
 def preview() -> ResponseReturnValue:
     """What the parser understood, as LIST would show it ("dentist - Mon 7 Dec 9:00 AM"), or why not."""
     body = request.get_json(silent=True)
@@ -145,7 +164,7 @@ def preview() -> ResponseReturnValue:
     return jsonify({"ok": True, "says": line(turn.book, made, turn.tz)})
 
 
-@bp.post("/add")
+@bp.post("/me/add")
 def add() -> ResponseReturnValue:
     turn, s = _turn(), services()
     if turn.person.opted_out:
@@ -164,7 +183,7 @@ def add() -> ResponseReturnValue:
 
 # --- changing one reminder -------------------------------------------------------------------------------
 
-@bp.post("/<rid>/change")
+@bp.post("/me/<rid>/change")
 def change(rid: str) -> ResponseReturnValue:
     """A new text and/or a new time (in plain words, read as CHANGE reads them)."""
     turn, rem, store = _turn(), _mine(rid), services().store
@@ -186,7 +205,7 @@ def change(rid: str) -> ResponseReturnValue:
     return _done(" ".join(said) or page_words["time_only"])
 
 
-@bp.post("/<rid>/delete")
+@bp.post("/me/<rid>/delete")
 def delete(rid: str) -> ResponseReturnValue:
     turn, rem, store = _turn(), _mine(rid), services().store
     order = [r.id for r in store.for_phone(g.phone)]
@@ -196,7 +215,7 @@ def delete(rid: str) -> ResponseReturnValue:
     return _done(turn.book.say("cancelled", n=order.index(rid) + 1 if rid in order else 1, message=gone.message))
 
 
-@bp.post("/<rid>/snooze")
+@bp.post("/me/<rid>/snooze")
 def snooze(rid: str) -> ResponseReturnValue:
     """A one-off reminder comes later (a series keeps its rule: its next occurrence is counted from its time)."""
     turn, rem = _turn(), _mine(rid)
@@ -220,14 +239,14 @@ def snooze(rid: str) -> ResponseReturnValue:
 
 # --- everything at once, and the person's settings ---------------------------------------------------------
 
-@bp.post("/pause")
+@bp.post("/me/pause")
 def pause() -> ResponseReturnValue:
     turn = _turn()
     held = services().store.hold(g.phone)
     return _done(words(turn.book.code)["paused"].format(count=turn.book.count(held, "reminder")))
 
 
-@bp.post("/resume")
+@bp.post("/me/resume")
 def resume() -> ResponseReturnValue:
     """Held reminders go back on the schedule, as START's do; not while the number is opted out (START's alone)."""
     turn = _turn()
@@ -237,13 +256,13 @@ def resume() -> ResponseReturnValue:
     return _done(words(turn.book.code)["resumed"].format(count=turn.book.count(resumed, "reminder")))
 
 
-@bp.post("/zone")
+@bp.post("/me/zone")
 def zone() -> ResponseReturnValue:
     turn = _turn()
     return _done(_said(services().commands.tz(turn, _field("zone") or None)))
 
 
-@bp.post("/language")
+@bp.post("/me/language")
 def language() -> ResponseReturnValue:
     turn, code = _turn(), _field("lang")
     if code not in parsing.LANGUAGES:
@@ -251,7 +270,7 @@ def language() -> ResponseReturnValue:
     return _done(_said(services().commands.lang(turn, code)))
 
 
-@bp.post("/calendar")
+@bp.post("/me/calendar")
 def calendar() -> ResponseReturnValue:
     """A new calendar address; the old one stops working."""
     response = _done("")
@@ -259,7 +278,7 @@ def calendar() -> ResponseReturnValue:
     return response
 
 
-@bp.post("/sign-out")
+@bp.post("/me/sign-out")
 def sign_out() -> ResponseReturnValue:
     code = language_of(services().people.person(g.phone))
     services().sessions.end(g.sid)

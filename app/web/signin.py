@@ -1,5 +1,5 @@
 """Signing in to the person's own page without a password: LINK texts a one-time link (texting/commands.py), and
-opening it here starts a session.
+opening it (web/me.py) starts a session.
 
 The session's id is a random token only the browser's cookie holds (HttpOnly, SameSite=Lax, Secure under https,
 30 days); Redis keeps its SHA-256 and the number (storage/sessions.py), so neither the number nor anything that
@@ -17,32 +17,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from flask import Blueprint, Response, redirect, render_template, request
-from flask.typing import ResponseReturnValue
+from flask import Response, render_template, request
 
 from app.parsing import LANGUAGES
 from app.services import services
 from app.storage.sessions import SESSION_SECONDS
 from app.web.pagebook import words
 
-bp = Blueprint("signin", __name__)
-SESSION_COOKIE, FEED_COOKIE = "me_session", "me_feed"
+SESSION_COOKIE, FEED_COOKIE, COOKIE_PATH = "me_session", "me_feed", "/me"
 # Only this origin's own files: no inline script or style, nothing from elsewhere, no framing, forms only here
 POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
           "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
-
-
-@bp.get("/link/<token>")
-def open_link(token: str) -> ResponseReturnValue:
-    """A sign-in link: good once (storage/sessions.py takes it with GETDEL), then the person's page."""
-    phone = services().sessions.use_link(token[:100])
-    if phone is None:
-        return plain("link_refused", 404)
-    response = redirect("/me", 303)
-    keep(response, SESSION_COOKIE, services().sessions.start(phone))
-    if not services().feeds.has(phone):  # the first sign-in shows the calendar address at once
-        keep(response, FEED_COOKIE, services().feeds.renew(phone))
-    return protect(response)
 
 
 def current() -> tuple[str, str] | None:
@@ -62,16 +47,22 @@ def csrf_ok(sid: str) -> bool:
     return hmac.compare_digest(given.encode()[:200], csrf_token(sid).encode())
 
 
+def start(phone: str) -> str:
+    """A new session for `phone` (a link was opened); its id, for `keep`."""
+    return services().sessions.start(phone)
+
+
 def keep(response: Response, name: str, value: str) -> None:
     """A cookie only this site's requests carry (Lax), never its scripts (HttpOnly), only over https when the
-    request came that way (through a trusted proxy, its X-Forwarded-Proto: guards.TrustedForwarding)."""
+    request came that way (through a trusted proxy, its X-Forwarded-Proto: guards.TrustedForwarding), and only to
+    the page's own paths."""
     response.set_cookie(name, value, max_age=SESSION_SECONDS, httponly=True, secure=request.is_secure,
-                        samesite="Lax", path="/")
+                        samesite="Lax", path=COOKIE_PATH)
 
 
 def forget(response: Response) -> None:
     for name in (SESSION_COOKIE, FEED_COOKIE):
-        response.delete_cookie(name, path="/", httponly=True, secure=request.is_secure, samesite="Lax")
+        response.delete_cookie(name, path=COOKIE_PATH, httponly=True, secure=request.is_secure, samesite="Lax")
 
 
 def protect(response: Response) -> Response:

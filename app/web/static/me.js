@@ -2,6 +2,8 @@
 // text goes to (POST /me/preview). The page works without it: Add saves and says what it understood.
 "use strict";
 (function () {
+  // Opened by a sign-in link, which works once: the address to reload or bookmark is /me (the session's)
+  if (window.location.pathname.indexOf("/link/") === 0) window.history.replaceState(null, "", "/me");
   const box = document.getElementById("new-text");
   const out = document.getElementById("preview");
   const csrf = document.querySelector('meta[name="csrf"]');
