@@ -3,6 +3,7 @@ one-time link under PUBLIC_URL; opening it signs that number in (and nobody else
 the way a text goes, with its checks, limits and opt-out rules, and needs the page's CSRF token."""
 from __future__ import annotations
 
+import html
 import re
 import time
 
@@ -52,7 +53,7 @@ def post(browser, path: str, **form: str) -> str:
     """A change on the page, as its form sends it; the page shown after it."""
     done = browser.post(path, data={"csrf": csrf(browser), **form})
     assert done.status_code == 303, done.get_data(as_text=True)
-    return browser.get("/me").get_data(as_text=True)
+    return html.unescape(browser.get("/me").get_data(as_text=True))
 
 
 def test_link_texts_a_one_time_link_under_public_url_that_signs_that_number_in(app, fake_vonage):
@@ -69,9 +70,9 @@ def test_link_texts_a_one_time_link_under_public_url_that_signs_that_number_in(a
     assert "Secure" not in cookie  # plain http here; under https it is (next test)
     assert A not in "".join(opened.headers.getlist("Set-Cookie"))  # the number is no cookie's
     page = browser.get("/me")
-    html = page.get_data(as_text=True)
-    assert page.status_code == 200 and "1. dentist - " in html and "bobs secret" not in html
-    assert "script-src 'self'" in page.headers["Content-Security-Policy"] and "'unsafe-inline'" not in html
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and "1. dentist - " in body and "bobs secret" not in body
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"] and "'unsafe-inline'" not in body
     assert page.headers["Cache-Control"] == "no-store"
 
 
@@ -130,7 +131,7 @@ def test_b_cannot_see_or_change_as_reminders_by_forged_ids(app, fake_vonage):
     gone = words("en")["gone"]
     for action, form in (("change", {"message": "hacked", "when": "friday 3pm"}), ("delete", {}),
                          ("snooze", {"minutes": "60"})):
-        assert gone in post(browser, f"/me/{rem.id}/{action}", **form).replace("&#39;", "'")
+        assert gone in post(browser, f"/me/{rem.id}/{action}", **form)
     for forged in ("0", "x1", "1" * 30, "..%2F1"):
         assert browser.post(f"/me/{forged}/delete", data={"csrf": csrf(browser)}).status_code in (303, 404)
     assert alice.store.get(rem.id) == rem
@@ -148,7 +149,7 @@ def test_add_with_preview_goes_the_way_a_text_goes(app, fake_vonage):
     assert not unsure["ok"] and unsure["says"] == alice.ask("dentist")  # the words a text gets
     page = post(browser, "/me/add", text="dentist tomorrow 9am")
     (rem,) = alice.store.for_phone(A)
-    assert rem.message == "dentist" and 'Got it: "dentist"' in page.replace("&#34;", '"') and "1. dentist - " in page
+    assert rem.message == "dentist" and 'Got it: "dentist"' in page and "1. dentist - " in page
 
 
 def test_the_page_adds_within_the_per_minute_cap_and_the_pending_limit(env, fake_vonage):
@@ -157,12 +158,12 @@ def test_the_page_adds_within_the_per_minute_cap_and_the_pending_limit(env, fake
     browser = signed_in(app, alice)
     for text in ("call mom tomorrow 9am", "buy milk tomorrow 10am"):
         post(browser, "/me/add", text=text)
-    refused = post(browser, "/me/add", text="water plants tomorrow 11am").replace("&#39;", "'")
+    refused = post(browser, "/me/add", text="water plants tomorrow 11am")
     assert phrasebook().say("too_many_now") in refused
     assert alice.store.unsent_count(A) == 2
     alice.store.redis.delete(*alice.store.redis.keys("rmd:rate:new:*"))  # a new minute
     post(browser, "/me/add", text="pay rent tomorrow 9am")
-    page = post(browser, "/me/add", text="feed cat tomorrow 8am").replace("&#39;", "'")
+    page = post(browser, "/me/add", text="feed cat tomorrow 8am")
     assert alice.store.unsent_count(A) == 3 and phrasebook().say("too_many_pending", limit=3) in page
 
 
@@ -184,11 +185,11 @@ def test_change_delete_snooze_pause_and_resume(app, fake_vonage):
     alice.ask("dentist tomorrow 9am")
     browser = signed_in(app, alice)
     (rem,) = alice.store.for_phone(A)
-    page = post(browser, f"/me/{rem.id}/change", message="dentist with Sam", when="friday 3pm").replace("&#34;", '"')
+    page = post(browser, f"/me/{rem.id}/change", message="dentist with Sam", when="friday 3pm")
     moved = alice.store.get(rem.id)
     assert moved.message == "dentist with Sam" and moved.due_local.strftime("%a %H:%M") == "Fri 15:00"
     assert 'Moved: "dentist with Sam"' in page
-    assert words("en")["time_only"] in post(browser, f"/me/{rem.id}/change", when="buy milk").replace("&#39;", "'")
+    assert words("en")["time_only"] in post(browser, f"/me/{rem.id}/change", when="buy milk")
     post(browser, f"/me/{rem.id}/snooze", minutes="60")
     assert alice.store.get(rem.id).due == pytest.approx(moved.due + 3600)
     post(browser, "/me/pause")
@@ -196,7 +197,7 @@ def test_change_delete_snooze_pause_and_resume(app, fake_vonage):
         as_text=True)
     post(browser, "/me/resume")
     assert alice.store.get(rem.id).status == "pending"
-    page = post(browser, f"/me/{rem.id}/delete").replace("&#34;", '"')
+    page = post(browser, f"/me/{rem.id}/delete")
     assert alice.store.get(rem.id).status == "cancelled" and 'Cancelled #1: "dentist with Sam"' in page
 
 
@@ -251,3 +252,29 @@ def test_the_api_and_the_page_see_the_same_reminder(app, fake_vonage):
     post(browser, "/me/add", text="dentist tomorrow 9am")
     listed = app.test_client().get(f"/api/reminders?phone_number=%2B{A}", headers=auth()).json["reminders"]
     assert [r["message"] for r in listed] == ["dentist"]
+
+
+def test_the_page_speaks_the_persons_language_in_lists_words(app, fake_vonage):
+    maria = phone(app, fake_vonage, SPANISH)
+    maria.ask("llamar a papa mañana a las 9")
+    maria.ask("pagar la luz cada lunes a las 8")
+    listed = maria.ask("LISTA").splitlines()
+    texted = maria.ask("ENLACE")
+    assert texted.startswith("Tu pagina: " + PUBLIC + "/link/")
+    browser = app.test_client()
+    body = browser.get(link_of(texted).removeprefix(PUBLIC)).get_data(as_text=True)
+    assert '<html lang="es">' in body and words("es")["title"] in body
+    shown = re.findall(r'<p class="line">([^<]*)</p>', body)
+    assert shown == listed and len(shown) == 2  # in the same words as LIST
+
+
+def test_signing_out_ends_the_session(app, fake_vonage):
+    alice = phone(app, fake_vonage)
+    alice.ask("dentist tomorrow 9am")
+    browser = signed_in(app, alice)
+    cookie = browser.get_cookie("me_session", path="/me").value
+    answer = browser.post("/me/sign-out", data={"csrf": csrf(browser)})
+    assert answer.status_code == 200 and words("en")["signed_out"] in html.unescape(answer.get_data(as_text=True))
+    thief = app.test_client()
+    thief.set_cookie("me_session", cookie, path="/me")
+    assert thief.get("/me").status_code == 401
