@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import time
 
 from app.storage.state import State, as_text
 
@@ -31,8 +32,9 @@ def well_formed(token: str | None) -> bool:
 
 
 class Sessions(State):
-    """`link:<sha256>` (a sign-in link: its number, for LINK_SECONDS) and `session:<sha256>` (a hash: phone, and
-    `said`, the outcome of the page's last change, shown once; for SESSION_SECONDS)."""
+    """`link:<sha256>` (a sign-in link: its number, for LINK_SECONDS), `session:<sha256>` (a hash: phone, and
+    `said`, the outcome of the page's last change, shown once; for SESSION_SECONDS) and
+    `session-rate:<what>:<sha256>:<minute>` (how often a session did `what` that minute)."""
 
     def issue_link(self, phone: str) -> str:
         """A new sign-in link token for `phone`: good once, for LINK_SECONDS."""
@@ -67,6 +69,16 @@ class Sessions(State):
     def end(self, sid: str | None) -> None:
         if well_formed(sid):
             self.redis.delete(self.key("session", digest(sid or "")))
+
+    def within(self, sid: str, what: str, per_minute: int) -> bool:
+        """Whether the session may do `what` once more this minute (at most `per_minute` times): the page's preview
+        runs the parser on every pause in typing, and a script could ask for far more."""
+        key = self.key("session-rate", what, digest(sid), str(int(time.time() // 60)))
+        pipe = self.redis.pipeline()
+        pipe.incr(key)
+        pipe.expire(key, 120)
+        count, _ = pipe.execute()
+        return int(count) <= per_minute
 
     def tell(self, sid: str, said: str) -> None:
         """Keep the outcome of a change, for the page shown after it (post, redirect, get)."""

@@ -31,6 +31,7 @@ from app.web.pagebook import words
 
 bp = Blueprint("me", __name__)
 SENT_SHOWN = 10  # recent deliveries on the page
+PREVIEWS_PER_MINUTE = 120  # one a pause in typing is far fewer; each runs the parser
 MAX_FIELD = 200  # characters of a time, a zone or a snooze length
 
 
@@ -153,6 +154,9 @@ def _draft(turn: Turn, text: str) -> tuple[Reminder | None, str]:
 @bp.post("/me/preview")
 def preview() -> ResponseReturnValue:
     """What the parser understood, as LIST would show it ("dentist - Mon 7 Dec 9:00 AM"), or why not."""
+    if not services().sessions.within(g.sid, "preview", PREVIEWS_PER_MINUTE):
+        return jsonify({"error": {"code": "too_many_requests", "message": "too many previews; wait a minute",
+                                  "field": None}}), 429, {"Retry-After": "60"}
     body = request.get_json(silent=True)
     text = printable(str(body.get("text", "")) if isinstance(body, dict) else "")[:MAX_MESSAGE + 1].strip()
     turn = _turn()

@@ -145,6 +145,9 @@ def test_add_with_preview_goes_the_way_a_text_goes(app, fake_vonage):
     said = browser.post("/me/preview", json={"text": "dentist tomorrow 9am"}, headers={"X-CSRF-Token": token}).json
     assert said["ok"] and said["says"].startswith("dentist - ") and "9:00 AM" in said["says"]
     assert alice.store.unsent_count(A) == 0  # a preview writes nothing
+    broken = browser.post("/me/preview", data="{not json", headers={"X-CSRF-Token": token,
+                                                                    "Content-Type": "application/json"})
+    assert broken.status_code == 200 and broken.json == {"ok": False, "says": words("en")["empty"]}
     unsure = browser.post("/me/preview", json={"text": "dentist"}, headers={"X-CSRF-Token": token}).json
     assert not unsure["ok"] and unsure["says"] == alice.ask("dentist")  # the words a text gets
     page = post(browser, "/me/add", text="dentist tomorrow 9am")
@@ -278,3 +281,15 @@ def test_signing_out_ends_the_session(app, fake_vonage):
     thief = app.test_client()
     thief.set_cookie("me_session", cookie, path="/me")
     assert thief.get("/me").status_code == 401
+
+
+def test_previews_are_bounded_per_session(app, fake_vonage, monkeypatch):
+    from app.web import me
+
+    monkeypatch.setattr(me, "PREVIEWS_PER_MINUTE", 3)
+    browser = signed_in(app, phone(app, fake_vonage))
+    token = csrf(browser)
+    clear_of_minute_turn()
+    answers = [browser.post("/me/preview", json={"text": "gym 7am"}, headers={"X-CSRF-Token": token})
+               for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429] and answers[3].headers["Retry-After"] == "60"
