@@ -27,6 +27,7 @@ from app.texting.phrasebook import phrasebook
 from app.texting.replies import line, list_lines, printable
 from app.texting.turn import Turn
 from app.web import signin
+from app.web.errors import json_error
 from app.web.pagebook import words
 
 bp = Blueprint("me", __name__)
@@ -155,8 +156,7 @@ def _draft(turn: Turn, text: str) -> tuple[Reminder | None, str]:
 def preview() -> ResponseReturnValue:
     """What the parser understood, as LIST would show it ("dentist - Mon 7 Dec 9:00 AM"), or why not."""
     if not services().sessions.within(g.sid, "preview", PREVIEWS_PER_MINUTE):
-        return jsonify({"error": {"code": "too_many_requests", "message": "too many previews; wait a minute",
-                                  "field": None}}), 429, {"Retry-After": "60"}
+        return *json_error(429, "too_many_requests", "too many previews; wait a minute"), {"Retry-After": "60"}
     body = request.get_json(silent=True)
     text = printable(str(body.get("text", "")) if isinstance(body, dict) else "")[:MAX_MESSAGE + 1].strip()
     turn = _turn()

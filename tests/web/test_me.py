@@ -80,7 +80,12 @@ def test_the_session_cookie_is_secure_when_the_trusted_proxy_says_https(app, fak
     alice = phone(app, fake_vonage)
     path = link_of(alice.ask("LINK")).removeprefix(PUBLIC)
     opened = app.test_client().get(path, headers={"X-Forwarded-Proto": "https"})  # from 127.0.0.1: trusted
-    assert all("Secure" in c for c in opened.headers.getlist("Set-Cookie"))
+    assert opened.headers.getlist("Set-Cookie") and all("Secure" in c for c in opened.headers.getlist("Set-Cookie"))
+    path = link_of(alice.ask("LINK")).removeprefix(PUBLIC)
+    spoofed = app.test_client().get(path, headers={"X-Forwarded-Proto": "https"},
+                                    environ_base={"REMOTE_ADDR": "203.0.113.9"})  # not a proxy we trust
+    cookies = spoofed.headers.getlist("Set-Cookie")
+    assert cookies and not any("Secure" in c for c in cookies)
 
 
 def test_a_used_an_expired_and_a_forged_link_get_the_same_page(app, fake_vonage, redis_client):
