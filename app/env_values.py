@@ -14,7 +14,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import limits
 import phonenumbers
 
-PUBLIC_URL_MAX = 60  # characters: a sign-in link (this, /link/ and a 43-character token) must fit one SMS
+# characters: up to PUBLIC_URL_ONE_SMS, LINK's reply (this, /link/ and a 43-character token) is one SMS; up to
+# PUBLIC_URL_MAX, two
+PUBLIC_URL_ONE_SMS, PUBLIC_URL_MAX = 60, 120
 Parser = Callable[[str, str], Any]  # (the variable's text, stripped and not empty; its name) -> the value
 
 
@@ -168,8 +170,8 @@ def _addresses(raw: str, name: str) -> tuple[str, ...]:
 
 
 def _public_url(raw: str, name: str) -> str:
-    """http(s)://host[:port][/path], no query or fragment, at most PUBLIC_URL_MAX characters (a LINK reply quotes it
-    in one SMS); kept without its trailing slash."""
+    """http(s)://host[:port][/path], no query or fragment, at most PUBLIC_URL_MAX characters (a LINK reply quotes
+    it); kept without its trailing slash."""
     try:
         parts = urlsplit(raw)
         _ = parts.port  # read for its check: a port that is not a number raises ValueError
