@@ -135,7 +135,7 @@ def test_the_worker_and_the_release_check_refuse_a_bad_setting_in_one_line(env, 
     assert worker.returncode == 1, worker.stdout + worker.stderr
     assert "Traceback" not in worker.stderr and len(worker.stderr.strip().splitlines()) == 1, worker.stderr
     assert worker.stderr.startswith("worker not started: ") and name in worker.stderr
-    release = _run([sys.executable, "-m", "app.ops.checks", "--production"], {**env, **bad})
+    release = _run([sys.executable, "-m", "app.ops.checks", "--production"], {**env, "PUBLIC_URL": PUBLIC, **bad})
     assert release.returncode == 1 and "Traceback" not in release.stderr and name in release.stderr
     assert len(release.stderr.strip().splitlines()) == 1, release.stderr
 
