@@ -2,9 +2,9 @@
 opening it (web/me.py) starts a session.
 
 The session's id is a random token only the browser's cookie holds (HttpOnly, SameSite=Lax, Secure under https,
-30 days); Redis keeps its SHA-256 and the number (storage/sessions.py), so neither the number nor anything that
-signs in is readable by the page's scripts or from Redis. Each change the page makes carries a CSRF token derived
-from the session id (an HMAC keyed by it: nothing more to store), checked in constant time.
+30 days); Redis maps its SHA-256 to the number (storage/sessions.py). So the page's scripts cannot read the id, no
+cookie holds the number, and nothing Redis holds signs anyone in. Each change the page makes carries a CSRF token
+derived from the session id (an HMAC keyed by it: nothing more to store), checked in constant time.
 
 The calendar feed's address holds a secret too; Redis keeps only its hash (storage/feeds.py), so the raw token
 lives in a second HttpOnly cookie of the browser that made it, which is how the page can show it again.
