@@ -35,12 +35,14 @@ def create_app(overrides: Mapping[str, str] | None = None) -> Flask:
     cli.init_app(app)
     admin.init_app(app)
 
-    from app.web import api, dashboard, health, webhooks
+    from app.web import api, dashboard, feed, health, me, webhooks
 
     app.register_blueprint(webhooks.bp)
     api.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(dashboard.bp)
+    app.register_blueprint(me.bp)  # the person's own page and their calendar feed (docs/page.md)
+    app.register_blueprint(feed.bp)
     simulator.init_app(app)
     parsing.warm_up()  # dateparser's first-call cost, paid here rather than by the first texter
     return app

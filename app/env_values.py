@@ -14,6 +14,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import limits
 import phonenumbers
 
+# characters: up to PUBLIC_URL_ONE_SMS, LINK's reply (this, /link/ and a 43-character token) is one SMS; up to
+# PUBLIC_URL_MAX, two
+PUBLIC_URL_ONE_SMS, PUBLIC_URL_MAX = 60, 120
 Parser = Callable[[str, str], Any]  # (the variable's text, stripped and not empty; its name) -> the value
 
 
@@ -164,6 +167,21 @@ def _addresses(raw: str, name: str) -> tuple[str, ...]:
     except ValueError:
         raise SettingsError(f"{name} must be * or IP addresses and networks separated by commas (10.0.0.0/8,::1), "
                             f"got {raw!r}") from None
+
+
+def _public_url(raw: str, name: str) -> str:
+    """http(s)://host[:port][/path], no query or fragment, at most PUBLIC_URL_MAX characters (a LINK reply quotes
+    it); kept without its trailing slash."""
+    try:
+        parts = urlsplit(raw)
+        _ = parts.port  # read for its check: a port that is not a number raises ValueError
+    except ValueError:
+        parts = None
+    if not (parts and parts.scheme in ("http", "https") and parts.hostname and not parts.query and not parts.fragment
+            and not parts.username and len(raw) <= PUBLIC_URL_MAX and raw.isascii() and " " not in raw):
+        raise SettingsError(f"{name} must be the service's public base URL, http(s)://host[/path] of at most "
+                            f"{PUBLIC_URL_MAX} characters, got {raw[:80]!r}")
+    return raw.rstrip("/")
 
 
 def _tokens(raw: str, name: str) -> tuple[str, ...]:

@@ -18,6 +18,7 @@ from app.storage import clock
 from app.storage.budget import Budget
 from app.storage.connection import WEB_SOCKET_SECONDS, WORKER_SOCKET_SECONDS, connect
 from app.storage.evictions import EvictionWatch
+from app.storage.feeds import Feeds
 from app.storage.heartbeat import Heartbeats
 from app.storage.idempotency import IdempotencyKeys
 from app.storage.nags import Nags
@@ -26,6 +27,7 @@ from app.storage.people import People
 from app.storage.quotas import AuthFailures, Quotas
 from app.storage.receipts import Receipts
 from app.storage.replication import Replication
+from app.storage.sessions import Sessions
 from app.storage.store import Store
 from app.storage.text_parts import Parts
 from app.storage.throttle import Throttle
@@ -102,6 +104,14 @@ class Services:
         return EvictionWatch(self.redis, self.prefix)
 
     @cached_property
+    def sessions(self) -> Sessions:
+        return Sessions(self.redis, self.prefix)
+
+    @cached_property
+    def feeds(self) -> Feeds:
+        return Feeds(self.redis, self.prefix)
+
+    @cached_property
     def outbox(self) -> Outbox:
         return Outbox(self.redis, self.prefix)
 
@@ -114,7 +124,7 @@ class Services:
     @cached_property
     def commands(self) -> Commands:
         return Commands(self.store, self.people, self.quotas, self.receipts, self.nags, self.reminders,
-                        self.settings)
+                        self.settings, self.sessions)
 
     @cached_property
     def conversation(self) -> Conversation:

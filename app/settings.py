@@ -28,6 +28,7 @@ from app.env_values import (
     _phone_number,
     _plain,
     _private_key,
+    _public_url,
     _rate,
     _redis_url,
     _sentinels,
@@ -149,6 +150,9 @@ class ServiceSettings:
                                     doc="off: the provider (Vonage Opt-Out Assist) answers STOP and START itself")
     default_timezone: str = setting("DEFAULT_TIMEZONE", "UTC", _zone,
                                     doc="the zone used when none can be told from the phone number")
+    public_url: str = setting("PUBLIC_URL", "http://localhost:5000", _public_url,
+                              doc="the service's public base URL, which LINK's sign-in links and the calendar feed "
+                                  "start with (required in production)")
     simulator: str = setting("SIMULATOR", "auto", _one_of(*SIMULATOR_MODES),
                              doc="the phone simulator page: on, off, or auto (on when Vonage is not configured)")
 

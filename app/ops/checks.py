@@ -45,6 +45,7 @@ def check(env: Mapping[str, str], production: bool) -> list[Finding]:
     found = [Finding("ok", "settings", "every setting is well-formed")]
     found += _redis(settings, production)
     found += _vonage(env, settings, production)
+    found += _public_url(env, settings, production)
     if production and not settings.service.support_contact:
         found.append(Finding("warn", "SUPPORT_CONTACT", "not set: HELP cannot say where to get help, which carriers "
                                                         "expect (CTIA); set a URL, an email address or a number"))
@@ -53,6 +54,17 @@ def check(env: Mapping[str, str], production: bool) -> list[Finding]:
     elif production and any(len(t) < 16 for t in settings.api.token):
         found.append(Finding("warn", "API_TOKEN", "a token shorter than 16 characters is easy to guess"))
     return found
+
+
+def _public_url(env: Mapping[str, str], settings: Settings, production: bool) -> list[Finding]:
+    """LINK texts links under PUBLIC_URL: in production the default (localhost) would send people nowhere."""
+    if not (env.get("PUBLIC_URL") or "").strip():
+        level = "fail" if production else "ok"
+        return [Finding(level, "PUBLIC_URL", f"not set: sign-in links (LINK) and calendar feeds point at "
+                                             f"{settings.service.public_url}; set the service's public https URL")]
+    if production and not settings.service.public_url.startswith("https://"):
+        return [Finding("warn", "PUBLIC_URL", "not https: sign-in links and session cookies travel in the clear")]
+    return [Finding("ok", "PUBLIC_URL", settings.service.public_url)]
 
 
 def _redis(settings: Settings, production: bool) -> list[Finding]:

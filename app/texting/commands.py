@@ -16,11 +16,12 @@ from app.storage.nags import Nags
 from app.storage.people import People, Person
 from app.storage.quotas import Quotas
 from app.storage.receipts import Receipts
+from app.storage.sessions import Sessions
 from app.storage.store import Reminder, Store
 from app.texting import corrections, zone_names
 from app.texting.language import read, set_language
 from app.texting.phrasebook import Phrasebook, language_named, phrasebook
-from app.texting.replies import confirmation, line, listing, refusal, reply
+from app.texting.replies import confirmation, list_lines, listing, refusal, reply
 from app.texting.turn import Turn
 
 SNOOZE_DEFAULT = timedelta(minutes=10)
@@ -32,9 +33,9 @@ class Commands:
     """The handlers, each turning one text (a Turn) and its command's argument into the entries to schedule."""
 
     def __init__(self, store: Store, people: People, quotas: Quotas, receipts: Receipts, nags: Nags,
-                 reminders: Reminders, settings: Settings) -> None:
+                 reminders: Reminders, settings: Settings, sessions: Sessions) -> None:
         self.store, self.people, self.quotas, self.receipts, self.nags = store, people, quotas, receipts, nags
-        self.reminders, self.settings = reminders, settings
+        self.reminders, self.settings, self.sessions = reminders, settings, sessions
 
     def new(self, turn: Turn, text: str) -> list[Reminder]:
         person, book, nag = turn.person, turn.book, 0
@@ -91,10 +92,7 @@ class Commands:
         self.people.remember(phone, list=",".join(r.id for r in reminders))
         if not reminders:
             return turn.reply("list_empty")
-        receipts = self.receipts.of_many([r.id for r in reminders])
-        lines = [f"{i}. {line(book, r, turn.tz)}" + (book.say("list_failed") if (got or {}).get("state") in
-                                                      ("failed", "rejected") else "")
-                 for i, (r, got) in enumerate(zip(reminders, receipts), 1)]
+        lines = list_lines(book, reminders, self.receipts.of_many([r.id for r in reminders]), turn.tz)
         return [reply(phone, listing(book, lines), turn.tz)]
 
     def cancel(self, turn: Turn, which: str) -> list[Reminder]:
@@ -143,6 +141,11 @@ class Commands:
         if rem is None or rem.status not in ("pending", "held"):
             return turn.reply("correct_nothing")
         return self._move(turn, rem, when, *got)
+
+    def move(self, turn: Turn, rem: Reminder, when: str) -> list[Reminder] | None:
+        """Give `rem` the time `when` says, as CHANGE does (the page's edit); None when `when` is not only a time."""
+        got = self._time_only(turn, when)
+        return None if got is None else self._move(turn, rem, when, *got)
 
     def _time_only(self, turn: Turn, words: str) -> tuple[parsing.Parsed, str] | None:
         """How the parser reads `words` when they are only a time, and in which language; None when they are
@@ -217,6 +220,11 @@ class Commands:
         book = phrasebook(code)
         return [reply(turn.person.phone, book.say("lang_set", name=book.name), turn.tz)]
 
+    def link(self, turn: Turn, _arg: str | None) -> list[Reminder]:
+        """LINK: a sign-in link to the person's own page (web/me.py), good once, for 15 minutes."""
+        token = self.sessions.issue_link(turn.person.phone)
+        return turn.reply("link", url=f"{self.settings.service.public_url}/link/{token}")
+
     def stop(self, turn: Turn, _arg: str | None) -> list[Reminder]:
         """One confirmation, then nothing (storage/lua/begin.lua); none at all when the provider answers STOP itself."""
         confirm, book = self.settings.service.opt_out_replies, turn.book
@@ -250,6 +258,7 @@ COMMANDS: dict[str, Handler] = {
     "snooze": Commands.snooze,
     "tz": Commands.tz,
     "lang": Commands.lang,
+    "link": Commands.link,
     "stop": Commands.stop,
     "start": Commands.start,
 }

@@ -32,6 +32,13 @@ def line(book: Phrasebook, rem: Reminder, tz: str) -> str:
     return f"{text} - {when}" + (book.say("list_held") if rem.status == "held" else "")
 
 
+def list_lines(book: Phrasebook, reminders: list[Reminder], receipts: list[dict | None], tz: str) -> list[str]:
+    """LIST's numbered lines (the person's page shows the same), each marked when its last delivery failed."""
+    return [f"{i}. {line(book, rem, tz)}" + (book.say("list_failed") if (got or {}).get("state") in
+                                             ("failed", "rejected") else "")
+            for i, (rem, got) in enumerate(zip(reminders, receipts), 1)]
+
+
 def listing(book: Phrasebook, lines: list[str]) -> str:
     """As many lines as fit one segment, then how many more."""
     shown: list[str] = []

@@ -72,12 +72,13 @@ class SecureHeaders:
 
 
 class TrustedForwarding:
-    """The client's address (REMOTE_ADDR) from the last X-Forwarded-For entry, the one the proxy appended, when the
-    connection comes from a proxy in FORWARDED_ALLOW_IPS (werkzeug's ProxyFix, one hop); else the connection's own
-    address, whatever the headers say: a client talking to the app directly names itself in them."""
+    """The client's address (REMOTE_ADDR) from the last X-Forwarded-For entry, the one the proxy appended, and the
+    scheme it was reached by (X-Forwarded-Proto: https makes the page's cookies Secure), when the connection comes
+    from a proxy in FORWARDED_ALLOW_IPS (werkzeug's ProxyFix, one hop); else the connection's own address and scheme,
+    whatever the headers say: a client talking to the app directly names itself in them."""
 
     def __init__(self, app: WsgiApp, trusted: tuple[str, ...]) -> None:
-        self.app, self.forwarded = app, ProxyFix(app, x_for=1)  # type: ignore[arg-type]
+        self.app, self.forwarded = app, ProxyFix(app, x_for=1, x_proto=1)  # type: ignore[arg-type]
         self.any = "*" in trusted
         self.networks = [ipaddress.ip_network(net) for net in trusted if net != "*"]
 

@@ -14,11 +14,12 @@ from tests.browser import chromium
 
 
 class LiveServer:
-    """Serves `app` on 127.0.0.1 on a free port from a thread, until stopped."""
+    """Serves `app` on 127.0.0.1 on a free port (or `port`, when the app must know its own URL) from a thread,
+    until stopped."""
 
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: Flask, port: int = 0) -> None:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.server = make_server("127.0.0.1", port, app, threaded=True)
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, name="live-server", daemon=True)
 

@@ -1,4 +1,4 @@
-"""Makes the README's screenshots: `script/screenshots` -> docs/screenshots/{simulator,dashboard}.png.
+"""Makes the docs' screenshots: `script/screenshots` -> docs/screenshots/{simulator,dashboard,page}.png.
 
 The same parts as the tests (a private Redis, the real worker, the web app on a port, Debian's Chromium), with a
 short conversation typed into the simulator and a few entries for the dashboard to show.
@@ -16,7 +16,7 @@ from tests.browser import chromium
 from tests.browser.live import LiveServer, headless_chromium
 from tests.conftest import WorkerProcess
 from tests.helpers import inbound
-from tests.support.redis_server import RedisServer
+from tests.support.redis_server import RedisServer, free_port
 
 OUT = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 TOKEN = "demo-token"
@@ -43,12 +43,14 @@ def main() -> int:
         return 1
     OUT.mkdir(parents=True, exist_ok=True)
     with RedisServer() as redis_server:
+        port = free_port()
         env = {"REDIS_URL": redis_server.url, "API_TOKEN": TOKEN, "DEFAULT_TIMEZONE": "Europe/London",
-               "VONAGE_NUMBER": "447700900000", "SMS_RATE_LIMIT": "0", "VONAGE_API_KEY": "", "VONAGE_API_SECRET": ""}
+               "VONAGE_NUMBER": "447700900000", "SMS_RATE_LIMIT": "0", "VONAGE_API_KEY": "", "VONAGE_API_SECRET": "",
+               "PUBLIC_URL": f"http://127.0.0.1:{port}"}
         app = create_app(env)
         worker = WorkerProcess(env)
         try:
-            with LiveServer(app) as server, headless_chromium(path) as browser:
+            with LiveServer(app, port) as server, headless_chromium(path) as browser:
                 seed(Store(redis_server.client()), app.test_client())
                 page = browser.new_page(viewport={"width": 1000, "height": 760},
                                         http_credentials={"username": "ops", "password": TOKEN})
@@ -69,9 +71,14 @@ def main() -> int:
                                         http_credentials={"username": "ops", "password": TOKEN})
                 dash.goto(server.url + "/dashboard")
                 dash.screenshot(path=str(OUT / "dashboard.png"), full_page=True)
+                own = browser.new_page(viewport={"width": 375, "height": 740})  # the person's page, on a phone
+                own.goto(f"{server.url}/link/{app.extensions['reminders'].sessions.issue_link('442079460123')}")
+                own.get_by_label("What and when").fill("dentist monday 9am")
+                own.locator("#preview").filter(has_text="dentist").wait_for(timeout=5000)
+                own.screenshot(path=str(OUT / "page.png"), full_page=True)
         finally:
             worker.terminate()
-    print(f"wrote {OUT / 'simulator.png'} and {OUT / 'dashboard.png'}")
+    print(f"wrote {OUT / 'simulator.png'}, {OUT / 'dashboard.png'} and {OUT / 'page.png'}")
     return 0
 
 

@@ -10,6 +10,8 @@ import pytest
 
 from app.ops import checks
 
+PUBLIC = "https://reminders.example.org"
+
 # --- release check ---------------------------------------------------------------------------------------------
 
 def levels(findings) -> dict[str, str]:
@@ -17,8 +19,15 @@ def levels(findings) -> dict[str, str]:
 
 
 def test_release_check_passes_good_settings(env):
-    found = checks.check({**env, "VONAGE_SIGNATURE_SECRET": "s"}, production=True)
+    found = checks.check({**env, "VONAGE_SIGNATURE_SECRET": "s", "PUBLIC_URL": PUBLIC}, production=True)
     assert not [f for f in found if f.level == "fail"], found
+
+
+def test_production_needs_the_public_url_that_links_are_texted_under(env):
+    assert levels(checks.check(env, production=True))["PUBLIC_URL"] == "fail"
+    assert levels(checks.check(env, production=False))["PUBLIC_URL"] == "ok"
+    assert levels(checks.check({**env, "PUBLIC_URL": "http://example.org"}, production=True))["PUBLIC_URL"] == "warn"
+    assert levels(checks.check({**env, "PUBLIC_URL": "ftp://example.org"}, production=False)) == {"settings": "fail"}
 
 
 @pytest.mark.slow
@@ -32,7 +41,7 @@ def test_release_check_fails_fast_with_a_clear_message(env):
 
 
 def test_release_check_command_exit_code(env, monkeypatch, capsys):
-    for name, value in {**env, "DYNO": "release.1"}.items():
+    for name, value in {**env, "DYNO": "release.1", "PUBLIC_URL": PUBLIC}.items():
         monkeypatch.setenv(name, value)
     assert checks.main([]) == 0
     monkeypatch.setenv("REDIS_URL", "")
@@ -126,7 +135,7 @@ def test_the_worker_and_the_release_check_refuse_a_bad_setting_in_one_line(env, 
     assert worker.returncode == 1, worker.stdout + worker.stderr
     assert "Traceback" not in worker.stderr and len(worker.stderr.strip().splitlines()) == 1, worker.stderr
     assert worker.stderr.startswith("worker not started: ") and name in worker.stderr
-    release = _run([sys.executable, "-m", "app.ops.checks", "--production"], {**env, **bad})
+    release = _run([sys.executable, "-m", "app.ops.checks", "--production"], {**env, "PUBLIC_URL": PUBLIC, **bad})
     assert release.returncode == 1 and "Traceback" not in release.stderr and name in release.stderr
     assert len(release.stderr.strip().splitlines()) == 1, release.stderr
 

@@ -33,6 +33,17 @@ def test_a_number_idle_past_retention_with_nothing_unsent_is_forgotten(client, r
     assert not redis_client.exists("rmd:person:14155550100") and not redis_client.exists("rmd:h:14155550100")
 
 
+def test_a_forgotten_numbers_calendar_feed_is_forgotten_with_it(client, redis_client):
+    from app.storage.feeds import Feeds
+
+    store, people, feeds = Store(redis_client), People(redis_client), Feeds(redis_client)
+    text(client, "HELP", "14155550100")
+    token = feeds.renew("14155550100")
+    now = time.time()
+    assert people.forget_idle(store, now + 1, now + 1) == 1
+    assert feeds.phone(token) is None and not feeds.has("14155550100") and not redis_client.keys("rmd:feed*")
+
+
 def test_a_number_with_something_unsent_is_kept(client, redis_client):
     store, people = Store(redis_client), People(redis_client)
     text(client, "dentist in 300 days", "14155550101")

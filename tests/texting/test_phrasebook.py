@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app import parsing
+from app.env_values import PUBLIC_URL_MAX, PUBLIC_URL_ONE_SMS
 from app.settings import SERVICE_NAME_MAX, SUPPORT_CONTACT_MAX
 from app.texting.phrasebook import BOOKS, country_language, language_named, phrasebook, understand
 from app.texting.replies import confirmation
@@ -19,7 +20,9 @@ from tests.support.fake_vonage import count_segments, is_gsm7
 CODES = sorted(p.stem for p in BOOKS.glob("*.toml"))
 MESSAGES = {"en": "call mom", "es": "llamar a mamá", "fr": "appeler maman", "pt": "ligar para a mãe",
             "de": "Mama anrufen"}
-SEGMENTS = {"help": 2}  # CTIA's HELP content takes two; every other reply one
+# CTIA's HELP content takes two; LINK's two at most, with the longest PUBLIC_URL (one up to PUBLIC_URL_ONE_SMS:
+# test_link_fits_one_segment_with_a_public_url_of_ordinary_length); every other reply one
+SEGMENTS = {"help": 2, "link": 2}
 HINTS = ("list_hint", "ask_tz", "nag_hint")  # appended to a confirmation when they fit (commands.confirmation)
 LONG_WHEN = [(datetime(2027, 8, 28, 19, 45), None), (datetime(2026, 12, 2, 12, 30), "FREQ=WEEKLY;BYDAY=MO,WE,FR"),
              (datetime(2026, 12, 5, 9, 0), "FREQ=MONTHLY;BYMONTHDAY=1")]
@@ -47,6 +50,7 @@ def samples(code: str) -> dict[str, object]:
             "contact": book.say("help_contact", contact="c" * SUPPORT_CONTACT_MAX), "city": "Dumont DUrville",
             "minutes": "1440", "time": book.clock(datetime(2026, 11, 28, 12, 45)), "name": book.name,
             "codes": "de, en, es, fr, it, nl, pt",
+            "url": "https://" + "r" * (PUBLIC_URL_MAX - 8) + "/link/" + "x" * 43,  # the longest link
             "are": book.form(100, "are")}
 
 
@@ -162,3 +166,9 @@ def test_folding_keeps_a_command_s_argument_and_a_reminder_s_words():
     assert understand("ＤＥＬＥＴＥ　２", "en")[:2] == ("cancel", "2")
     assert understand("ＬＡＮＧ　ｅｓ", "en")[:2] == ("lang", "es")
     assert understand("𝐬𝐭𝐨𝐩 at the bank at 5pm", "en")[0] == "new"
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_link_fits_one_segment_with_a_public_url_of_ordinary_length(code):
+    url = "https://" + "r" * (PUBLIC_URL_ONE_SMS - 8) + "/link/" + "x" * 43
+    assert segments(phrasebook(code).say("link", url=url)) == 1
