@@ -125,8 +125,9 @@ def _extract_nth_weekdays(sc: Scanner, f: Found, today: date) -> None:
 
 def _extract_periods(sc: Scanner, f: Found, today: date) -> None:
     """'wednesday next week', 'next week', 'this weekend', 'next month', 'end of the month' (rules: the vocabulary)."""
-    for m in sc.matches(g.PERIOD_DAY):
-        monday = today - timedelta(days=today.weekday()) + timedelta(weeks=1)
+    for m in sc.matches(g.PERIOD_DAY):  # weeks are calendar weeks, Monday to Sunday, in all five languages
+        week = 0 if m["this1"] or m["this2"] else 1
+        monday = today - timedelta(days=today.weekday()) + timedelta(weeks=week)
         _set_date(f, sc, m, monday + timedelta(days=V.weekday(m["wd"] or m["wd2"])), True)
     for m in sc.matches(g.PERIOD):
         name = V.period_of[re.sub(r"\s+", " ", m["p"])]

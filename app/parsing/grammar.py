@@ -130,8 +130,15 @@ def build(V: Vocabulary) -> SimpleNamespace:
                      rf"(?:(?P<this>{THE}\s+{V.alt('month')}|{THIS}\s+{V.alt('month')})|(?P<next>{NEXT_MONTH})"
                      rf"|(?P<year>{V.alt('the_year')})|(?P<mon>{MON})(?:\s+{YEAR_OF}?(?P<y>\d{{4}}))?)\b")
     PERIOD = rx(rf"\b(?:{PREP})?(?:{THE}\s+)?(?P<p>{alternation(V.period_of)})\b")
-    PERIOD_DAY = rx(rf"\b(?:(?P<wd>{WD_ANY})\s+(?P<p1>{NEXT}\s+{V.alt('week')})|(?P<p2>{NEXT}\s+{V.alt('week')})\s+"
-                    rf"(?:{ON}\s+)?(?P<wd2>{WD_ANY}))\b")
+    # A weekday of a calendar week: 'friday next week', 'jeudi de la semaine prochaine', 'nächste Woche Freitag',
+    # 'this week friday'.  An abbreviation that is also an everyday word ('die', 'ter') is not a day here.
+    WD_OF_WEEK = rf"(?:{WD_FULL}|{alternation(set(V.weekday_abbrs) - set(V.data['not_time_like']))}\.?)"
+    WEEK_NEXT = rf"(?:{alternation(V.data['periods']['next_week'])}|{NEXT}\s+{V.alt('week')}|{V.alt('week')}\s+{NEXT})"
+    WEEK_THIS = rf"{THIS}\s+{V.alt('week')}"
+    WEEK_GAP = r"(?:\s*,\s*|\s+)"
+    PERIOD_DAY = rx(rf"\b(?:{ON}\s+)?(?:{THE}\s+)?(?P<wd>{WD_OF_WEEK}){WEEK_GAP}(?:{OF}\s+)?(?:{THE}\s+)?"
+                    rf"(?:(?P<this1>{WEEK_THIS})|{WEEK_NEXT})\b"
+                    rf"|\b(?:(?P<this2>{WEEK_THIS})|{WEEK_NEXT}){WEEK_GAP}(?:{ON}\s+)?(?:{THE}\s+)?(?P<wd2>{WD_OF_WEEK})\b")
     DAYWORD = rx(rf"\b(?:{PREP})?(?:(?P<dat>{V.alt('day_after_tomorrow')})|(?P<ton>{TONIGHT})|(?P<tom>{TOMORROW})"
                  rf"|(?P<tod>{TODAY}))\b")
     WEEKDAY = rx(rf"\b(?P<q>(?:{V.alt('on')})\s+(?:{THIS}\s+|{NEXT}\s+)?)?(?P<full>{WD_FULL})(?:'s)?\b"
