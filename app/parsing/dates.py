@@ -223,11 +223,27 @@ def _extract_weekdays(sc: Scanner, f: Found, today: date) -> None:
     for m in sc.matches(g.WEEKDAY):
         word = m["full"] or m["abbr"]
         qualified = bool(m["q"] or m["q2"])
-        if m["abbr"] and V.abbr_needs_company(word) and not qualified and not g.ABBR_OK_AFTER.match(sc.low, m.end()):
-            continue
+        if m["abbr"] and V.abbr_needs_company(word) and not qualified and (
+                not g.ABBR_OK_AFTER.match(sc.low, m.end()) or sc.word_before(m.start()) in V.words("the")):
+            continue  # 'sat down'; 'à la mer 15h' is the sea (the "am I sure" check asks)
         if m["full"] and not qualified and sc.word_before(m.start()) in V.words("the"):
             continue  # 'The Monday Club', 'the sunday roast' is a name
         wd = V.weekday(word)
         if f.weekday is None:
             f.weekday = wd
         _day(f, sc, m, next_weekday(today, wd), by_weekday=True)
+
+
+def extract_abbr_after_clock(sc: Scanner, f: Found, today: date) -> None:
+    """'mtg w/ sarah 10:30 mon', 'call bob 9am tues': a weekday abbreviation right after a time the grammar read, and
+    ending the text, is that weekday.  Anywhere else an abbreviation that is also a word ('sat down', 'c'mon') stays
+    a word, and one after a time but followed by more words ('5pm sat down') is left to the "am I sure" check,
+    which asks.  Runs after the times: it needs their spans."""
+    ends = {c.span[1] for c in f.clocks}
+    for m in sc.matches(g.ABBR_LAST):
+        if sc.low[:m.start()].rstrip(" ,") and len(sc.low[:m.start()].rstrip(" ,")) in ends:
+            wd = V.weekday(m["abbr"])
+            if f.weekday is None:
+                f.weekday = wd
+            sc.take(m.start(), m.end("abbr"))
+            f.days.append((next_weekday(today, wd), (m.start(), m.end("abbr")), True))

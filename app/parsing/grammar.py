@@ -143,6 +143,9 @@ def build(V: Vocabulary) -> SimpleNamespace:
                  rf"|(?P<tod>{TODAY}))\b")
     WEEKDAY = rx(rf"\b(?P<q>(?:{V.alt('on')})\s+(?:{THIS}\s+|{NEXT}\s+)?)?(?P<full>{WD_FULL})(?:'s)?\b"
                  rf"|\b(?P<q2>(?:{V.alt('on')})\s+(?:{THIS}\s+|{NEXT}\s+)?)?(?<!['’])(?P<abbr>{WD_ABBR})\b\.?")
+    # 'mtg w/ sarah 10:30 mon': an abbreviation that ends the text, right after a time (see dates.py).
+    ABBR_LAST = rx(rf"(?<![\w'’])(?P<abbr>{alternation(set(V.weekday_abbrs) - set(V.data['not_time_like']))})\.?"
+                   rf"[\s.!?]*$")
     ABBR_OK_AFTER = rx(rf"\s*(?:@|{AT_CLOCK}\b|\d|{DAYPART}|{V.alt('noon')}|{V.alt('midnight')}|{MON}\b|,\s*\d)")
 
     # --- times ------------------------------------------------------------------------------------------------------
