@@ -128,7 +128,7 @@ def _extract_periods(sc: Scanner, f: Found, today: date) -> None:
     for m in sc.matches(g.PERIOD_DAY):  # weeks are calendar weeks, Monday to Sunday, in all five languages
         week = 0 if m["this1"] or m["this2"] else 1
         monday = today - timedelta(days=today.weekday()) + timedelta(weeks=week)
-        _set_date(f, sc, m, monday + timedelta(days=V.weekday(m["wd"] or m["wd2"])), True)
+        _set_date(f, sc, m, monday + timedelta(days=V.weekday(m["wd"] or m["wd2"] or m["wd3"])), True)
     for m in sc.matches(g.PERIOD):
         name = V.period_of[re.sub(r"\s+", " ", m["p"])]
         rule = V.data["period_rules"][name]

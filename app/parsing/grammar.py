@@ -131,12 +131,14 @@ def build(V: Vocabulary) -> SimpleNamespace:
                      rf"|(?P<year>{V.alt('the_year')})|(?P<mon>{MON})(?:\s+{YEAR_OF}?(?P<y>\d{{4}}))?)\b")
     PERIOD = rx(rf"\b(?:{PREP})?(?:{THE}\s+)?(?P<p>{alternation(V.period_of)})\b")
     # A weekday of a calendar week: 'friday next week', 'jeudi de la semaine prochaine', 'nächste Woche Freitag',
-    # 'this week friday'.  An abbreviation that is also an everyday word ('die', 'ter') is not a day here.
+    # 'this week friday'.  An abbreviation that is also an everyday word ('die', 'ter') is a day here only before an
+    # 'of' word ('ter da semana que vem'; 'die nächste Woche' is the article).
     WD_OF_WEEK = rf"(?:{WD_FULL}|{alternation(set(V.weekday_abbrs) - set(V.data['not_time_like']))}\.?)"
     WEEK_NEXT = rf"(?:{alternation(V.data['periods']['next_week'])}|{NEXT}\s+{V.alt('week')}|{V.alt('week')}\s+{NEXT})"
     WEEK_THIS = rf"{THIS}\s+{V.alt('week')}"
     WEEK_GAP = r"(?:\s*,\s*|\s+)"
-    PERIOD_DAY = rx(rf"\b(?:{ON}\s+)?(?:{THE}\s+)?(?P<wd>{WD_OF_WEEK}){WEEK_GAP}(?:{OF}\s+)?(?:{THE}\s+)?"
+    PERIOD_DAY = rx(rf"\b(?:{ON}\s+)?(?:{THE}\s+)?(?:(?P<wd>{WD_OF_WEEK}){WEEK_GAP}(?:{OF}\s+)?"
+                    rf"|(?P<wd3>{WD_ANY}){WEEK_GAP}{OF}\s+)(?:{THE}\s+)?"  # 'ter da semana que vem' is terça
                     rf"(?:(?P<this1>{WEEK_THIS})|{WEEK_NEXT})\b"
                     rf"|\b(?:(?P<this2>{WEEK_THIS})|{WEEK_NEXT}){WEEK_GAP}(?:{ON}\s+)?(?:{THE}\s+)?(?P<wd2>{WD_OF_WEEK})\b")
     DAYWORD = rx(rf"\b(?:{PREP})?(?:(?P<dat>{V.alt('day_after_tomorrow')})|(?P<ton>{TONIGHT})|(?P<tom>{TOMORROW})"

@@ -40,6 +40,8 @@ def _when(text: str, lang: str, now: datetime = TUESDAY) -> tuple[str, str]:
     ("pt", "sexta da semana que vem dentista", "dentista"),
     ("pt", "sexta-feira da próxima semana dentista", "dentista"),
     ("pt", "na sexta da semana que vem dentista", "dentista"),
+    ("de", "Freitag kommender Woche Zahnarzt", "Zahnarzt"),
+    ("en", "fri next week dentist", "dentist"),
 ])
 def test_a_weekday_of_next_week_is_in_the_following_calendar_week(lang, text, message):
     day = "2026-12-17" if "jeudi" in text else "2026-12-18"
@@ -99,6 +101,10 @@ def test_next_week_is_the_calendar_week_even_on_a_sunday():
 ])
 def test_an_abbreviation_that_is_an_everyday_word_is_not_a_day_of_the_week(lang, text, message):
     assert _when(text, lang) == ("2026-12-14 09:00", message)
+
+
+def test_an_everyday_word_abbreviation_before_of_next_week_is_the_day():
+    assert _when("ter da semana que vem dentista", "pt") == ("2026-12-15 09:00", "dentista")
 
 
 @pytest.mark.parametrize("lang,text", [

@@ -53,6 +53,10 @@ def test_a_name_before_a_wrapper_is_who_it_speaks_to(lang, text):
     ("en", "pls remind me to pay rent tomorrow", "pay rent"),
     ("en", "hey remind me to pay rent tomorrow", "pay rent"),
     ("en", "can u remind me to pay rent tomorrow", "pay rent"),
+    ("de", "erinnere mich bitte daran, dass ich morgen Zahnarzt habe", "ich Zahnarzt habe"),
+    ("fr", "peux tu me rappeler demain de payer le loyer", "payer le loyer"),
+    ("es", "xfa recuérdame mañana llamar a Ana", "llamar a Ana"),
+    ("pt", "pfv me lembra amanhã de ligar pro banco", "ligar pro banco"),
 ])
 def test_wrappers_with_courtesies(lang, text, message):
     assert _when(text, lang) == ("2026-12-09 09:00", message)
