@@ -134,13 +134,17 @@ def build(V: Vocabulary) -> SimpleNamespace:
     # 'this week friday'.  An abbreviation that is also an everyday word ('die', 'ter') is a day here only before an
     # 'of' word ('ter da semana que vem'; 'die nächste Woche' is the article).
     WD_OF_WEEK = rf"(?:{WD_FULL}|{alternation(set(V.weekday_abbrs) - set(V.data['not_time_like']))}\.?)"
+    # After the week phrase, an abbreviation that needs company must end the text, as after a time (dates.py).
+    ABBR_LONE = alternation(set(V.weekday_abbrs) - set(W("weekday_abbr_alone")) - set(V.data["not_time_like"]))
+    WD_AFTER_WEEK = rf"(?:{WD_FULL}|{alternation(W('weekday_abbr_alone'))}\.?|{ABBR_LONE}\.?(?=[\s.!?]*$))"
     WEEK_NEXT = rf"(?:{alternation(V.data['periods']['next_week'])}|{NEXT}\s+{V.alt('week')}|{V.alt('week')}\s+{NEXT})"
     WEEK_THIS = rf"{THIS}\s+{V.alt('week')}"
     WEEK_GAP = r"(?:\s*,\s*|\s+)"
     PERIOD_DAY = rx(rf"\b(?:{ON}\s+)?(?:{THE}\s+)?(?:(?P<wd>{WD_OF_WEEK}){WEEK_GAP}(?:{OF}\s+)?"
                     rf"|(?P<wd3>{WD_ANY}){WEEK_GAP}{OF}\s+)(?:{THE}\s+)?"  # 'ter da semana que vem' is terça
                     rf"(?:(?P<this1>{WEEK_THIS})|{WEEK_NEXT})\b"
-                    rf"|\b(?:(?P<this2>{WEEK_THIS})|{WEEK_NEXT}){WEEK_GAP}(?:{ON}\s+)?(?:{THE}\s+)?(?P<wd2>{WD_OF_WEEK})\b")
+                    rf"|\b(?:(?P<this2>{WEEK_THIS})|{WEEK_NEXT}){WEEK_GAP}(?:{ON}\s+)?(?:{THE}\s+)?"
+                    rf"(?P<wd2>{WD_AFTER_WEEK})(?![\w'])")
     DAYWORD = rx(rf"\b(?:{PREP})?(?:(?P<dat>{V.alt('day_after_tomorrow')})|(?P<ton>{TONIGHT})|(?P<tom>{TOMORROW})"
                  rf"|(?P<tod>{TODAY}))\b")
     WEEKDAY = rx(rf"\b(?P<q>(?:{V.alt('on')})\s+(?:{THIS}\s+|{NEXT}\s+)?)?(?P<full>{WD_FULL})(?:'s)?\b"

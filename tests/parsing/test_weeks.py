@@ -42,6 +42,8 @@ def _when(text: str, lang: str, now: datetime = TUESDAY) -> tuple[str, str]:
     ("pt", "na sexta da semana que vem dentista", "dentista"),
     ("de", "Freitag kommender Woche Zahnarzt", "Zahnarzt"),
     ("en", "fri next week dentist", "dentist"),
+    ("en", "dentist next week, fri", "dentist"),
+    ("de", "Zahnarzt nächste Woche Fr.", "Zahnarzt"),
 ])
 def test_a_weekday_of_next_week_is_in_the_following_calendar_week(lang, text, message):
     day = "2026-12-17" if "jeudi" in text else "2026-12-18"
@@ -110,6 +112,7 @@ def test_an_everyday_word_abbreviation_before_of_next_week_is_the_day():
 @pytest.mark.parametrize("lang,text", [
     ("en", "friday dentist next week"), ("de", "Freitag Zahnarzt nächste Woche"),
     ("fr", "jeudi dentiste la semaine prochaine"),
+    ("en", "next week sat down with bob"), ("de", "nächste Woche Do Zahnarzt"),  # as after a time: more words after
 ])
 def test_a_weekday_apart_from_the_week_phrase_is_refused(lang, text):
     with pytest.raises(ParseError) as info:
