@@ -224,8 +224,9 @@ def _extract_weekdays(sc: Scanner, f: Found, today: date) -> None:
         word = m["full"] or m["abbr"]
         qualified = bool(m["q"] or m["q2"])
         if m["abbr"] and V.abbr_needs_company(word) and not qualified and (
-                not g.ABBR_OK_AFTER.match(sc.low, m.end()) or sc.word_before(m.start()) in V.words("the")):
-            continue  # 'sat down'; 'à la mer 15h' is the sea (the "am I sure" check asks)
+                not g.ABBR_OK_AFTER.match(sc.low, m.end())
+                or sc.word_before(m.start()) in V.data["not_a_weekday_after"]):
+            continue  # 'sat down'; after an article or a possessive a noun: 'à la mer 15h' is the sea
         if m["full"] and not qualified and sc.word_before(m.start()) in V.words("the"):
             continue  # 'The Monday Club', 'the sunday roast' is a name
         wd = V.weekday(word)

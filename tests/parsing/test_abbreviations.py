@@ -35,6 +35,9 @@ def _when(text: str, lang: str) -> tuple[str, str]:
     ("pt", "médico às 15h sex", "Fri 15:00", "médico"),
     ("es", "dentista jue 17h", "Thu 17:00", "dentista"),
     ("es", "dentista a las 17h jue", "Thu 17:00", "dentista"),
+    ("es", "el vie a las 6 cañas", "Fri 18:00", "cañas"),       # 'el' is the weekday's own article
+    ("pt", "5ª-feira às 15h reunião", "Thu 15:00", "reunião"),
+    ("pt", "reunião 6a feira 10h", "Fri 10:00", "reunião"),
 ])
 def test_an_abbreviation_next_to_a_time_is_a_weekday(lang, text, due, message):
     assert _when(text, lang) == (due, message)
@@ -49,6 +52,8 @@ def test_an_abbreviation_next_to_a_time_is_a_weekday(lang, text, due, message):
     ("es", "ir al mar a las 5", "Tue 17:00", "ir al mar"),                    # 'mar' is the sea
     ("fr", "aller à la mer 15h", "Tue 15:00", "aller à la mer"),              # after an article: the sea, not mercredi
     ("pt", "sex shop 15h", "Tue 15:00", "sex shop"),
+    ("en", "the sun 5pm", "Tue 17:00", "the sun"),
+    ("es", "ver la mar a las 5", "Tue 17:00", "ver la mar"),
 ])
 def test_an_abbreviation_that_is_a_word_stays_a_word(lang, text, due, message):
     assert _when(text, lang) == (due, message)

@@ -44,6 +44,7 @@ def _when(text: str, lang: str, now: datetime = TUESDAY) -> tuple[str, str]:
     ("en", "fri next week dentist", "dentist"),
     ("en", "dentist next week, fri", "dentist"),
     ("de", "Zahnarzt nächste Woche Fr.", "Zahnarzt"),
+    ("pt", "6a-feira da próxima semana dentista", "dentista"),
 ])
 def test_a_weekday_of_next_week_is_in_the_following_calendar_week(lang, text, message):
     day = "2026-12-17" if "jeudi" in text else "2026-12-18"
