@@ -57,6 +57,11 @@ def test_a_name_before_a_wrapper_is_who_it_speaks_to(lang, text):
     ("fr", "peux tu me rappeler demain de payer le loyer", "payer le loyer"),
     ("es", "xfa recuérdame mañana llamar a Ana", "llamar a Ana"),
     ("pt", "pfv me lembra amanhã de ligar pro banco", "ligar pro banco"),
+    ("fr", "rappelle moi stp de payer le loyer demain", "payer le loyer"),
+    ("es", "recuérdame xfa mañana llamar a Ana", "llamar a Ana"),
+    ("pt", "me lembra por favor de ligar pro banco amanhã", "ligar pro banco"),
+    ("en", "remind me please to pay rent tomorrow", "pay rent"),
+    ("en", "remind me hey jude tomorrow", "hey jude"),  # a greeting after the wrapper is the task
 ])
 def test_wrappers_with_courtesies(lang, text, message):
     assert _when(text, lang) == ("2026-12-09 09:00", message)
