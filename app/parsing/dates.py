@@ -229,10 +229,13 @@ def _extract_weekdays(sc: Scanner, f: Found, today: date) -> None:
             continue  # 'sat down'; after an article or a possessive a noun: 'à la mer 15h' is the sea
         if m["full"] and not qualified and sc.word_before(m.start()) in V.words("the"):
             continue  # 'The Monday Club', 'the sunday roast' is a name
-        wd = V.weekday(word)
-        if f.weekday is None:
-            f.weekday = wd
-        _day(f, sc, m, next_weekday(today, wd), by_weekday=True)
+        _weekday(f, sc, m, V.weekday(word), today)
+
+
+def _weekday(f: Found, sc: Scanner, m: re.Match, wd: int, today: date) -> None:
+    if f.weekday is None:
+        f.weekday = wd
+    _day(f, sc, m, next_weekday(today, wd), by_weekday=True)
 
 
 def extract_abbr_after_clock(sc: Scanner, f: Found, today: date) -> None:
@@ -241,10 +244,6 @@ def extract_abbr_after_clock(sc: Scanner, f: Found, today: date) -> None:
     a word, and one after a time but followed by more words ('5pm sat down') is left to the "am I sure" check,
     which asks.  Runs after the times: it needs their spans."""
     ends = {c.span[1] for c in f.clocks}
-    for m in sc.matches(g.ABBR_LAST):
-        if sc.low[:m.start()].rstrip(" ,") and len(sc.low[:m.start()].rstrip(" ,")) in ends:
-            wd = V.weekday(m["abbr"])
-            if f.weekday is None:
-                f.weekday = wd
-            sc.take(m.start(), m.end("abbr"))
-            f.days.append((next_weekday(today, wd), (m.start(), m.end("abbr")), True))
+    for m in sc.matches(g.ABBR_LAST):  # at most one: it ends the text
+        if len(sc.low[:m.start()].rstrip(" ,")) in ends:
+            _weekday(f, sc, m, V.weekday(m["abbr"]), today)
