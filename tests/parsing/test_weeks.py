@@ -119,3 +119,19 @@ def test_a_weekday_apart_from_the_week_phrase_is_refused(lang, text):
     with pytest.raises(ParseError) as info:
         parse(text, BERLIN, TUESDAY, lang)
     assert info.value.code == "unsure"
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("en", "friday in 2 weeks"), ("de", "Freitag in 2 Wochen"), ("fr", "vendredi dans 2 semaines"),
+    ("es", "el viernes dentro de 2 semanas"), ("pt", "sexta daqui a 2 semanas"), ("en", "tomorrow in 2 hours"),
+])
+def test_a_day_and_an_offset_that_name_different_days_are_refused(lang, text):
+    """The offset used to win in silence (Tuesday 22 December): which Friday is meant is not sure."""
+    with pytest.raises(ParseError) as info:
+        parse(text, BERLIN, TUESDAY, lang)
+    assert info.value.code == "unsure"
+
+
+@pytest.mark.parametrize("lang,text", [("en", "in 2 weeks on tuesday"), ("fr", "dans 2 semaines mardi")])
+def test_a_day_and_an_offset_that_agree_are_that_day(lang, text):
+    assert _when(text, lang)[0] == "2026-12-22 10:00"
