@@ -37,12 +37,14 @@ def extract(sc: Scanner, f: Found, now: datetime) -> None:
             f.cal = (f.cal or relativedelta()) + cal
             f.exact = (f.exact or timedelta()) + exact
             sc.take(m.start(), m.end())
-            _name_the_day(f, now, (m.start(), m.end()))
+            if cal:
+                _name_the_day(f, now, (m.start(), m.end()))
 
 
 def _name_the_day(f: Found, now: datetime, span: tuple[int, int]) -> None:
-    """An offset names a day too: 'friday in 2 weeks' names two days (a Friday, and a Tuesday two weeks on), which
-    the "am I sure" check refuses, where the offset alone would win in silence; 'in 2 weeks on tuesday' is one."""
+    """An offset of days or more names a day too: 'friday in 2 weeks' names two days (a Friday, and a Tuesday two
+    weeks on), which the "am I sure" check refuses, where the offset alone would win in silence; 'in 2 weeks on
+    tuesday' is one day.  Not an offset of hours: in 'in 1 hour prep for monday meeting' the day is the task's."""
     try:
         day = (now.replace(tzinfo=None) + (f.exact or timedelta()) + (f.cal or relativedelta())).date()
     except (OverflowError, ValueError):

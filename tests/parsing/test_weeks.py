@@ -123,7 +123,7 @@ def test_a_weekday_apart_from_the_week_phrase_is_refused(lang, text):
 
 @pytest.mark.parametrize("lang,text", [
     ("en", "friday in 2 weeks"), ("de", "Freitag in 2 Wochen"), ("fr", "vendredi dans 2 semaines"),
-    ("es", "el viernes dentro de 2 semanas"), ("pt", "sexta daqui a 2 semanas"), ("en", "tomorrow in 2 hours"),
+    ("es", "el viernes dentro de 2 semanas"), ("pt", "sexta daqui a 2 semanas"), ("en", "in a week from tomorrow"),
 ])
 def test_a_day_and_an_offset_that_name_different_days_are_refused(lang, text):
     """The offset used to win in silence (Tuesday 22 December): which Friday is meant is not sure."""
@@ -135,3 +135,7 @@ def test_a_day_and_an_offset_that_name_different_days_are_refused(lang, text):
 @pytest.mark.parametrize("lang,text", [("en", "in 2 weeks on tuesday"), ("fr", "dans 2 semaines mardi")])
 def test_a_day_and_an_offset_that_agree_are_that_day(lang, text):
     assert _when(text, lang)[0] == "2026-12-22 10:00"
+
+
+def test_a_weekday_in_the_task_of_an_offset_in_hours_is_not_a_second_day():
+    assert _when("in 1 hour send the friday report", "en") == ("2026-12-08 11:00", "send the friday report")
