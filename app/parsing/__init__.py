@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from . import detect, leftovers
 from .clock import later, localize
 from .describe import describe_when
-from .detect import detect_language
+from .detect import detect_language, vocabulary_hits
 from .errors import ParseError, fail
 from .fallback import search as _dp_search
 from .message import clean_message
@@ -38,6 +38,7 @@ __all__ = [
     "month_first",
     "parse",
     "time_only_message",
+    "vocabulary_hits",
     "warm_up",
 ]
 

@@ -125,9 +125,10 @@ def _extract_nth_weekdays(sc: Scanner, f: Found, today: date) -> None:
 
 def _extract_periods(sc: Scanner, f: Found, today: date) -> None:
     """'wednesday next week', 'next week', 'this weekend', 'next month', 'end of the month' (rules: the vocabulary)."""
-    for m in sc.matches(g.PERIOD_DAY):
-        monday = today - timedelta(days=today.weekday()) + timedelta(weeks=1)
-        _set_date(f, sc, m, monday + timedelta(days=V.weekday(m["wd"] or m["wd2"])), True)
+    for m in sc.matches(g.PERIOD_DAY):  # weeks are calendar weeks, Monday to Sunday, in all five languages
+        week = 0 if m["this1"] or m["this2"] else 1
+        monday = today - timedelta(days=today.weekday()) + timedelta(weeks=week)
+        _set_date(f, sc, m, monday + timedelta(days=V.weekday(m["wd"] or m["wd2"] or m["wd3"])), True)
     for m in sc.matches(g.PERIOD):
         name = V.period_of[re.sub(r"\s+", " ", m["p"])]
         rule = V.data["period_rules"][name]
@@ -222,11 +223,27 @@ def _extract_weekdays(sc: Scanner, f: Found, today: date) -> None:
     for m in sc.matches(g.WEEKDAY):
         word = m["full"] or m["abbr"]
         qualified = bool(m["q"] or m["q2"])
-        if m["abbr"] and V.abbr_needs_company(word) and not qualified and not g.ABBR_OK_AFTER.match(sc.low, m.end()):
-            continue
+        if m["abbr"] and V.abbr_needs_company(word) and not qualified and (
+                not g.ABBR_OK_AFTER.match(sc.low, m.end())
+                or sc.word_before(m.start()) in V.data["not_a_weekday_after"]):
+            continue  # 'sat down'; after an article or a possessive a noun: 'à la mer 15h' is the sea
         if m["full"] and not qualified and sc.word_before(m.start()) in V.words("the"):
             continue  # 'The Monday Club', 'the sunday roast' is a name
-        wd = V.weekday(word)
-        if f.weekday is None:
-            f.weekday = wd
-        _day(f, sc, m, next_weekday(today, wd), by_weekday=True)
+        _weekday(f, sc, m, V.weekday(word), today)
+
+
+def _weekday(f: Found, sc: Scanner, m: re.Match, wd: int, today: date) -> None:
+    if f.weekday is None:
+        f.weekday = wd
+    _day(f, sc, m, next_weekday(today, wd), by_weekday=True)
+
+
+def extract_abbr_after_clock(sc: Scanner, f: Found, today: date) -> None:
+    """'mtg w/ sarah 10:30 mon', 'call bob 9am tues': a weekday abbreviation right after a time the grammar read, and
+    ending the text, is that weekday.  Anywhere else an abbreviation that is also a word ('sat down', 'c'mon') stays
+    a word, and one after a time but followed by more words ('5pm sat down') is left to the "am I sure" check,
+    which asks.  Runs after the times: it needs their spans."""
+    ends = {c.span[1] for c in f.clocks}
+    for m in sc.matches(g.ABBR_LAST):  # at most one: it ends the text
+        if len(sc.low[:m.start()].rstrip(" ,")) in ends:
+            _weekday(f, sc, m, V.weekday(m["abbr"]), today)

@@ -130,12 +130,28 @@ def build(V: Vocabulary) -> SimpleNamespace:
                      rf"(?:(?P<this>{THE}\s+{V.alt('month')}|{THIS}\s+{V.alt('month')})|(?P<next>{NEXT_MONTH})"
                      rf"|(?P<year>{V.alt('the_year')})|(?P<mon>{MON})(?:\s+{YEAR_OF}?(?P<y>\d{{4}}))?)\b")
     PERIOD = rx(rf"\b(?:{PREP})?(?:{THE}\s+)?(?P<p>{alternation(V.period_of)})\b")
-    PERIOD_DAY = rx(rf"\b(?:(?P<wd>{WD_ANY})\s+(?P<p1>{NEXT}\s+{V.alt('week')})|(?P<p2>{NEXT}\s+{V.alt('week')})\s+"
-                    rf"(?:{ON}\s+)?(?P<wd2>{WD_ANY}))\b")
+    # A weekday of a calendar week: 'friday next week', 'jeudi de la semaine prochaine', 'nächste Woche Freitag',
+    # 'this week friday'.  An abbreviation that is also an everyday word ('die', 'ter') is a day here only before an
+    # 'of' word ('ter da semana que vem'; 'die nächste Woche' is the article).
+    WD_OF_WEEK = rf"(?:{WD_FULL}|{alternation(set(V.weekday_abbrs) - set(V.data['not_time_like']))}\.?)"
+    # After the week phrase, an abbreviation that needs company must end the text, as after a time (dates.py).
+    ABBR_LONE = alternation(set(V.weekday_abbrs) - set(W("weekday_abbr_alone")) - set(V.data["not_time_like"]))
+    WD_AFTER_WEEK = rf"(?:{WD_FULL}|{alternation(W('weekday_abbr_alone'))}\.?|{ABBR_LONE}\.?(?=[\s.!?]*$))"
+    WEEK_NEXT = rf"(?:{alternation(V.data['periods']['next_week'])}|{NEXT}\s+{V.alt('week')}|{V.alt('week')}\s+{NEXT})"
+    WEEK_THIS = rf"{THIS}\s+{V.alt('week')}"
+    WEEK_GAP = r"(?:\s*,\s*|\s+)"
+    PERIOD_DAY = rx(rf"\b(?:{ON}\s+)?(?:{THE}\s+)?(?:(?P<wd>{WD_OF_WEEK}){WEEK_GAP}(?:{OF}\s+)?"
+                    rf"|(?P<wd3>{WD_ANY}){WEEK_GAP}{OF}\s+)(?:{THE}\s+)?"  # 'ter da semana que vem' is terça
+                    rf"(?:(?P<this1>{WEEK_THIS})|{WEEK_NEXT})\b"
+                    rf"|\b(?:(?P<this2>{WEEK_THIS})|{WEEK_NEXT}){WEEK_GAP}(?:{ON}\s+)?(?:{THE}\s+)?"
+                    rf"(?P<wd2>{WD_AFTER_WEEK})(?![\w'])")
     DAYWORD = rx(rf"\b(?:{PREP})?(?:(?P<dat>{V.alt('day_after_tomorrow')})|(?P<ton>{TONIGHT})|(?P<tom>{TOMORROW})"
                  rf"|(?P<tod>{TODAY}))\b")
     WEEKDAY = rx(rf"\b(?P<q>(?:{V.alt('on')})\s+(?:{THIS}\s+|{NEXT}\s+)?)?(?P<full>{WD_FULL})(?:'s)?\b"
                  rf"|\b(?P<q2>(?:{V.alt('on')})\s+(?:{THIS}\s+|{NEXT}\s+)?)?(?<!['’])(?P<abbr>{WD_ABBR})\b\.?")
+    # 'mtg w/ sarah 10:30 mon': an abbreviation that ends the text, right after a time (see dates.py).
+    ABBR_LAST = rx(rf"(?<![\w'’])(?P<abbr>{alternation(set(V.weekday_abbrs) - set(V.data['not_time_like']))})\.?"
+                   rf"[\s.!?]*$")
     ABBR_OK_AFTER = rx(rf"\s*(?:@|{AT_CLOCK}\b|\d|{DAYPART}|{V.alt('noon')}|{V.alt('midnight')}|{MON}\b|,\s*\d)")
 
     # --- times ------------------------------------------------------------------------------------------------------

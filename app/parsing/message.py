@@ -30,6 +30,12 @@ def _patterns(vocab: Vocabulary) -> SimpleNamespace:
     return SimpleNamespace(
         lead=re.compile(rf"^\s*(?:{_words(vocab, 'wrappers_before')}[\s,!¡¿]+)*"
                         rf"{_words(vocab, 'wrappers')}(?:(?<=['’])|(?![\w'])){_SEP}", flags),
+        # 'joão me lembra de …', 'mãe, me lembra de …', 'vc me lembra de …': one word before a wrapper that speaks to
+        # someone is who it speaks to, not the task (only those wrappers: 'dentist reminder' keeps 'dentist').
+        addressee=re.compile(rf"^\s*(?:{_words(vocab, 'wrappers_before')}[\s,!¡¿]+)*[^\W\d_][\w'’.-]*[\s,!]+"
+                             rf"(?={_words(vocab, 'wrappers_addressed')}(?![\w'-]))", flags),
+        # 'rappelle-moi stp de', 'remind me please to': the polite words that may close a text may follow a wrapper
+        courtesy=re.compile(rf"^(?:{_words(vocab, 'wrappers_after')}[\s,!]+)+", flags),
         lead_joiner=re.compile(rf"^{_words(vocab, 'wrapper_joiners')}(?:(?<=['’])|\s+)", flags),
         trail=re.compile(rf"[\s,;:.!?\-–—]*\b{_words(vocab, 'wrappers_after')}[\s.!?]*(?:[:;]-?[)(D]|<3)?[\s.!?]*$",
                          flags),
@@ -76,9 +82,9 @@ def _strip_wrappers(msg: str) -> str:
     p = _patterns(current())
     for _ in range(3):
         new = _on_folded(p.trail, msg)
-        lead = _on_folded(p.lead, new)
+        lead = _on_folded(p.lead, _on_folded(p.addressee, new))
         if lead != new:
-            lead = _on_folded(p.lead_joiner, lead)
+            lead = _on_folded(p.lead_joiner, _on_folded(p.courtesy, lead))
         new = _on_folded(p.dangling_start, lead)
         for pair in p.pairs:
             new = pair.sub(r"\g<task>", new)

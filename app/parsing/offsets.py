@@ -1,7 +1,7 @@
 """Relative offsets: 'in 2 hours and 30 mins', '1.5 hrs from now', 'in 3 days', '2 hours ago'."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 
@@ -15,7 +15,7 @@ UNIT_DAYS = {"seconds": 1 / 86400, "minutes": 1 / 1440, "hours": 1 / 24, "days":
              "months": 31, "years": 366}
 
 
-def extract(sc: Scanner, f: Found) -> None:
+def extract(sc: Scanner, f: Found, now: datetime) -> None:
     for m in sc.matches(g.AGO):
         f.past = True
         sc.take(m.start(), m.end())
@@ -37,6 +37,19 @@ def extract(sc: Scanner, f: Found) -> None:
             f.cal = (f.cal or relativedelta()) + cal
             f.exact = (f.exact or timedelta()) + exact
             sc.take(m.start(), m.end())
+            if cal:
+                _name_the_day(f, now, (m.start(), m.end()))
+
+
+def _name_the_day(f: Found, now: datetime, span: tuple[int, int]) -> None:
+    """An offset of days or more names a day too: 'friday in 2 weeks' names two days (a Friday, and a Tuesday two
+    weeks on), which the "am I sure" check refuses, where the offset alone would win in silence; 'in 2 weeks on
+    tuesday' is one day.  Not an offset of hours: in 'in 1 hour prep for monday meeting' the day is the task's."""
+    try:
+        day = (now.replace(tzinfo=None) + (f.exact or timedelta()) + (f.cal or relativedelta())).date()
+    except (OverflowError, ValueError):
+        return  # too far: resolve says so
+    f.days = [d for d in f.days if d[1] != span] + [(day, span, False)]
 
 
 def quantity(text: str) -> float:

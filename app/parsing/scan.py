@@ -32,9 +32,10 @@ def scan(text: str, now: datetime, mfirst: bool) -> tuple[Found, Scanner]:
     f = Found()
     today = now.date()
     recurrence.extract(sc, f, today)
-    offsets.extract(sc, f)
+    offsets.extract(sc, f, now)
     dates.extract(sc, f, today, mfirst)
     times.extract(sc, f)
+    dates.extract_abbr_after_clock(sc, f, today)
     times.extract_dayparts(sc, f)
     times.extract_bare_after_date(sc, f)
     if f.rec and f.rec.daypart and not f.daypart:

@@ -27,6 +27,7 @@ class Person:
     last_made_at: float | None = None  # when `last_created` was made (a correction must follow it closely)
     lang: str | None = None  # the language learned from its texts, or set (texting/language.py)
     lang_set: bool = False  # set by LANG or the API: its texts no longer change it
+    lang_next: str | None = None  # a language one text was heard in, awaiting another (texting/language.py)
 
     @classmethod
     def from_hash(cls, phone: str, raw: dict) -> Person:
@@ -37,15 +38,15 @@ class Person:
                    last_created=h.get("last"),
                    last_sent=(sent_id, float(sent_at)) if sent_at else None,
                    last_made_at=float(h["made"]) if h.get("made") else None, lang=h.get("lang"),
-                   lang_set=h.get("langset") == "1")
+                   lang_set=h.get("langset") == "1", lang_next=h.get("langnext"))
 
 
 class People(State):
     """Each number's hash `person:<phone>`: tz, asked, out (opted out since), outseq (the id sequence then) and
     outdone (its one last message went: see begin.lua), unreachable (unreachable.py), list (LIST's order), last and
     made (UNDO, corrections; written by add.lua), sent (SNOOZE; written by settle.lua), seen (its last text, written
-    by arrival.lua: forget_idle), lang and langset (the
-    language replies are in: texting/language.py)."""
+    by arrival.lua: forget_idle), lang, langset and langnext (the
+    language replies are in, and one its texts may be changing to: texting/language.py)."""
 
     def person(self, phone: str) -> Person:
         return Person.from_hash(phone, self.redis.hgetall(self.key("person", phone)))

@@ -60,7 +60,7 @@ class Conversation:
             detected = parsing.detect_language(text) if command in WHOLE_TEXT else None
             # After LANG come a language's name, not words in it (`LANG klingon` reads as German): only the command
             # word itself may teach the person's language, and LANG's handler sets it
-            person = learn(self.people, person, heard_in(text, None if command == "lang" else detected))
+            person = learn(self.people, person, heard_in(text, None if command == "lang" else detected), text)
             tz, ask = self.commands.zone(person)
             turn = Turn(person, text, phrasebook(language_of(person)), heard, detected, now, tz, ask, unsent)
             handler = COMMANDS[command]

@@ -5,6 +5,12 @@ country's (`[language] countries` in each phrasebook), else English. What is lea
 language is clear changes it, so `LIST`, `ok` or `gym 7` from a Spanish speaker are answered in Spanish. A text is
 clear when its words say so (parsing.detect_language, which answers None rather than guess from a few words) or when
 it is a command word only one language has (`AYUDA`, `BAJA`). A language set stays until set again.
+
+One clear text changes the language only when it is beyond doubt (see `_beyond_doubt`); otherwise it takes a second
+clear text in the same language, in a row. Replies in a language the person does not read are worse than replies in
+the one they used so far: an English speaker who writes `cita con Ana tomorrow 5pm` (Spanish, by its words) keeps
+English replies, and someone who really writes in Spanish now gets Spanish from their second text, or their first
+when it has no word of the old language.
 """
 from __future__ import annotations
 
@@ -35,18 +41,43 @@ def heard_in(text: str, detected: str | None) -> str | None:
     return own.pop() if len(own) == 1 and "en" not in own else None
 
 
-def learn(people: People, person: Person, heard: str | None) -> Person:
-    """`person` after a text clearly in `heard` (None: not clear), remembered; a language set is kept. Nothing is
-    written when `heard` is what the number is answered in already (its country's language, say)."""
-    if person.lang_set or heard is None or heard == language_of(person):
+# A text is beyond doubt in a language with at least this weight of words only that language (or one other) uses
+# (parsing.vocabulary_hits: 'llamar a mamá mañana' is 2) and none of the language it is answered in so far.
+SURE_WEIGHT = 2.0
+
+
+def learn(people: People, person: Person, heard: str | None, text: str) -> Person:
+    """`person` after `text`, clearly in `heard` (None: not clear), remembered; a language set is kept. A text
+    in another language changes it when it is beyond doubt or the second in a row in that language; a first one is
+    remembered (`lang_next`) and forgotten again by a text in the language answered in. Nothing is written when
+    `heard` is what the number is answered in already (its country's language, say) and nothing was pending."""
+    if person.lang_set or heard is None:
         return person
-    people.remember(person.phone, lang=heard)
-    return replace(person, lang=heard)
+    now = language_of(person)
+    if heard == now:
+        if person.lang_next:
+            people.remember(person.phone, langnext=None)
+        return replace(person, lang_next=None)
+    if heard != person.lang_next and not _beyond_doubt(text, heard, now):
+        people.remember(person.phone, langnext=heard)
+        return replace(person, lang_next=heard)
+    people.remember(person.phone, lang=heard, langnext=None)
+    return replace(person, lang=heard, lang_next=None)
+
+
+def _beyond_doubt(text: str, heard: str, now: str) -> bool:
+    """`text` alone is reason enough to answer in `heard` rather than `now`: it is a command word only `heard` has
+    (`AYUDA`), or its words weigh at least SURE_WEIGHT in `heard` and nothing in `now`. One shared or borrowed word
+    ('tomorrow' in `cita con Ana tomorrow 5pm`) or a short text (`gym mañana 7am`) leaves room for doubt."""
+    if speakers(text) == {heard}:
+        return True
+    weights = parsing.vocabulary_hits(text)
+    return weights.get(heard, 0) >= SURE_WEIGHT and not weights.get(now)
 
 
 def set_language(people: People, phone: str, lang: str | None) -> None:
     """LANG es, or the REST API: replies in `lang` from now on, whatever the texts are in (None: learn again)."""
-    people.remember(phone, lang=lang, langset="1" if lang else None)
+    people.remember(phone, lang=lang, langset="1" if lang else None, langnext=None)
 
 
 def read(text: str, tz: str, now: datetime | None, langs: Iterable[str | None], prefer: str

@@ -120,7 +120,7 @@ BERLIN = ZoneInfo("Europe/Berlin")
 @pytest.mark.parametrize("lang,text,left", [
     ("en", "call mom 11 tomorrow", "11"),                 # an hour no rule joined to its day
     ("en", "set an alarm for eleven tomorrow", "eleven"),
-    ("en", "mtg w/ sarah 10:30 mon", "mon"),              # an abbreviation after a time
+    ("en", "10:30 mon mtg w/ sarah", "mon"),              # an abbreviation after a time, words after it
     ("en", "dentist friday 9am quarter", "quarter"),      # a clock word
     ("es", "gimnasio 7 el lunes", "7"),
     ("es", "cita el lunes a las 10 once", "10"),          # read as "10 11": no rule takes it

@@ -161,6 +161,43 @@ def test_a_speaker_on_a_us_number_is_answered_in_their_language_and_it_sticks(s,
     assert phone.ask("DELETE 1") == book.say("cancelled", n=1, message=s.message)
 
 
+def test_one_ambiguous_text_does_not_switch_the_replies(client, app, fake_vonage):
+    phone = phone_for(client, app, fake_vonage, US)
+    assert phone.ask("in 20 min take cake out").startswith('Got it: "take cake out" ')
+    assert phone.ask("?") == help_text("en") and person(phone).lang in (None, "en")
+    # Spanish by its words, but with an English one in it: one such text is not enough
+    assert parsing.detect_language("cita con Ana tomorrow 5pm") == "es"
+    assert phone.ask("cita con Ana tomorrow 5pm").startswith('Got it: "cita con Ana" ')
+    assert phone.ask("?") == help_text("en") and person(phone).lang_next == "es"
+    assert phone.ask("call mom tomorrow at 7pm").startswith("Got it: ")  # back in English: the doubt is gone
+    assert person(phone).lang_next is None
+    assert phone.ask("cita con Ana tomorrow 5pm").startswith("Got it: ") and person(phone).lang in (None, "en")
+
+
+def test_a_person_who_switches_is_answered_in_the_new_language_from_the_second_text(client, app, fake_vonage):
+    clear_of_midnight("America/Los_Angeles")  # 'mañana' read by the service, then again for the expected reply
+    es, phone = phrasebook("es"), phone_for(client, app, fake_vonage, US)
+    assert phone.ask("call mom tomorrow at 7pm").startswith("Got it: ")
+    assert phone.ask("cita con Ana tomorrow 5pm").startswith("Got it: ")  # the first: still English
+    assert parsing.detect_language("gym mañana 7am") == "es"
+    answer = phone.ask("gym mañana 7am")  # the second in a row: Spanish from now on
+    assert person(phone).lang == "es" and person(phone).lang_next is None and not person(phone).lang_set
+    rem = next(r for r in phone.store.for_phone(US) if r.message == "gym")
+    assert answer.startswith(es.say("confirm", message="gym", when=parsing.describe_when(rem.due_local, None, "es")))
+    assert phone.ask("?") == help_text("es")
+
+
+def test_a_text_beyond_doubt_switches_at_once_and_lang_clears_a_pending_one(client, app, fake_vonage):
+    phone = phone_for(client, app, fake_vonage, US)
+    phone.ask("cita con Ana tomorrow 5pm")
+    assert person(phone).lang_next == "es"
+    phone.ask("LANG en")
+    assert person(phone).lang_next is None and person(phone).lang_set
+    other = phone_for(client, app, fake_vonage, "14155550199")
+    other.ask("recuérdame llamar a mamá mañana a las 7")  # no English word in it: Spanish at once
+    assert person(other).lang == "es"
+
+
 @pytest.mark.parametrize("s", SPOKEN)
 def test_a_command_word_only_one_language_has_is_heard_in_it(s, client, app, fake_vonage):
     phone = phone_for(client, app, fake_vonage, US)
