@@ -1,0 +1,460 @@
+"""Metamorphic variants of the tuned corpora: each must give the original's answer or refuse, never another time.
+
+Run: .venv/bin/python -m tests.parsing.metamorphic [-v]   (the table by transformation and language, then every
+variant whose answer differs; -v lists the differing messages too)
+
+For every row of the tuned corpora (`original`, `everyday`, `es`, `fr`, `pt`, `de`; never a held-out file) that
+expects a schedule and that the parser gets right, the generator rewrites the text and `check` parses each rewrite
+with the row's zone, `now` and language.  A variant's answer is *same* when its due instant, UTC offset and RRULE
+equal the original's and its message has the same words up to case, accents and punctuation (the changes the
+variants make); *refused* when the parser raises `ParseError`; otherwise *different time* (instant, offset or rule)
+or *different message* (the time is right, the words are not).
+
+The parts of a text are found without the parser's internals: the expected message's words are matched, in
+order, against the text's words; the words left over at the start that read as a wrapper of the language's file
+(`wrappers_before`, `wrappers`) are the wrapper, those at the end that read as one of its `wrappers_after` are the
+trailing wrapper, and what is left must be one contiguous run of words: the time phrase.  All language knowledge
+(weekday and month names and abbreviations, wrappers, `at`/`on`/`the` words, day words) is read from
+`app/parsing/languages/<code>.json` as data.  Transformations (families in the table):
+
+- `move`: the time phrase to the front, to the middle of the message and to the end;
+- `case`: the whole text in upper, lower and title case;
+- `punct`: a trailing `.`, `!` or `?`; a comma between the message and the time phrase; doubled spaces;
+- `wrapper`: a wrapper added before a text without one (and a trailing one after it), or the wrapper dropped;
+- `abbrev`: a weekday or month name in the time phrase replaced by each abbreviation its language lists, and an
+  abbreviation replaced by its full name;
+- `swap`: a day word and the hour next to it in the other order (`tomorrow at 11` / `at 11 tomorrow`,
+  `mañana a las 11` / `a las 11 mañana`, `am Freitag um 5` / `um 5 am Freitag`);
+- `combined`: each `move` variant with one other transformation drawn by a seeded generator.
+
+Variants not built, each counted in the report's `skipped` line, and why:
+
+- rows whose message words cannot be found in order in the text, or whose leftover words are not one run (the time
+  phrase is split by the message, or a wrapper's joiner follows the time phrase: `remind me tomorrow at 4 about the
+  school event`): no time phrase to move, abbreviate or swap; only `case`, `punct` (trailing mark, spaces) are made;
+- a `middle` position that would put the time phrase right after or before one of the language's `dangling` or
+  `at` words: the phrase would take that word as its own (`meet Sam at | 5pm Joe's`), which changes the message;
+- a trailing `.` after a digit in a language with dotted dates (`dotted_day_month`): `am 3.` is an ordinal date
+  and `10.12.` day.month, so the dot changes the meaning by the language's own convention;
+- abbreviations that are ambiguous in the language's data: listed under two weekdays or months, or in its
+  `not_time_like` list (Portuguese `ter` is also "to have", German `die` and `so` are everyday words): such a
+  word next to a time is not a date by the language's own rule;
+- abbreviations that are also words or names (the language's `not_time_like` and `everyday_words`, and English
+  `mon`, `wed`, `sat`, `sun`, `thu`, the abbreviations not in `weekday_abbr_alone`) are only put where the full
+  name stood inside the time phrase, never elsewhere.
+"""
+from __future__ import annotations
+
+import json
+import random
+import re
+import sys
+import time
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+from app.parsing import ParseError, parse
+from tests.corpus_score import CORPUS_DIR, answer, expected, load, same
+
+TUNED = ("original", "everyday", "es", "fr", "pt", "de")
+FAMILIES = ("move", "case", "punct", "wrapper", "abbrev", "swap", "combined")
+OUTCOMES = ("same", "refused", "time", "message")
+SEED = 23
+COMBINED_PER_ROW = 6
+LANG_DIR = Path(__file__).resolve().parents[2] / "app" / "parsing" / "languages"
+# Wrappers added to a text without one, each a phrase of the language's `wrappers` list (checked when loaded): the
+# first kind goes before the message, the second before the time phrase; then one of `wrappers_after`.
+ADDED_WRAPPERS = {
+    "en": (("remind me to", "please remind me to", "set a reminder to"), ("remind me",)),
+    "es": (("recuérdame", "acuérdame de", "recordatorio:"), ("recuérdame",)),
+    "fr": (("rappelle-moi de", "n'oublie pas de", "rappel:"), ("rappelle-moi",)),
+    "pt": (("me lembra de", "lembra-me de", "lembrete:"), ("me lembra",)),
+    "de": (("erinnere mich an", "erinnere mich daran", "Erinnerung:"), ("erinnere mich",)),
+}
+ADDED_AFTER = {"en": ", thanks", "es": " por favor", "fr": " stp", "pt": " por favor", "de": " bitte"}
+_EDGE = re.compile(r"^[^\w@&+]+|[^\w@&+]+$")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, as the language files spell their words."""
+    return "".join(c for c in unicodedata.normalize("NFD", text.casefold()) if not unicodedata.combining(c))
+
+
+def key(word: str) -> str:
+    return _EDGE.sub("", fold(word))
+
+
+def message_key(message: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"\w+", fold(message)))
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    data: dict
+
+    @property
+    def words(self) -> dict:
+        return self.data["words"]
+
+    def word_set(self, *names: str) -> set[str]:
+        return {w for n in names for w in self.words.get(n, [])}
+
+    @property
+    def abbreviations(self) -> dict[str, list[str]]:
+        """Full name -> its usable abbreviations (see the module's exclusion rules)."""
+        entries = self.data["weekdays"] + self.data["months"]
+        counts = Counter(a for e in entries for a in {fold(x) for x in e["abbr"]})
+        banned = set(self.data.get("not_time_like", [])) | {a for a, n in counts.items() if n > 1}
+        names = {e["name"] for e in entries}
+        return {e["name"]: [a for a in e["abbr"] if fold(a) not in banned and fold(a) not in names and " " not in a]
+                for e in entries}
+
+    @property
+    def day_words(self) -> list[tuple[str, ...]]:
+        """Day words (`tomorrow`, weekday names), longest first, as word tuples."""
+        phrases = self.word_set("tomorrow", "today", "tonight", "day_after_tomorrow")
+        phrases |= {e["name"] for e in self.data["weekdays"]}
+        return sorted((tuple(p.split()) for p in phrases), key=len, reverse=True)
+
+    def phrases(self, *lists: str) -> list[tuple[str, ...]]:
+        return sorted({tuple(key(w) for w in p.split() if key(w)) for name in lists for p in self.data.get(name, [])}, key=len,
+                      reverse=True)
+
+
+@lru_cache(maxsize=None)
+def language(code: str) -> Language:
+    lang = Language(code, json.loads((LANG_DIR / f"{code}.json").read_text(encoding="utf-8")))
+    for w in [w for group in ADDED_WRAPPERS[code] for w in group]:
+        words = w.split()
+        assert _peel(words, lang.phrases("wrappers_before", "wrappers")) == len(words), f"{w!r}: not in {code}.json"
+    return lang
+
+
+@dataclass(frozen=True)
+class Variant:
+    family: str
+    name: str
+    text: str
+    row: dict
+
+
+@dataclass
+class Parts:
+    """A text cut into wrapper, message words (with the index of the time phrase among them), time phrase,
+    trailing wrapper and end mark."""
+    wrapper: list[str]
+    message: list[str]
+    at: int
+    time: list[str]
+    after: list[str]
+    end: str
+
+    def join(self, time_at: int | None = None, time: list[str] | None = None, wrapper: list[str] | None = None,
+             comma: bool = False) -> str:
+        at = self.at if time_at is None else time_at
+        phrase = list(self.time if time is None else time)
+        before, rest = list(self.message[:at]), list(self.message[at:])
+        if comma and before:
+            before[-1] += ","
+        elif comma and rest:
+            phrase[-1] += ","
+        words = (self.wrapper if wrapper is None else wrapper) + before + phrase + rest + self.after
+        return " ".join(words) + self.end
+
+
+def _starts(words: list[str], phrase: tuple[str, ...], at: int = 0) -> bool:
+    return tuple(key(w) for w in words[at:at + len(phrase)]) == phrase
+
+
+def _peel(words: list[str], phrases: list[tuple[str, ...]], from_end: bool = False) -> int:
+    """How many words at the start (or end) of `words` are one of `phrases`, repeatedly."""
+    n = 0
+    while True:
+        for p in phrases:
+            at = len(words) - n - len(p) if from_end else n
+            if at >= 0 and len(p) and _starts(words, p, at) and len(p) <= len(words) - n:
+                n += len(p)
+                break
+        else:
+            return n
+
+
+def split(row: dict, lang: Language) -> Parts | None:
+    text = row["text"].strip()
+    end = ""
+    mark = re.search(r"(?<![\d.])[.!?]+$|[!?]+$", text)
+    if mark:
+        text, end = text[:mark.start()].rstrip(), mark.group()
+    words = text.split()
+    wanted = message_key(row["message"]) if row["message"] != lang.data["replies"]["default_message"] else ()
+    taken, i = [], 0
+    for w in wanted:
+        while i < len(words) and key(words[i]) != w:
+            i += 1
+        if i == len(words):
+            return None
+        taken.append(i)
+        i += 1
+    rest = [j for j in range(len(words)) if j not in taken]
+    if not rest:
+        return None
+    lead = _peel([words[j] for j in rest], lang.phrases("wrappers_before", "wrappers"))
+    if lead and rest[lead - 1] != lead - 1:
+        lead = 0  # a wrapper-like word after the message is not the text's wrapper
+    trail = _peel([words[j] for j in rest[lead:]], lang.phrases("wrappers_after"), from_end=True)
+    if trail and rest[len(rest) - trail] != len(words) - trail:
+        trail = 0
+    phrase = rest[lead:len(rest) - trail]
+    if not phrase or phrase != list(range(phrase[0], phrase[-1] + 1)):
+        return None
+    if key(words[phrase[-1]]) in {key(j) for j in lang.data["wrapper_joiners"]} and phrase[-1] + 1 < len(words) - trail:
+        return None
+    return Parts(words[:lead], [words[j] for j in taken], sum(j < phrase[0] for j in taken),
+                 [w.rstrip(",;") for w in words[phrase[0]:phrase[-1] + 1]], words[len(words) - trail:], end)
+
+
+def _cased(template: str, word: str) -> str:
+    if template.isupper() and len(template) > 1:
+        return word.upper()
+    return word[:1].upper() + word[1:] if template[:1].isupper() else word
+
+
+def abbreviated(phrase: list[str], lang: Language) -> list[tuple[str, list[str]]]:
+    """(name, new phrase) for each weekday or month name (or abbreviation) in the phrase, shortened (or spelt out)."""
+    abbrs = lang.abbreviations
+    full = {fold(a): name for name, short in abbrs.items() for a in short}
+    out = []
+    for i, w in enumerate(phrase):
+        k = key(w)
+        stem, _, feira = k.partition("-")
+        tail = w[len(_EDGE.match(w).group()) if _EDGE.match(w) else 0:]
+        if stem in abbrs and feira in ("", "feira"):
+            base = w.split("-")[0]
+            options = [base] if feira else []
+            options += [_cased(base, a) for a in abbrs[stem]]
+            out += [(f"{k}>{fold(o)}", phrase[:i] + [o] + phrase[i + 1:]) for o in options]
+        elif k in full and k == fold(tail):
+            out.append((f"{k}>{full[k]}", phrase[:i] + [_cased(w, full[k])] + phrase[i + 1:]))
+    return out
+
+
+def swapped(phrase: list[str], lang: Language) -> list[str] | None:
+    """The phrase with its day word and its hour the other way round, if it is exactly those two."""
+    prefixes = {fold(w) for w in lang.word_set("on", "on_date", "next", "this", "the") if " " not in w}
+    at_words = lang.phrases("at_clock", "at")
+    weekdays = {e["name"] for e in lang.data["weekdays"]}
+    keys = [key(w) for w in phrase]
+    for day in lang.day_words:
+        for d in range(len(phrase) - len(day) + 1):
+            if tuple(keys[d:d + len(day)]) != day:
+                continue
+            p = d
+            while day[0] in weekdays and p > 0 and keys[p - 1] in prefixes:
+                p -= 1
+            end = d + len(day)
+            if p == 0 and end < len(phrase):
+                hour, day_part, hour_first = phrase[end:], phrase[:end], False
+            elif end == len(phrase) and p > 0:
+                hour, day_part, hour_first = phrase[:p], phrase[p:], True
+            else:
+                continue
+            if _is_hour(hour, lang, at_words):
+                return (day_part + hour) if hour_first else (hour + day_part)
+    return None
+
+
+def _is_hour(words: list[str], lang: Language, at_words: list[tuple[str, ...]]) -> bool:
+    skip = _peel(words, at_words)
+    rest = [key(w) for w in words[skip:]]
+    closing = lang.word_set("the", "of", "and", "or") | {fold(w) for w in lang.data["dangling"]}
+    return (bool(rest) and rest[0][:1].isdigit() and len(rest) <= 4 and rest[-1] not in closing
+            and not any(tuple([k]) in lang.day_words for k in rest))
+
+
+STRING_CHANGES: dict[str, Callable[[str], str]] = {
+    "upper": str.upper,
+    "lower": str.lower,
+    "title": lambda t: " ".join(w[:1].upper() + w[1:] for w in t.split(" ")),
+    ".": lambda t: t + ".",
+    "!": lambda t: t + "!",
+    "?": lambda t: t + "?",
+    "spaces": lambda t: "  ".join(t.split()),
+}
+
+
+def _string_changes(text: str, lang: Language) -> dict[str, Callable[[str], str]]:
+    """The case and punctuation changes that keep the text's meaning (no `.` after a digit where `3.` is a date)."""
+    dotted = lang.data.get("dotted_day_month")
+    return {n: f for n, f in STRING_CHANGES.items() if not (n == "." and dotted and text.rstrip()[-1:].isdigit())}
+
+
+def _positions(parts: Parts, lang: Language, skipped: list[str]) -> dict[str, int]:
+    """Where the time phrase may go among the message's words: never next to a word it would take as its own (a
+    preposition of the message: `meet Sam at | Joe's`) or read as time (a number of the message: `chapter 7`)."""
+    sticky = lang.word_set("at", "on", "the", "of", "in") | {fold(w) for w in lang.data["dangling"]}
+    msg = parts.message
+
+    def clear(k: int) -> bool:
+        around = msg[max(0, k - 1):k + 1]
+        return not any(any(c.isdigit() for c in w) for w in around) and not (
+            0 < k < len(msg) and (key(msg[k - 1]) in sticky or key(msg[k]) in sticky))
+
+    places = {"front": 0, "end": len(msg)}
+    middles = [k for k in range(1, len(msg)) if clear(k)]
+    if middles:
+        places["middle"] = middles[len(middles) // 2]
+    elif len(msg) > 1:
+        skipped.append("middle")
+    for name, k in list(places.items()):
+        if k != parts.at and not clear(k):
+            del places[name]
+            skipped.append(name)
+    return places
+
+
+def variants_of(row: dict, rnd: random.Random) -> tuple[list[Variant], list[str]]:
+    """The row's variants, and the names of the ones that could not be built."""
+    lang = language(row.get("lang", "en"))
+    text, out, skipped, seen = row["text"].strip(), [], [], set()
+
+    def add(family: str, name: str, new: str) -> None:
+        if new.strip() != text and new.strip() not in seen:
+            seen.add(new.strip())
+            out.append(Variant(family, name, new, row))
+
+    changes = _string_changes(text, lang)
+    for name, change in changes.items():
+        add("case" if name in ("upper", "lower", "title") else "punct", name, change(text))
+    parts = split(row, lang)
+    if parts is None:
+        skipped.append("no time phrase")
+        return out, skipped
+    add("punct", "comma", parts.join(comma=True))
+    places = _positions(parts, lang, skipped)
+    for name, at in places.items():
+        add("move", name, parts.join(time_at=at))
+    wrappers: dict[str, list[str]] = {}
+    before, before_time = ADDED_WRAPPERS[lang.code]
+    if parts.wrapper:
+        wrappers["drop"] = []
+    else:
+        for w in before if parts.message and parts.at > 0 else before_time:
+            wrappers[f"add {w}"] = w.split()
+        if not parts.after:
+            add("wrapper", "add after", f"{parts.join()}{ADDED_AFTER[lang.code]}")
+    for name, words in wrappers.items():
+        add("wrapper", name, parts.join(wrapper=words))
+    phrases = dict(abbreviated(parts.time, lang))
+    turned = swapped(parts.time, lang)
+    if turned:
+        phrases["swap"] = turned
+    for name, phrase in phrases.items():
+        add("swap" if name == "swap" else "abbrev", name, parts.join(time=phrase))
+    # combined: a seeded draw of one position, time phrase, wrapper, comma and case or punctuation change
+    for _ in range(COMBINED_PER_ROW):
+        place = rnd.choice([("", None)] + list(places.items()))
+        phrase = rnd.choice([("", None)] + list(phrases.items()))
+        wrapper = rnd.choice([("", None)] + list(wrappers.items()))
+        comma = rnd.random() < 0.3
+        change = rnd.choice([("", None)] + list(changes.items()))
+        new = parts.join(time_at=place[1], time=phrase[1], wrapper=wrapper[1], comma=comma)
+        name = "+".join(n for n in (place[0], phrase[0], wrapper[0], "comma" * comma, change[0]) if n)
+        add("combined", name, change[1](new) if change[1] else new)
+    return out, skipped
+
+
+def originals() -> list[dict]:
+    """Tuned rows that expect a schedule and that the parser gets right today."""
+    rows = []
+    for name in TUNED:
+        for row in load(CORPUS_DIR / f"{name}.jsonl"):
+            if "error" not in row and same(answer(row), expected(row)):
+                rows.append(row)
+    return rows
+
+
+def generate() -> tuple[list[Variant], Counter]:
+    rnd = random.Random(SEED)
+    variants, skipped = [], Counter()
+    for row in originals():
+        made, missed = variants_of(row, rnd)
+        variants += made
+        skipped.update(f"{row.get('lang', 'en')}: {m}" for m in missed)
+    return variants, skipped
+
+
+def outcome(v: Variant) -> tuple[str, str]:
+    """(same | refused | time | message, what the parser said)."""
+    row = v.row
+    try:
+        got = parse(v.text, row["tz"], datetime.fromisoformat(row["now"]), row.get("lang", "en"))
+    except ParseError as err:
+        return "refused", err.code
+    due = datetime.fromisoformat(row["due"])
+    # instants compared as timestamps: an aware datetime in a repeated (fall-back) hour never equals one in another zone
+    if got.due.timestamp() != due.timestamp() or got.due.utcoffset() != due.utcoffset() or got.every != row["every"]:
+        return "time", f"{got.due.isoformat()} {got.every} {got.message!r}"
+    if message_key(got.message) != message_key(row["message"]):
+        return "message", repr(got.message)
+    return "same", ""
+
+
+@dataclass
+class Report:
+    counts: dict[tuple[str, str], Counter]
+    differing: list[tuple[str, Variant, str]]
+    skipped: Counter
+    seconds: float
+
+    def total(self, what: str | None = None) -> int:
+        return sum(c[what] if what else sum(c.values()) for c in self.counts.values())
+
+    def table(self) -> str:
+        langs = sorted({lang for _, lang in self.counts})
+        lines = ["| transformation | language | variants | same | refused | different time | different message |",
+                 "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+        for family in FAMILIES:
+            for lang in langs + ["all"]:
+                c = Counter()
+                for (f, g), n in self.counts.items():
+                    if f == family and lang in (g, "all"):
+                        c.update(n)
+                if sum(c.values()):
+                    lines.append(f"| {family} | {lang} | {sum(c.values())} | "
+                                 + " | ".join(str(c[o]) for o in OUTCOMES) + " |")
+        lines.append(f"| **all** | all | {self.total()} | " + " | ".join(str(self.total(o)) for o in OUTCOMES) + " |")
+        return "\n".join(lines)
+
+
+def run() -> Report:
+    start = time.process_time()
+    variants, skipped = generate()
+    counts: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    differing = []
+    for v in variants:
+        kind, said = outcome(v)
+        counts[(v.family, v.row.get("lang", "en"))][kind] += 1
+        if kind in ("time", "message"):
+            differing.append((kind, v, said))
+    return Report(dict(counts), differing, skipped, time.process_time() - start)
+
+
+def main(argv: list[str]) -> None:
+    report = run()
+    print(report.table())
+    print(f"\n{report.total()} variants in {report.seconds:.1f} s of CPU; not built: {dict(report.skipped)}")
+    for kind, v, said in report.differing:
+        if kind == "time" or "-v" in argv:
+            r = v.row
+            print(f"{kind.upper()} [{r.get('lang', 'en')} {v.family} {v.name}] {v.text!r}\n    original {r['text']!r}"
+                  f" -> {r['due']} {r['every']} {r['message']!r}\n    got      {said}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
