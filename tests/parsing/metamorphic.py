@@ -52,11 +52,11 @@ import sys
 import time
 import unicodedata
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
-from typing import Callable
 
 from app.parsing import ParseError, parse
 from tests.corpus_score import CORPUS_DIR, answer, expected, load, same
@@ -123,11 +123,11 @@ class Language:
         return sorted((tuple(p.split()) for p in phrases), key=len, reverse=True)
 
     def phrases(self, *lists: str) -> list[tuple[str, ...]]:
-        return sorted({tuple(key(w) for w in p.split() if key(w)) for name in lists for p in self.data.get(name, [])}, key=len,
-                      reverse=True)
+        found = {tuple(key(w) for w in p.split() if key(w)) for name in lists for p in self.data.get(name, [])}
+        return sorted(found, key=len, reverse=True)
 
 
-@lru_cache(maxsize=None)
+@cache
 def language(code: str) -> Language:
     lang = Language(code, json.loads((LANG_DIR / f"{code}.json").read_text(encoding="utf-8")))
     for w in [w for group in ADDED_WRAPPERS[code] for w in group]:
