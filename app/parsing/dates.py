@@ -171,7 +171,7 @@ def _extract_calendar_dates(sc: Scanner, f: Found, today: date, mfirst: bool) ->
             continue  # '10.30' is a time and '9-5' a range; dotted/dashed dates need a year or a trailing dot
         if sc.text(m).strip() in ("24/7", "on 24/7") or a > 31 or b > 31 or a == 0 or b == 0:
             continue
-        if not m["y"] and sc.word_before(m.start()) in V.data["place_before_number"]:
+        if not m["y"] and sc.word_before(m.start("a")) in V.data["place_before_number"]:
             continue
         mo, d = (a, b) if mfirst and sep != "." else (b, a)  # a dotted date is always day.month
         dt, given = make_date(int(m["y"]) if m["y"] else None, mo, d, sc.text(m), today)

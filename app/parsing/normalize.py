@@ -113,8 +113,19 @@ def _phrases(vocab: Vocabulary) -> list[tuple[int, dict[tuple[str, ...], str]]]:
     return sorted(by_size.items(), reverse=True)
 
 
+@lru_cache(maxsize=16)
+def _compounds(vocab: Vocabulary) -> dict[tuple[str, ...], int]:
+    """The number table's words of several tokens ('dix-sept', 'dix sept', 'vingt et une'), by their tokens."""
+    table = {tuple(_TOKEN.findall(k)): v for k, v in vocab.numbers.items()}
+    return {k: v for k, v in table.items() if len(k) > 1}
+
+
 def _cardinal(words, low, tokens, i: int, vocab: Vocabulary) -> tuple[int, int] | None:
-    """A number in words at i: 'seven', 'twenty', 'forty five', 'forty-five' -> (value, next index)."""
+    """A number in words at i: 'seven', 'twenty', 'forty five', 'forty-five', 'dix-sept' -> (value, next index)."""
+    for size in (3, 2):
+        value = _compounds(vocab).get(tuple(words[i:i + size]))
+        if value is not None and _joined(low, tokens, i, i + size):
+            return value, i + size
     w = words[i]
     if w in vocab.tens:
         value = vocab.tens[w]

@@ -120,11 +120,12 @@ class Language:
         """Day words (`tomorrow`, weekday names), longest first, as word tuples."""
         phrases = self.word_set("tomorrow", "today", "tonight", "day_after_tomorrow")
         phrases |= {e["name"] for e in self.data["weekdays"]}
-        return sorted((tuple(p.split()) for p in phrases), key=len, reverse=True)
+        return sorted((tuple(p.split()) for p in phrases), key=lambda p: (-len(p), p))
 
     def phrases(self, *lists: str) -> list[tuple[str, ...]]:
-        found = {tuple(key(w) for w in p.split() if key(w)) for name in lists for p in self.data.get(name, [])}
-        return sorted(found, key=len, reverse=True)
+        lists_ = [self.data[n] if n in self.data else self.words.get(n, []) for n in lists]
+        found = {tuple(key(w) for w in p.split() if key(w)) for words in lists_ for p in words}
+        return sorted(found, key=lambda p: (-len(p), p))
 
 
 @cache
@@ -146,9 +147,10 @@ class Variant:
 
 @dataclass
 class Parts:
-    """A text cut into wrapper, message words (with the index of the time phrase among them), time phrase,
-    trailing wrapper and end mark."""
+    """A text cut into its wrapper (and the wrapper's joiner: `to`, `de`, `an den`), message words (with the index of
+    the time phrase among them), time phrase, trailing wrapper and end mark."""
     wrapper: list[str]
+    joiner: list[str]
     message: list[str]
     at: int
     time: list[str]
@@ -156,16 +158,23 @@ class Parts:
     end: str
 
     def join(self, time_at: int | None = None, time: list[str] | None = None, wrapper: list[str] | None = None,
-             comma: bool = False) -> str:
+             comma: bool = False, after: str = "") -> str:
+        """The text with the time phrase before message word `time_at`; a time phrase at the front goes between the
+        wrapper and its joiner, as people write it (`remind me tomorrow at 4 to call`, `erinnere mich morgen an den
+        Zahnarzt`).  A wrapper given replaces the text's own, joiner included."""
         at = self.at if time_at is None else time_at
         phrase = list(self.time if time is None else time)
+        head, joiner = (self.wrapper, self.joiner) if wrapper is None else (wrapper, [])
         before, rest = list(self.message[:at]), list(self.message[at:])
         if comma and before:
             before[-1] += ","
         elif comma and rest:
             phrase[-1] += ","
-        words = (self.wrapper if wrapper is None else wrapper) + before + phrase + rest + self.after
-        return " ".join(words) + self.end
+        if at == 0:
+            words = head + phrase + joiner + rest
+        else:
+            words = head + joiner + before + phrase + rest
+        return " ".join(words + self.after) + after + self.end
 
 
 def _starts(words: list[str], phrase: tuple[str, ...], at: int = 0) -> bool:
@@ -213,10 +222,20 @@ def split(row: dict, lang: Language) -> Parts | None:
     phrase = rest[lead:len(rest) - trail]
     if not phrase or phrase != list(range(phrase[0], phrase[-1] + 1)):
         return None
-    if key(words[phrase[-1]]) in {key(j) for j in lang.data["wrapper_joiners"]} and phrase[-1] + 1 < len(words) - trail:
-        return None
-    return Parts(words[:lead], [words[j] for j in taken], sum(j < phrase[0] for j in taken),
-                 [w.rstrip(",;") for w in words[phrase[0]:phrase[-1] + 1]], words[len(words) - trail:], end)
+    joiners = lang.phrases("wrapper_joiners")
+    wrapper = words[:lead]
+    joined = _peel(wrapper, joiners, from_end=True) if len(wrapper) > 1 else 0
+    wrapper, joiner = wrapper[:len(wrapper) - joined], wrapper[len(wrapper) - joined:]
+    tail = _peel([words[j] for j in phrase], joiners, from_end=True)
+    if tail and phrase[-1] + 1 < len(words) - trail:  # a joiner after the time phrase belongs to the wrapper
+        if not wrapper or joiner or tail == len(phrase):
+            return None
+        joiner, phrase = [words[j] for j in phrase[-tail:]], phrase[:-tail]
+    # a comma that ends the time phrase or the message word before it separates the two: it does not move with them
+    message = [words[j].rstrip(",;") if j == phrase[0] - 1 else words[j] for j in taken]
+    time = words[phrase[0]:phrase[-1] + 1]
+    time[-1] = time[-1].rstrip(",;:")
+    return Parts(wrapper, joiner, message, sum(j < phrase[0] for j in taken), time, words[len(words) - trail:], end)
 
 
 def _cased(template: str, word: str) -> str:
@@ -270,11 +289,15 @@ def swapped(phrase: list[str], lang: Language) -> list[str] | None:
 
 
 def _is_hour(words: list[str], lang: Language, at_words: list[tuple[str, ...]]) -> bool:
-    skip = _peel(words, at_words)
-    rest = [key(w) for w in words[skip:]]
+    """An hour and what may follow it: its am/pm, `Uhr`, minutes or a day part (`a las 7 de la tarde`)."""
+    rest = [key(w) for w in words[_peel(words, at_words):]]
     closing = lang.word_set("the", "of", "and", "or") | {fold(w) for w in lang.data["dangling"]}
+    tail = lang.word_set("the", "of", "and", "half", "quarter", "hours_suffix", "hour_clock", "oclock")
+    tail |= {w for v in lang.data["ampm"].values() for w in v} | set(lang.data["daypart_qualifiers"])
+    tail |= {w for part in lang.data["dayparts"].values() for w in part["words"]}
+    tail = {key(x) for w in tail for x in w.split()}
     return (bool(rest) and rest[0][:1].isdigit() and len(rest) <= 4 and rest[-1] not in closing
-            and not any(tuple([k]) in lang.day_words for k in rest))
+            and all(k in tail or k[:1].isdigit() for k in rest[1:]))
 
 
 STRING_CHANGES: dict[str, Callable[[str], str]] = {
@@ -318,6 +341,16 @@ def _positions(parts: Parts, lang: Language, skipped: list[str]) -> dict[str, in
     return places
 
 
+def _wrappers(parts: Parts, lang: Language, at: int | None) -> dict[str, list[str]]:
+    """The wrapper changes: drop the text's own, or add one; before a time phrase at the front, one without a
+    joiner (`remind me tomorrow 5pm call mom`, not `remind me to tomorrow 5pm call mom`)."""
+    if parts.wrapper:
+        return {"drop": []}
+    before, before_time = ADDED_WRAPPERS[lang.code]
+    front = (parts.at if at is None else at) == 0 or not parts.message
+    return {f"add {w}": w.split() for w in (before_time if front else before)}
+
+
 def variants_of(row: dict, rnd: random.Random) -> tuple[list[Variant], list[str]]:
     """The row's variants, and the names of the ones that could not be built."""
     lang = language(row.get("lang", "en"))
@@ -339,16 +372,9 @@ def variants_of(row: dict, rnd: random.Random) -> tuple[list[Variant], list[str]
     places = _positions(parts, lang, skipped)
     for name, at in places.items():
         add("move", name, parts.join(time_at=at))
-    wrappers: dict[str, list[str]] = {}
-    before, before_time = ADDED_WRAPPERS[lang.code]
-    if parts.wrapper:
-        wrappers["drop"] = []
-    else:
-        for w in before if parts.message and parts.at > 0 else before_time:
-            wrappers[f"add {w}"] = w.split()
-        if not parts.after:
-            add("wrapper", "add after", f"{parts.join()}{ADDED_AFTER[lang.code]}")
-    for name, words in wrappers.items():
+    if not parts.wrapper and not parts.after:
+        add("wrapper", "add after", parts.join(after=ADDED_AFTER[lang.code]))
+    for name, words in _wrappers(parts, lang, parts.at).items():
         add("wrapper", name, parts.join(wrapper=words))
     phrases = dict(abbreviated(parts.time, lang))
     turned = swapped(parts.time, lang)
@@ -360,7 +386,7 @@ def variants_of(row: dict, rnd: random.Random) -> tuple[list[Variant], list[str]
     for _ in range(COMBINED_PER_ROW):
         place = rnd.choice([("", None)] + list(places.items()))
         phrase = rnd.choice([("", None)] + list(phrases.items()))
-        wrapper = rnd.choice([("", None)] + list(wrappers.items()))
+        wrapper = rnd.choice([("", None)] + list(_wrappers(parts, lang, place[1]).items()))
         comma = rnd.random() < 0.3
         change = rnd.choice([("", None)] + list(changes.items()))
         new = parts.join(time_at=place[1], time=phrase[1], wrapper=wrapper[1], comma=comma)

@@ -1,0 +1,102 @@
+"""Metamorphic tests: every tuned corpus text the parser reads right, rewritten (time phrase moved, case and
+punctuation changed, wrapper added or dropped, weekdays and months abbreviated, day and hour swapped), gives the
+original's answer or refuses, never another time (tests/parsing/metamorphic.py says how the variants are made).
+Also the bugs the variants found, one text each."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from app.parsing import parse
+from tests.parsing.metamorphic import FAMILIES, Report, generate, language, run, split
+
+MIN_VARIANTS = 20_000
+
+
+@pytest.fixture(scope="module")
+def report() -> Report:
+    return run()
+
+
+def _listing(report: Report, kind: str) -> str:
+    return "\n".join(f"[{v.row.get('lang', 'en')} {v.family} {v.name}] {v.text!r} (from {v.row['text']!r}): {said}"
+                     for k, v, said in report.differing if k == kind)
+
+
+def test_no_variant_is_scheduled_at_another_time(report):
+    print(f"\n{report.table()}\n{report.total()} variants, {report.seconds:.1f} s of CPU; "
+          f"not built: {dict(report.skipped)}")
+    assert report.total() >= MIN_VARIANTS
+    assert report.total("time") == 0, _listing(report, "time")
+
+
+def test_no_variant_gets_another_message(report):
+    assert report.total("message") == 0, _listing(report, "message")
+
+
+def test_every_transformation_is_made_in_every_language(report):
+    langs = {lang for _, lang in report.counts}
+    assert langs == {"de", "en", "es", "fr", "pt"}
+    missing = [(f, lang) for f in FAMILIES for lang in langs if not sum(report.counts.get((f, lang), {}).values())]
+    assert not missing
+
+
+def test_the_variants_are_the_same_on_every_run():
+    first, second = (generate()[0] for _ in range(2))
+    assert [(v.family, v.name, v.text) for v in first] == [(v.family, v.name, v.text) for v in second]
+
+
+@pytest.mark.parametrize(("text", "message", "lang", "wrapper", "joiner", "time"), [
+    ("remind me tomorrow at 4 about the school event", "the school event", "en", "remind me", "about",
+     "tomorrow at 4"),
+    ("erinnere mich morgen um 8 Uhr an den Zahnarzt", "Zahnarzt", "de", "erinnere mich", "an den", "morgen um 8 Uhr"),
+    ("fais-moi penser à réserver le resto demain", "réserver le resto", "fr", "fais-moi penser", "à", "demain"),
+    ("call mom, tomorrow 5pm", "call mom", "en", "", "", "tomorrow 5pm"),
+])
+def test_a_text_is_cut_into_wrapper_message_and_time_phrase(text, message, lang, wrapper, joiner, time):
+    parts = split({"text": text, "message": message}, language(lang))
+    assert (" ".join(parts.wrapper), " ".join(parts.joiner), " ".join(parts.time)) == (wrapper, joiner, time)
+    assert " ".join(parts.message) == message.replace(",", "")
+
+
+def test_a_time_phrase_split_by_the_message_is_not_moved():
+    assert split({"text": "call mom at 5 about the rent tomorrow", "message": "call mom about the rent"},
+                 language("en")) is None
+
+
+# --------------------------------------------------------------------------------- what the variants found
+NOW = datetime(2026, 11, 25, 10, 0)  # a Wednesday
+
+
+@pytest.mark.parametrize(("text", "lang", "zone", "message", "due", "rule"), [
+    # a place word before 'on' does not make the date after it a place number; it was read only by dateparser
+    ("flight on  2/12 at 6:10am", "en", "Asia/Kolkata", "flight", "2026-12-02 06:10", None),
+    # Portuguese weekdays written as ordinals are weekdays, not days of the month
+    ("toda 2ª às 8h academia", "pt", "America/Sao_Paulo", "academia", "2026-11-30 08:00", "FREQ=WEEKLY;BYDAY=MO"),
+    ("5ª às 9h30 entrevista", "pt", "America/Sao_Paulo", "entrevista", "2026-11-26 09:30", None),
+    # 'depois' starts 'depois de amanhã' here, it is not '11 hours later'
+    ("11h depois de amanhã autoescola", "pt", "America/Sao_Paulo", "autoescola", "2026-11-27 11:00", None),
+    # an abbreviation that is also a word is a day before a clock idiom or a day part with its qualifier
+    ("sun half past nine brunch", "en", "America/New_York", "brunch", "2026-11-29 09:30", None),
+    ("sáb de manhã feira", "pt", "America/Sao_Paulo", "feira", "2026-11-28 09:00", None),
+    # French 'prochain' after an abbreviated weekday, as after the full name
+    ("ven prochain à 14h dentiste", "fr", "Europe/Paris", "dentiste", "2026-11-27 14:00", None),
+    # a list of days mixing abbreviations and names is a list when a time follows it
+    ("mon wed friday 6am run", "en", "America/New_York", "run", "2026-11-27 06:00", "FREQ=WEEKLY;BYDAY=MO,WE,FR"),
+    # 'los vie' is as plural as 'los viernes'
+    ("los vie a las 6 cañas", "es", "Europe/Madrid", "cañas", "2026-11-27 18:00", "FREQ=WEEKLY;BYDAY=FR"),
+    # a number the table spells in two words, with any spaces around it
+    ("à  dix-sept heures dîner", "fr", "Europe/Paris", "dîner", "2026-11-25 17:00", None),
+])
+def test_what_the_variants_found(text, lang, zone, message, due, rule):
+    tz = ZoneInfo(zone)
+    p = parse(text, tz, NOW.replace(tzinfo=tz), lang)
+    assert (p.message, p.due.strftime("%Y-%m-%d %H:%M"), p.every) == (message, due, rule)
+
+
+def test_a_full_name_and_a_word_abbreviation_without_a_time_are_not_a_list():
+    tz = ZoneInfo("America/New_York")
+    with pytest.raises(Exception, match="sun"):
+        parse("monday sun cream", tz, NOW.replace(tzinfo=tz))
