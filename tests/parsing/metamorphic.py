@@ -1,10 +1,10 @@
 """Metamorphic variants of the tuned corpora: each must give the original's answer or refuse, never another time.
 
 Run: .venv/bin/python -m tests.parsing.metamorphic [-v]   (the table by transformation and language, then every
-variant whose answer differs; -v lists the differing messages too)
+variant whose answer differs; -v lists the differing messages too; --digest prints only the hash of the variants)
 
 For every row of the tuned corpora (`original`, `everyday`, `es`, `fr`, `pt`, `de`; never a held-out file) that
-expects a schedule and that the parser gets right, the generator rewrites the text and `check` parses each rewrite
+expects a schedule and that the parser gets right, the generator rewrites the text and `outcome` parses each rewrite
 with the row's zone, `now` and language.  A variant's answer is *same* when its due instant, UTC offset and RRULE
 equal the original's and its message has the same words up to case, accents and punctuation (the changes the
 variants make); *refused* when the parser raises `ParseError`; otherwise *different time* (instant, offset or rule)
@@ -17,7 +17,9 @@ trailing wrapper, and what is left must be one contiguous run of words: the time
 (weekday and month names and abbreviations, wrappers, `at`/`on`/`the` words, day words) is read from
 `app/parsing/languages/<code>.json` as data.  Transformations (families in the table):
 
-- `move`: the time phrase to the front, to the middle of the message and to the end;
+- `move`: the time phrase to the front, to the middle of the message and to the end (at the front of a text with a
+  wrapper, between the wrapper and its joiner: `remind me tomorrow at 4 to call mom`, `erinnere mich morgen an
+  den Zahnarzt`);
 - `case`: the whole text in upper, lower and title case;
 - `punct`: a trailing `.`, `!` or `?`; a comma between the message and the time phrase; doubled spaces;
 - `wrapper`: a wrapper added before a text without one (and a trailing one after it), or the wrapper dropped;
@@ -25,26 +27,33 @@ trailing wrapper, and what is left must be one contiguous run of words: the time
   abbreviation replaced by its full name;
 - `swap`: a day word and the hour next to it in the other order (`tomorrow at 11` / `at 11 tomorrow`,
   `mañana a las 11` / `a las 11 mañana`, `am Freitag um 5` / `um 5 am Freitag`);
-- `combined`: each `move` variant with one other transformation drawn by a seeded generator.
+- `combined`: six seeded draws per row of a position, a time phrase (as typed, abbreviated or swapped), a wrapper
+  change, a comma and a case or punctuation change, all in one variant.
 
 Variants not built, each counted in the report's `skipped` line, and why:
 
 - rows whose message words cannot be found in order in the text, or whose leftover words are not one run (the time
-  phrase is split by the message, or a wrapper's joiner follows the time phrase: `remind me tomorrow at 4 about the
-  school event`): no time phrase to move, abbreviate or swap; only `case`, `punct` (trailing mark, spaces) are made;
-- a `middle` position that would put the time phrase right after or before one of the language's `dangling` or
-  `at` words: the phrase would take that word as its own (`meet Sam at | 5pm Joe's`), which changes the message;
+  phrase is split by the message: `call mom at 5 about the rent tomorrow`; or a joiner ends it with no wrapper
+  before it): no time phrase to move, abbreviate or swap; only `case` and `punct` (trailing mark, spaces) are made;
+- a position next to a number of the message: the number would join the time phrase (`read chapter 7 tonight`
+  moved to `read chapter tonight 7` makes 7 the hour), so the text means another time;
+- a `middle` position right after or before one of the language's `dangling` or `at` words: the phrase would take
+  that word as its own (`meet Sam at | 5pm Joe's`), which changes the message;
 - a trailing `.` after a digit in a language with dotted dates (`dotted_day_month`): `am 3.` is an ordinal date
   and `10.12.` day.month, so the dot changes the meaning by the language's own convention;
-- abbreviations that are ambiguous in the language's data: listed under two weekdays or months, or in its
-  `not_time_like` list (Portuguese `ter` is also "to have", German `die` and `so` are everyday words): such a
-  word next to a time is not a date by the language's own rule;
-- abbreviations that are also words or names (the language's `not_time_like` and `everyday_words`, and English
-  `mon`, `wed`, `sat`, `sun`, `thu`, the abbreviations not in `weekday_abbr_alone`) are only put where the full
-  name stood inside the time phrase, never elsewhere.
+- abbreviations listed under two weekdays or months of one language: which day they name is a guess;
+- abbreviations a language's file does not list are not made (Spanish `mar` for `martes` is also "sea":
+  `ver el mar a las 5`); an abbreviation that is also a word (`sat`, `sun`, Portuguese `ter`, German `die`) replaces
+  a full name only inside the time phrase, where the full name stood;
+- a `swap` only where the time phrase is exactly a day (with its `on`/`next`/`the` words) and an hour with its
+  am/pm, `Uhr`, minutes or day part, in either order: `every day at 8pm until friday` has no swap.
+
+Figures (2026-12-06): 21,460 variants from 1,397 rows; before the parser fixes they found, 75 were scheduled at
+another time and 95 refused; after them 0 and 73 (about 14 s of CPU on this machine).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import re
@@ -53,9 +62,9 @@ import time
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 from app.parsing import ParseError, parse
@@ -97,6 +106,7 @@ def message_key(message: str) -> tuple[str, ...]:
 class Language:
     code: str
     data: dict
+    cache: dict = field(default_factory=dict)
 
     @property
     def words(self) -> dict:
@@ -105,17 +115,17 @@ class Language:
     def word_set(self, *names: str) -> set[str]:
         return {w for n in names for w in self.words.get(n, [])}
 
-    @property
+    @cached_property
     def abbreviations(self) -> dict[str, list[str]]:
         """Full name -> its usable abbreviations (see the module's exclusion rules)."""
         entries = self.data["weekdays"] + self.data["months"]
         counts = Counter(a for e in entries for a in {fold(x) for x in e["abbr"]})
-        banned = set(self.data.get("not_time_like", [])) | {a for a, n in counts.items() if n > 1}
+        banned = {a for a, n in counts.items() if n > 1}
         names = {e["name"] for e in entries}
         return {e["name"]: [a for a in e["abbr"] if fold(a) not in banned and fold(a) not in names and " " not in a]
                 for e in entries}
 
-    @property
+    @cached_property
     def day_words(self) -> list[tuple[str, ...]]:
         """Day words (`tomorrow`, weekday names), longest first, as word tuples."""
         phrases = self.word_set("tomorrow", "today", "tonight", "day_after_tomorrow")
@@ -123,6 +133,12 @@ class Language:
         return sorted((tuple(p.split()) for p in phrases), key=lambda p: (-len(p), p))
 
     def phrases(self, *lists: str) -> list[tuple[str, ...]]:
+        """The phrases of some of the file's lists, as word keys, longest first (cached: the lists never change)."""
+        if lists not in self.cache:
+            self.cache[lists] = self._phrases(lists)
+        return self.cache[lists]
+
+    def _phrases(self, lists: tuple[str, ...]) -> list[tuple[str, ...]]:
         lists_ = [self.data[n] if n in self.data else self.words.get(n, []) for n in lists]
         found = {tuple(key(w) for w in p.split() if key(w)) for words in lists_ for p in words}
         return sorted(found, key=lambda p: (-len(p), p))
@@ -415,6 +431,11 @@ def generate() -> tuple[list[Variant], Counter]:
     return variants, skipped
 
 
+def digest(variants: list[Variant]) -> str:
+    """One hash of all the variants made, in order: the same in every run and process."""
+    return hashlib.sha256("\n".join(f"{v.family}\t{v.name}\t{v.text}" for v in variants).encode()).hexdigest()
+
+
 def outcome(v: Variant) -> tuple[str, str]:
     """(same | refused | time | message, what the parser said)."""
     row = v.row
@@ -472,6 +493,9 @@ def run() -> Report:
 
 
 def main(argv: list[str]) -> None:
+    if "--digest" in argv:
+        print(digest(generate()[0]))
+        return
     report = run()
     print(report.table())
     print(f"\n{report.total()} variants in {report.seconds:.1f} s of CPU; not built: {dict(report.skipped)}")
