@@ -261,21 +261,23 @@ def _cased(template: str, word: str) -> str:
 
 
 def abbreviated(phrase: list[str], lang: Language) -> list[tuple[str, list[str]]]:
-    """(name, new phrase) for each weekday or month name (or abbreviation) in the phrase, shortened (or spelt out)."""
+    """(name, new phrase) for each weekday or month name (or abbreviation) in the phrase, shortened (or spelt out);
+    a shortened word also with the dot people write after it (`Tue.`, `Di.`, `dic.`)."""
     abbrs = lang.abbreviations
     full = {fold(a): name for name, short in abbrs.items() for a in short}
     out = []
     for i, w in enumerate(phrase):
-        k = key(w)
-        stem, _, feira = k.partition("-")
-        tail = w[len(_EDGE.match(w).group()) if _EDGE.match(w) else 0:]
+        lead, core, trail = re.fullmatch(r"([^\w]*)(.*?)([^\w]*)", w).groups()
+        stem, _, feira = fold(core).partition("-")
         if stem in abbrs and feira in ("", "feira"):
-            base = w.split("-")[0]
+            base = core.split("-")[0]
             options = [base] if feira else []
-            options += [_cased(base, a) for a in abbrs[stem]]
-            out += [(f"{k}>{fold(o)}", phrase[:i] + [o] + phrase[i + 1:]) for o in options]
-        elif k in full and k == fold(tail):
-            out.append((f"{k}>{full[k]}", phrase[:i] + [_cased(w, full[k])] + phrase[i + 1:]))
+            for a in abbrs[stem]:
+                options += [_cased(base, a)] + ([_cased(base, a) + "."] if a.isalpha() and not trail else [])
+            out += [(f"{fold(core)}>{fold(o)}", phrase[:i] + [lead + o + trail] + phrase[i + 1:]) for o in options]
+        elif fold(core) in full:
+            out.append((f"{fold(core)}>{full[fold(core)]}",
+                        phrase[:i] + [lead + _cased(core, full[fold(core)]) + trail] + phrase[i + 1:]))
     return out
 
 

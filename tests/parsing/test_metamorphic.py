@@ -98,6 +98,12 @@ NOW = datetime(2026, 11, 25, 10, 0)  # a Wednesday
     ("mon wed friday 6am run", "en", "America/New_York", "run", "2026-11-27 06:00", "FREQ=WEEKLY;BYDAY=MO,WE,FR"),
     # 'los vie' is as plural as 'los viernes'
     ("los vie a las 6 cañas", "es", "Europe/Madrid", "cañas", "2026-11-27 18:00", "FREQ=WEEKLY;BYDAY=FR"),
+    # the dot after an abbreviation ends no sentence: the year, the day part and 'prochain' after it still count
+    ("fourth thursday of nov. 2027 thanksgiving", "en", "America/New_York", "thanksgiving", "2027-11-25 09:00", None),
+    ("every sun. night call grandma", "en", "America/New_York", "call grandma", "2026-11-29 20:00",
+     "FREQ=WEEKLY;BYDAY=SU"),
+    ("ven. prochain à 14h dentiste", "fr", "Europe/Paris", "dentiste", "2026-11-27 14:00", None),
+    ("Zahnarzt Di. um 10 Uhr", "de", "Europe/Berlin", "Zahnarzt", "2026-12-01 10:00", None),
     # a number the table spells in two words, with any spaces around it
     ("à  dix-sept heures dîner", "fr", "Europe/Paris", "dîner", "2026-11-25 17:00", None),
 ])
