@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.parsing import parse
-from tests.parsing.metamorphic import FAMILIES, Report, digest, generate, language, run, split
+from tests.parsing.metamorphic import FAMILIES, Report, digest, generate, run
+from tests.parsing.text_parts import language, split
 
 ROOT = Path(__file__).resolve().parents[2]
 
