@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.parsing import parse
-from tests.parsing.metamorphic import FAMILIES, Report, digest, generate, run
+from tests.parsing.metamorphic import FAMILIES, Report, Variant, digest, generate, outcome, run
 from tests.parsing.text_parts import language, split
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,6 +41,19 @@ def test_no_variant_is_scheduled_at_another_time(report):
 
 def test_no_variant_gets_another_message(report):
     assert report.total("message") == 0, _listing(report, "message")
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("GYM, TOMORROW 7AM!", "same"),
+    ("gym tomorrow 8am", "time"),
+    ("gym every day 7am", "time"),
+    ("gym class tomorrow 7am", "message"),
+    ("gym tomorrow 7am or 8am", "refused"),
+])
+def test_a_variant_is_told_apart(text, kind):
+    row = {"text": "gym tomorrow 7am", "tz": "America/New_York", "now": "2026-11-25T10:00:00-05:00",
+           "message": "gym", "due": "2026-11-26T07:00:00-05:00", "every": None}
+    assert outcome(Variant("case", "test", text, row))[0] == kind
 
 
 def test_every_transformation_is_made_in_every_language(report):
