@@ -224,8 +224,8 @@ def _extract_weekdays(sc: Scanner, f: Found, today: date) -> None:
         qualified = bool(m["q"] or m["q2"])
         if m["abbr"] and V.abbr_needs_company(word) and not qualified and not g.ABBR_OK_AFTER.match(sc.low, m.end()):
             continue
-        if m["full"] and not qualified and sc.word_before(m.start()) in V.words("the"):
-            continue  # 'The Monday Club', 'the sunday roast' is a name
+        if not qualified and (m["full"] or V.abbr_needs_company(word)) and sc.word_before(m.start()) in V.words("the"):
+            continue  # 'The Monday Club', 'the sunday roast' is a name; 'in the sun at 5pm' a word
         wd = V.weekday(word)
         if f.weekday is None:
             f.weekday = wd

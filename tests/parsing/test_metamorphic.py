@@ -127,6 +127,17 @@ def test_what_the_variants_found(text, lang, zone, message, due, rule):
     assert (p.message, p.due.strftime("%Y-%m-%d %H:%M"), p.every) == (message, due, rule)
 
 
+@pytest.mark.parametrize(("text", "message", "due"), [
+    ("take in the sun this afternoon", "take in the sun", "2026-11-25 15:00"),
+    ("walk in the sun at 5pm", "walk in the sun", "2026-11-25 17:00"),
+    ("sit in the sun in the afternoon", "sit in the sun", "2026-11-25 15:00"),
+])
+def test_a_word_abbreviation_after_the_or_before_a_today_phrase_stays_a_word(text, message, due):
+    tz = ZoneInfo("America/New_York")
+    p = parse(text, tz, NOW.replace(tzinfo=tz))
+    assert (p.message, p.due.strftime("%Y-%m-%d %H:%M")) == (message, due)
+
+
 def test_a_full_name_and_a_word_abbreviation_without_a_time_are_not_a_list():
     tz = ZoneInfo("America/New_York")
     with pytest.raises(Exception, match="sun"):
