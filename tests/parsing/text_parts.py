@@ -197,8 +197,9 @@ def abbreviated(phrase: list[str], lang: Language) -> list[tuple[str, list[str]]
     return out
 
 
-def swapped(phrase: list[str], lang: Language) -> list[str] | None:
-    """The phrase with its day word and its hour the other way round, if it is exactly those two."""
+def day_and_hour(phrase: list[str], lang: Language) -> int | None:
+    """Where the phrase is cut into a day (a day word with its `on`/`next`/`the` words) and an hour, in either order,
+    if it is exactly those two: `tomorrow | at 11`, `a las 11 | mañana`."""
     prefixes = {fold(w) for w in lang.word_set("on", "on_date", "next", "this", "the") if " " not in w}
     at_words = lang.phrases("at_clock", "at")
     weekdays = {e["name"] for e in lang.data["weekdays"]}
@@ -211,15 +212,17 @@ def swapped(phrase: list[str], lang: Language) -> list[str] | None:
             while day[0] in weekdays and p > 0 and keys[p - 1] in prefixes:
                 p -= 1
             end = d + len(day)
-            if p == 0 and end < len(phrase):
-                hour, day_part, hour_first = phrase[end:], phrase[:end], False
-            elif end == len(phrase) and p > 0:
-                hour, day_part, hour_first = phrase[:p], phrase[p:], True
-            else:
-                continue
-            if _is_hour(hour, lang, at_words):
-                return (day_part + hour) if hour_first else (hour + day_part)
+            if p == 0 and end < len(phrase) and _is_hour(phrase[end:], lang, at_words):
+                return end
+            if end == len(phrase) and p > 0 and _is_hour(phrase[:p], lang, at_words):
+                return p
     return None
+
+
+def swapped(phrase: list[str], lang: Language) -> list[str] | None:
+    """The phrase with its day and its hour the other way round (`at 11 tomorrow`), if it is exactly those two."""
+    cut = day_and_hour(phrase, lang)
+    return None if cut is None else phrase[cut:] + phrase[:cut]
 
 
 def _is_hour(words: list[str], lang: Language, at_words: list[tuple[str, ...]]) -> bool:
