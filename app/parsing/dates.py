@@ -222,7 +222,7 @@ def _extract_weekdays(sc: Scanner, f: Found, today: date) -> None:
     for m in sc.matches(g.WEEKDAY):
         word = m["full"] or m["abbr"]
         qualified = bool(m["q"] or m["q2"])
-        if m["abbr"] and V.abbr_needs_company(word) and not qualified and not g.ABBR_OK_AFTER.match(sc.low, m.end()):
+        if m["abbr"] and V.abbr_needs_company(word) and not qualified and not _in_company(sc, m.end(), word):
             continue
         if not qualified and (m["full"] or V.abbr_needs_company(word)) and sc.word_before(m.start()) in V.words("the"):
             continue  # 'The Monday Club', 'the sunday roast' is a name; 'in the sun at 5pm' a word
@@ -230,3 +230,13 @@ def _extract_weekdays(sc: Scanner, f: Found, today: date) -> None:
         if f.weekday is None:
             f.weekday = wd
         _day(f, sc, m, next_weekday(today, wd), by_weekday=True)
+
+
+def _in_company(sc: Scanner, end: int, abbr: str) -> bool:
+    """A time, a day part or a month after an abbreviation that is also a word makes it a day; so does a day part
+    with its qualifier ('sab de manhã'), unless the abbreviation is an everyday word of the language ('ter a noite
+    livre': to have the night free)."""
+    if g.ABBR_OK_AFTER.match(sc.low, end):
+        return True
+    everyday = abbr.lower().strip(". ") in V.data.get("not_time_like", [])
+    return not everyday and bool(g.ABBR_DAYPART_AFTER.match(sc.low, end))

@@ -140,11 +140,12 @@ def build(V: Vocabulary) -> SimpleNamespace:
     WEEKDAY = rx(rf"\b(?P<q>(?:{V.alt('on')})\s+(?:{THIS}\s+|{NEXT}\s+)?)?(?P<full>{WD_FULL})(?:'s)?\b"
                  rf"|\b(?P<q2>(?:{V.alt('on')})\s+(?:{THIS}\s+|{NEXT}\s+)?)?(?<!['’])(?P<abbr>{WD_ABBR})\b\.?")
     # What makes an abbreviation that is also a word a day: a time, a day part or a month after it ('sat 9am',
-    # 'sun half past 9', 'sab de manhã'; not 'sun this afternoon', which is today's)
-    DAYPART_QUALIFIER = alternation(set(V.data["daypart_qualifiers"]) - set(V.data["daypart_today_qualifiers"]))
-    ABBR_OK_AFTER = rx(rf"\s*(?:@|{AT_CLOCK}\b|\d|(?:{DAYPART_QUALIFIER}\s*)?{DAYPART}"
+    # 'sun half past 9'), or a day part with its qualifier ('sab de manhã'; not 'sun this afternoon': today's)
+    ABBR_OK_AFTER = rx(rf"\s*(?:@|{AT_CLOCK}\b|\d|{DAYPART}"
                        rf"|(?:{V.alt('half')}|{V.alt('quarter')})\s+(?:{V.alt('past')}|{V.alt('to')}|\d)"
                        rf"|{V.alt('noon')}|{V.alt('midnight')}|{MON}\b|,\s*\d)")
+    DAYPART_QUALIFIER = alternation(set(V.data["daypart_qualifiers"]) - set(V.data["daypart_today_qualifiers"]))
+    ABBR_DAYPART_AFTER = rx(rf"\s*{DAYPART_QUALIFIER}\s*{DAYPART}\b")
 
     # --- times ------------------------------------------------------------------------------------------------------
     TIME_AMPM = rx(rf"(?<![\w:.$£€#/])(?:{PREP})?(?P<h>\d{{1,2}})(?:[:.]?(?P<m>\d{{2}}))?(?P<ap>{AMPM})")

@@ -138,6 +138,13 @@ def test_a_word_abbreviation_after_the_or_before_a_today_phrase_stays_a_word(tex
     assert (p.message, p.due.strftime("%Y-%m-%d %H:%M")) == (message, due)
 
 
+def test_an_everyday_word_before_a_qualified_day_part_stays_a_word():
+    """Portuguese `ter` is Tuesday's abbreviation and "to have" (`not_time_like`): `ter de manhã` is no Tuesday."""
+    tz = ZoneInfo("America/Sao_Paulo")
+    p = parse("vou ter de manhã a reunião", tz, NOW.replace(tzinfo=tz), "pt")
+    assert p.due.strftime("%Y-%m-%d %H:%M") == "2026-11-26 09:00"
+
+
 def test_a_full_name_and_a_word_abbreviation_without_a_time_are_not_a_list():
     tz = ZoneInfo("America/New_York")
     with pytest.raises(Exception, match="sun"):
