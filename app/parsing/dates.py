@@ -172,7 +172,7 @@ def _extract_calendar_dates(sc: Scanner, f: Found, today: date, mfirst: bool) ->
             continue  # '10.30' is a time and '9-5' a range; dotted/dashed dates need a year or a trailing dot
         if sc.text(m).strip() in ("24/7", "on 24/7") or a > 31 or b > 31 or a == 0 or b == 0:
             continue
-        if not m["y"] and sc.word_before(m.start()) in V.data["place_before_number"]:
+        if not m["y"] and sc.word_before(m.start("a")) in V.data["place_before_number"]:
             continue
         mo, d = (a, b) if mfirst and sep != "." else (b, a)  # a dotted date is always day.month
         dt, given = make_date(int(m["y"]) if m["y"] else None, mo, d, sc.text(m), today)
@@ -224,12 +224,22 @@ def _extract_weekdays(sc: Scanner, f: Found, today: date) -> None:
         word = m["full"] or m["abbr"]
         qualified = bool(m["q"] or m["q2"])
         if m["abbr"] and V.abbr_needs_company(word) and not qualified and (
-                not g.ABBR_OK_AFTER.match(sc.low, m.end())
+                not _in_company(sc, m.end(), word)
                 or sc.word_before(m.start()) in V.data["not_a_weekday_after"]):
             continue  # 'sat down'; after an article or a possessive a noun: 'à la mer 15h' is the sea
-        if m["full"] and not qualified and sc.word_before(m.start()) in V.words("the"):
-            continue  # 'The Monday Club', 'the sunday roast' is a name
+        if not qualified and (m["full"] or V.abbr_needs_company(word)) and sc.word_before(m.start()) in V.words("the"):
+            continue  # 'The Monday Club', 'the sunday roast' is a name; 'in the sun at 5pm' a word
         _weekday(f, sc, m, V.weekday(word), today)
+
+
+def _in_company(sc: Scanner, end: int, abbr: str) -> bool:
+    """A time, a day part or a month after an abbreviation that is also a word makes it a day; so does a day part
+    with its qualifier ('sab de manhã'), unless the abbreviation is an everyday word of the language ('ter a noite
+    livre': to have the night free)."""
+    if g.ABBR_OK_AFTER.match(sc.low, end):
+        return True
+    everyday = abbr.lower().strip(". ") in V.data.get("not_time_like", [])
+    return not everyday and bool(g.ABBR_DAYPART_AFTER.match(sc.low, end))
 
 
 def _weekday(f: Found, sc: Scanner, m: re.Match, wd: int, today: date) -> None:

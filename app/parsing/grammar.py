@@ -25,6 +25,8 @@ def build(V: Vocabulary) -> SimpleNamespace:
     WD_FULL = alternation(V.weekday_names)
     WD_ABBR = alternation(V.weekday_abbrs)
     WD_ANY = rf"(?:{WD_FULL}|{WD_ABBR}\.?)"
+    # Portuguese writes weekdays as ordinals ('5ª' is quinta-feira): such a word is never a day of the month.
+    NOT_WD = rf"(?!{WD_ABBR}(?!\w))"
     WD_PLURAL = rf"(?:{WD_FULL}{V.data['plural_suffix']})"
     MON = alternation(V.month_words)
     ORD = alternation(V.data["ordinal_suffixes"])
@@ -73,7 +75,7 @@ def build(V: Vocabulary) -> SimpleNamespace:
     # 'de 2 em 2 horas': the same number twice around the language's 'steps' words
     (rx(rf"\b{V.alt('steps_from')}\s+(?P<qty>\d+)\s+{V.alt('steps_to')}\s+(?P=qty)\s*(?P<unit>{UNIT})\b"), "interval"),
         (rx(rf"\b(?:{ON}\s+)?(?:{THE}\s+)?{DOMS}\s+(?:{W('day')[0]}\s+)?{OF_EVERY_MONTH}\b"), "dom_month"),
-        (rx(rf"\b{EVERY}\s+(?:{V.alt('month')}\s+on\s+)?(?:{THE}\s+)?(?P<dom>\d{{1,2}}){ORD}"
+        (rx(rf"\b{EVERY}\s+(?:{V.alt('month')}\s+on\s+)?(?:{THE}\s+)?{NOT_WD}(?P<dom>\d{{1,2}}){ORD}"
             rf"(?:\s+(?:{W('day')[0]}\s+)?{OF_THE_MONTH})?\b(?!\s*(?:{OF}\s+)?{MON}\b)"), "dom_month"),
         (rx(rf"\b{EVERY}\s+(?:{THE}\s+)?{LAST}\s+{W('day')[0]}(?:\s+{OF_THE_MONTH})?\b"
             rf"|\b(?:{ON}\s+)?{THE}\s+{LAST}\s+{W('day')[0]}\s+{OF_EVERY_MONTH}\b"), "last_dom"),
@@ -101,7 +103,7 @@ def build(V: Vocabulary) -> SimpleNamespace:
     AGO = rx(rf"\b(?:{CHAIN})\s+{V.alt('ago')}\b|\b{YESTERDAY}\b"
              rf"|\b{LAST}\s+(?:{V.alt('night')}|{V.alt('week')}|{WD_ANY}|{MON})\b(?!\s+{OF}\b)")
     RELATIVE = rx(rf"\b{V.alt('in')}\s+(?:{V.alt('about')}\s+)?(?P<body>{CHAIN})(?:\s+{V.alt('from_now')})?"
-                  rf"|\b(?P<body2>{CHAIN})\s+"
+                  rf"|\b(?P<body2>{CHAIN})\s+(?!{V.alt('day_after_tomorrow')}\b)"  # '11h | depois de amanhã'
                   rf"(?:{V.alt('from_now_only')}|{V.alt('later')}|(?P<tom>{V.alt('from_tomorrow')}))\b")
     TERM_RX = rx(rf"(?P<qty>{QTY})(?P<unit>{UNIT})(?![a-z])(?P<half>\s+{HALF})?|(?P<tail>\d{{1,2}})")
 
@@ -122,10 +124,11 @@ def build(V: Vocabulary) -> SimpleNamespace:
     AFTER_CLOCK_WORD = rx(rf"(?:^|[^\w@]){CLOCK_ONLY}\s*$")
     DATE_WORD_BEFORE = rx(rf"(?:^|\W)(?:{ON}|{V.alt('on_date')})\s*$")
     NOT_DATE_NOUN = alternation(V.data["not_a_date_after_ordinal"])
-    DOM = rx(rf"\b(?:(?P<on>{V.alt('on_date')})\s+(?:{THE}\s+)?|{THE}\s+)(?P<d>\d{{1,2}})(?P<ord>{ORD})?\b"
+    DOM = rx(rf"\b(?:(?P<on>{V.alt('on_date')})\s+(?:{THE}\s+)?|{THE}\s+){NOT_WD}(?P<d>\d{{1,2}})(?P<ord>{ORD})?\b"
              rf"(?:\s+{OF}\s+(?:{THE}|{THIS})\s+{V.alt('month')})?(?(ord)|(?![\s/:.-]*\d))(?!\s*(?:{OF}\s+)?{MON}\b)"
              rf"(?!\s+{NOT_DATE_NOUN}\b)")
-    BARE_ORDINAL = rx(rf"(?:^|(?<=\s))(?P<d>\d{{1,2}}){ORD}\b(?=\s+(?:{PREP}|\d|{TOMORROW}|{DAYPART}|{V.alt('noon')}))")
+    BARE_ORDINAL = rx(rf"(?:^|(?<=\s)){NOT_WD}(?P<d>\d{{1,2}}){ORD}\b"
+                      rf"(?=\s+(?:{PREP}|\d|{TOMORROW}|{DAYPART}|{V.alt('noon')}))")
     NTH_WEEKDAY = rx(rf"\b(?:{PREP})?(?:{THE}\s+)?(?P<n>{NTH})\s+(?P<wd>{WD_ANY})\s+{OF}\s+"
                      rf"(?:(?P<this>{THE}\s+{V.alt('month')}|{THIS}\s+{V.alt('month')})|(?P<next>{NEXT_MONTH})"
                      rf"|(?P<year>{V.alt('the_year')})|(?P<mon>{MON})(?:\s+{YEAR_OF}?(?P<y>\d{{4}}))?)\b")
@@ -152,7 +155,13 @@ def build(V: Vocabulary) -> SimpleNamespace:
     # 'mtg w/ sarah 10:30 mon': an abbreviation that ends the text, right after a time (see dates.py).
     ABBR_LAST = rx(rf"(?<![\w'’])(?P<abbr>{alternation(set(V.weekday_abbrs) - set(V.data['not_time_like']))})\.?"
                    rf"[\s.!?]*$")
-    ABBR_OK_AFTER = rx(rf"\s*(?:@|{AT_CLOCK}\b|\d|{DAYPART}|{V.alt('noon')}|{V.alt('midnight')}|{MON}\b|,\s*\d)")
+    # What makes an abbreviation that is also a word a day: a time, a day part or a month after it ('sat 9am',
+    # 'sun half past 9'), or a day part with its qualifier ('sab de manhã'; not 'sun this afternoon': today's)
+    ABBR_OK_AFTER = rx(rf"\s*(?:@|{AT_CLOCK}\b|\d|{DAYPART}"
+                       rf"|(?:{V.alt('half')}|{V.alt('quarter')})\s+(?:{V.alt('past')}|{V.alt('to')}|\d)"
+                       rf"|{V.alt('noon')}|{V.alt('midnight')}|{MON}\b|,\s*\d)")
+    DAYPART_QUALIFIER = alternation(set(V.data["daypart_qualifiers"]) - set(V.data["daypart_today_qualifiers"]))
+    ABBR_DAYPART_AFTER = rx(rf"\s*{DAYPART_QUALIFIER}\s*{DAYPART}\b")
 
     # --- times ------------------------------------------------------------------------------------------------------
     TIME_AMPM = rx(rf"(?<![\w:.$£€#/])(?:{PREP})?(?P<h>\d{{1,2}})(?:[:.]?(?P<m>\d{{2}}))?(?P<ap>{AMPM})")

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .vocabulary import Vocabulary, current, fold
+from .vocabulary import Vocabulary, alternation, current, fold
 
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
 _JOIN_GAP = re.compile(r"\s*-?\s*")
@@ -36,7 +36,7 @@ def lower_keep_length(text: str) -> str:
 
 def normalize(text: str, vocab: Vocabulary | None = None) -> Normalized:
     vocab = vocab or current()
-    low = lower_keep_length(text)
+    low = _abbreviation_dot(vocab).sub(r"\1 ", lower_keep_length(text))  # same length: offsets stay valid
     tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(low)]
     words = [_spelling(low[a:b], vocab) for a, b in tokens]
     out: list[str] = []
@@ -113,8 +113,28 @@ def _phrases(vocab: Vocabulary) -> list[tuple[int, dict[tuple[str, ...], str]]]:
     return sorted(by_size.items(), reverse=True)
 
 
+@lru_cache(maxsize=16)
+def _abbreviation_dot(vocab: Vocabulary) -> re.Pattern:
+    """The dot after a weekday or month abbreviation ('Dec. 3', 'Tue. 5pm', 'ven. prochain'): it ends no sentence,
+    and the grammar reads the abbreviation as if it were not there."""
+    months = {m["name"] for m in vocab.data["months"]}
+    words = [w for w in vocab.weekday_abbrs + vocab.month_words if w.isalpha() and w not in months]
+    return re.compile(rf"(?<![\w.])({alternation(words)})\.(?![^\W\d_])")
+
+
+@lru_cache(maxsize=16)
+def _compounds(vocab: Vocabulary) -> dict[tuple[str, ...], int]:
+    """The number table's words of several tokens ('dix-sept', 'dix sept', 'vingt et une'), by their tokens."""
+    table = {tuple(_TOKEN.findall(k)): v for k, v in vocab.numbers.items()}
+    return {k: v for k, v in table.items() if len(k) > 1}
+
+
 def _cardinal(words, low, tokens, i: int, vocab: Vocabulary) -> tuple[int, int] | None:
-    """A number in words at i: 'seven', 'twenty', 'forty five', 'forty-five' -> (value, next index)."""
+    """A number in words at i: 'seven', 'twenty', 'forty five', 'forty-five', 'dix-sept' -> (value, next index)."""
+    for size in (3, 2):
+        value = _compounds(vocab).get(tuple(words[i:i + size]))
+        if value is not None and _joined(low, tokens, i, i + size):
+            return value, i + size
     w = words[i]
     if w in vocab.tens:
         value = vocab.tens[w]

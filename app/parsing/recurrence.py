@@ -80,7 +80,7 @@ def _from_match(m: re.Match, kind: str) -> Rec | None:
         a, b = V.weekday(g_["a"]), V.weekday(g_["b"])
         return Rec("WEEKLY", byday=[d % 7 for d in range(a, b + 1 if b >= a else b + 8)])
     if kind == "day_list":
-        return _day_list(g_["days"])
+        return _day_list(g_["days"], bool(g.ABBR_OK_AFTER.match(m.string, m.end())))
     if kind == "word":
         return _series(V.data["recurrence_words"].get(re.sub(r"\s+", "", m.group(0).lower()), "DAILY"))
     unit = re.sub(r"\s+", "", g_["unit"].lower())
@@ -98,15 +98,15 @@ def _series(spec: str) -> Rec:
     return Rec(freq, daypart=extra or None)
 
 
-def _day_list(text: str) -> Rec | None:
+def _day_list(text: str, timed: bool) -> Rec | None:
     """'mon wed fri', 'sat and sun': two or more days.  Joined by spaces alone, they must be all abbreviations or all
-    full names, so 'monday sun cream' stays one day."""
+    full names, so 'monday sun cream' stays one day, unless a time follows them ('mon wed friday 6am')."""
     words = g.RE_WD.findall(text)
     days = sorted({V.weekday(w) for w in words})
     if len(days) < 2:
         return None
     joined = re.search(rf"(?:{g.LIST_JOIN})", re.sub(g.WD_ANY, " ", text, flags=g.FLAGS))
-    if not joined and len({w.rstrip('.').lower() in V.weekday_names for w in words}) > 1:
+    if not joined and not timed and len({w.rstrip('.').lower() in V.weekday_names for w in words}) > 1:
         return None
     return Rec("WEEKLY", byday=days)
 
