@@ -32,6 +32,8 @@ from app.storage.phoneindex import PhoneIndex
 from app.storage.state import State, as_text
 
 Kind = Literal["reminder", "reply"]
+Channel = Literal["sms", "whatsapp"]
+CHANNEL_MARKS: dict[str, Channel] = {"": "sms", "w": "whatsapp"}  # a record's channel field (absent: SMS)
 PENDING = ("pending", "sending", "held")  # not yet sent: may still be changed or cancelled
 DONE_TTL = 7 * 24 * 3600
 INBOUND_TTL = 2 * 24 * 3600
@@ -55,6 +57,7 @@ class Reminder:
     status: str = "pending"  # pending | sending | sent | failed | cancelled
     detail: str | None = None  # why it failed, for people and operators
     nag: bool = False  # repeats after each delivery until the person replies DONE (nags.Nags)
+    channel: Channel = "sms"  # where it goes: the channel it was made on (delivery/whatsapp.py for WhatsApp)
 
     @property
     def due_local(self) -> datetime:
@@ -62,13 +65,13 @@ class Reminder:
 
     def record(self) -> str:
         """The stored form, as short as it can be (memory per pending reminder is a goal): a JSON list
-        [phone, message, due, zone, rule, attempts, nag], trailing defaults left out; the zone only when the number
-        does not tell it."""
+        [phone, message, due, zone, rule, attempts, nag, channel], trailing defaults left out (an SMS entry has no
+        channel field: "w" marks WhatsApp); the zone only when the number does not tell it."""
         return json.dumps(self._fields(), ensure_ascii=False, separators=(",", ":"))
 
     def _fields(self) -> list:
         fields = [self.phone, self.message, round(self.due, 3), "" if self.tz == number_zone(self.phone) else self.tz,
-                  self.every or "", self.attempts, 1 if self.nag else 0]
+                  self.every or "", self.attempts, 1 if self.nag else 0, "w" if self.channel == "whatsapp" else ""]
         while fields[-1] in ("", 0, None) and len(fields) > 3:
             fields.pop()
         return fields
@@ -81,10 +84,10 @@ class Reminder:
             status, detail, rec = rec["s"], rec.get("w"), rec["r"]
         else:
             detail = None
-        phone, message, due, tz, every, attempts, nag = rec + ["", "", 0, 0][len(rec) - 3:]
+        phone, message, due, tz, every, attempts, nag, channel = rec + ["", "", 0, 0, ""][len(rec) - 3:]
         return cls(phone=phone, message=message, due=due, tz=tz or number_zone(phone) or "UTC", every=every or None,
                     kind="reply" if rid.startswith("x") else "reminder", attempts=attempts, id=rid, status=status,
-                    detail=detail, nag=bool(nag))
+                    detail=detail, nag=bool(nag), channel=CHANNEL_MARKS.get(channel, "sms"))
 
     def checked(self) -> Reminder:
         """This reminder, if its fields have the types sending needs (a record planted or damaged in Redis may

@@ -24,6 +24,7 @@ from app.texting.replies import confirmation, line, listing, refusal, reply
 from app.texting.turn import Turn
 
 SNOOZE_DEFAULT = timedelta(minutes=10)
+CHANNEL_NAMES = {"sms": "SMS", "whatsapp": "WhatsApp"}  # names, the same in every language
 SNOOZE_WINDOW = 24 * 3600  # seconds after a reminder arrives during which SNOOZE repeats it
 CORRECTION_WINDOW = 5 * 60  # seconds after a confirmation during which `actually 8am` moves that reminder
 
@@ -92,8 +93,10 @@ class Commands:
         if not reminders:
             return turn.reply("list_empty")
         receipts = self.receipts.of_many([r.id for r in reminders])
+        both = len({r.channel for r in reminders}) > 1  # the channel is shown only when the number uses both
         lines = [f"{i}. {line(book, r, turn.tz)}" + (book.say("list_failed") if (got or {}).get("state") in
                                                       ("failed", "rejected") else "")
+                 + (book.say("list_channel", channel=CHANNEL_NAMES[r.channel]) if both else "")
                  for i, (r, got) in enumerate(zip(reminders, receipts), 1)]
         return [reply(phone, listing(book, lines), turn.tz)]
 

@@ -25,6 +25,7 @@ from app.phones import country_refusal, e164
 from app.services import services
 from app.storage.text_parts import MAX_PART_CHARS, MAX_PARTS
 from app.web.errors import ApiError
+from app.web.whatsapp_inbound import receive_whatsapp
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
@@ -57,8 +58,11 @@ def inbound_sms() -> ResponseReturnValue:
 
 @bp.post("/inbound")
 def inbound_message() -> ResponseReturnValue:
-    """The Messages API's inbound webhook: SMS only; Vonage has already joined a long message's parts."""
+    """The Messages API's inbound webhook: SMS (Vonage has already joined a long message's parts) and WhatsApp
+    (whatsapp_inbound.py)."""
     body = _signed_json()
+    if body.get("channel") == "whatsapp":
+        return receive_whatsapp(body, answerable, text_accepted)
     if body.get("channel") != "sms":
         return "", 204
     missing = [f for f in ("from", "message_uuid") if not body.get(f)] + ([] if "text" in body else ["text"])
