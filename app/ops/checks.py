@@ -45,6 +45,7 @@ def check(env: Mapping[str, str], production: bool) -> list[Finding]:
     found = [Finding("ok", "settings", "every setting is well-formed")]
     found += _redis(settings, production)
     found += _vonage(env, settings, production)
+    found += _whatsapp(settings, production)
     if production and not settings.service.support_contact:
         found.append(Finding("warn", "SUPPORT_CONTACT", "not set: HELP cannot say where to get help, which carriers "
                                                         "expect (CTIA); set a URL, an email address or a number"))
@@ -136,6 +137,17 @@ def _vonage(env: Mapping[str, str], settings: Settings, production: bool) -> lis
         found.append(Finding("warn", "SIMULATOR", "on with Vonage configured: anyone can text the service as any "
                                                   "number from /simulator, and replies are real SMS"))
     return found
+
+
+def _whatsapp(settings: Settings, production: bool) -> list[Finding]:
+    """WhatsApp goes through the Messages API: WHATSAPP_NUMBER needs an application's id and private key."""
+    if not settings.whatsapp.enabled:
+        return []
+    if settings.vonage.application_id and settings.vonage.private_key:
+        return [Finding("ok", "WHATSAPP_NUMBER", f"WhatsApp on, template {settings.whatsapp.template!r}")]
+    return [Finding("fail" if production else "warn", "WHATSAPP_NUMBER",
+                    "set without VONAGE_APPLICATION_ID and VONAGE_PRIVATE_KEY: WhatsApp goes through the Messages "
+                    "API, so its messages are only written to the log and shown in the simulator")]
 
 
 def refusals(env: Mapping[str, str], production: bool) -> list[Finding]:

@@ -355,6 +355,21 @@ class Store(State):
         """Take `rid` off the dead letters (False: it was not there, so someone else already did)."""
         return bool(self.redis.zrem(self.key("dead"), rid))
 
+    def fail_delivered(self, rid: str, why: str, at: float) -> bool:
+        """An entry Vonage took but could not deliver for a reason only the operator can mend (a WhatsApp template
+        missing, say): its ending becomes `failed`, with why, and it joins the dead letters (the dashboard retries
+        it). False when it has no ending to change (a series goes on; its receipts say what failed)."""
+        done = self.redis.get(self.key("done", rid))
+        if done is None:
+            return False
+        final = json.loads(done)
+        final.update(s="failed", w=why)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.set(self.key("done", rid), json.dumps(final, ensure_ascii=False, separators=(",", ":")), keepttl=True)
+        pipe.zadd(self.key("dead"), {rid: at})
+        pipe.execute()
+        return True
+
     def bury(self, rid: str, at: float) -> None:
         """Put `rid` back on the dead letters."""
         self.redis.zadd(self.key("dead"), {rid: at})
