@@ -4,7 +4,9 @@ reply saying only text is understood. Deduplicated on its `message_uuid`, like a
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
+from blinker import NamedSignal
 from flask import current_app
 from flask.typing import ResponseReturnValue
 
@@ -15,15 +17,18 @@ log = logging.getLogger(__name__)
 MAX_UUID = 100  # characters of a message_uuid (Vonage's are 36): it becomes part of a Redis key
 
 
-def receive_whatsapp(body: dict, answerable, text_accepted) -> ResponseReturnValue:
+def receive_whatsapp(body: dict, answerable: Callable[[str], str | None], text_accepted: NamedSignal
+                     ) -> ResponseReturnValue:
     """Handle one inbound WhatsApp message; `answerable` and `text_accepted` are webhooks.py's."""
     if not services().settings.whatsapp.enabled:
         log.info("ignoring an inbound WhatsApp message: WHATSAPP_NUMBER is not set")
         return "", 204
-    kind = body.get("message_type")
-    for field in ("from", "message_uuid", "message_type"):
+    kind = body.get("message_type") or ("text" if "text" in body else None)  # Vonage always says; be lenient
+    for field in ("from", "message_uuid"):
         if not isinstance(body.get(field), (str, int)) or not str(body[field]):
             raise ApiError(400, "missing_field", f"an inbound WhatsApp message needs {field}", field)
+    if not isinstance(kind, str) or not kind:
+        raise ApiError(400, "missing_field", "an inbound WhatsApp message needs message_type", "message_type")
     if len(str(body["message_uuid"])) > MAX_UUID:
         raise ApiError(400, "invalid_field", f"message_uuid is at most {MAX_UUID} characters", "message_uuid")
     text = body.get("text") if kind == "text" else None
