@@ -112,7 +112,7 @@ class Courier:
         _persist(self.throttle.wait)
         started, ref = clock.now(), f"{rem.id}-{int(rem.due)}"
         try:
-            parts = self._by_channel(rem, ref)
+            parts, channel = self._by_channel(rem, ref)
         except SendError as err:
             return self._after_failure(rem, token, err)
         if len(parts) > 1:  # a long SMS: one receipt per part, and it is delivered only when every part is
@@ -126,17 +126,17 @@ class Courier:
         if rem.nag:  # repeats until the person replies DONE
             text = notices.nag_repeat(self.people.person(rem.phone), rem.message)
             _persist(lambda: self.nags.start(self.store, rem, self.nag_every, text))
-        counters.record_sent(self.store, rem, lateness)
+        counters.record_sent(self.store, rem, lateness, channel)
         return "sent"
 
-    def _by_channel(self, rem: Reminder, ref: str) -> list[str]:
+    def _by_channel(self, rem: Reminder, ref: str) -> tuple[list[str], str]:
         """Send on the entry's channel: WhatsApp (delivery/whatsapp.py), or SMS, also for a WhatsApp entry whose
-        number WhatsApp cannot reach, or while WhatsApp is off."""
+        number WhatsApp cannot reach, or while WhatsApp is off. Returns the message ids and the channel used."""
         if rem.channel == "whatsapp" and self.whatsapp is not None:
             parts = self.whatsapp.send(rem, ref)
             if parts is not None:
-                return parts
-        return self.sender.send(rem.phone, rem.message, client_ref=ref)
+                return parts, "whatsapp"
+        return self.sender.send(rem.phone, rem.message, client_ref=ref), "sms"
 
     @staticmethod
     def _after_success(store: Store, rem: Reminder, token: str, following: Following) -> bool:

@@ -239,3 +239,16 @@ def test_a_person_who_blocked_us_on_whatsapp_gets_nothing_more_there(phone, wa_a
     assert services(wa_app).store.get(made.json["id"]).status == "failed"
     phone.whatsapp("LIST")  # writing again unblocks
     assert not services(wa_app).people.person(SENDER).whatsapp_blocked
+
+
+def test_metrics_and_the_dashboard_split_sends_by_channel(phone, wa_app):
+    from tests.ops.test_operations import basic, scrape
+
+    phone.whatsapp("LIST")
+    phone.whatsapp("LIST")
+    phone.text("LIST")
+    client = wa_app.test_client()
+    samples = scrape(client)
+    assert samples['reminders_sent_by_channel_total{channel="whatsapp"}'] == 2
+    assert samples['reminders_sent_by_channel_total{channel="sms"}'] == 1
+    assert "1 SMS, 2 WhatsApp" in client.get("/dashboard", headers=basic()).get_data(as_text=True)
