@@ -38,6 +38,6 @@ def receive_whatsapp(body: dict, answerable: Callable[[str], str | None], text_a
     if phone is not None:
         conversation = services().conversation  # Redis down: 503 (errors.py), so Vonage retries
         if text is not None:
-            text_accepted.send(current_app._get_current_object(), phone=phone, text=text)
+            text_accepted.send(current_app._get_current_object(), phone=phone, text=text, channel="whatsapp")
         conversation.receive(phone, text, f"mapi:{body['message_uuid']}", channel="whatsapp")
     return "", 204
