@@ -33,7 +33,7 @@ from app.storage.state import State, as_text
 
 Kind = Literal["reminder", "reply"]
 Channel = Literal["sms", "whatsapp"]
-CHANNEL_MARKS: dict[str, Channel] = {"": "sms", "w": "whatsapp"}  # a record's channel field (absent: SMS)
+WHATSAPP_MARK = "w:"  # a WhatsApp entry's number in its record, as a channel-qualified address (begin.lua knows)
 PENDING = ("pending", "sending", "held")  # not yet sent: may still be changed or cancelled
 DONE_TTL = 7 * 24 * 3600
 INBOUND_TTL = 2 * 24 * 3600
@@ -65,13 +65,15 @@ class Reminder:
 
     def record(self) -> str:
         """The stored form, as short as it can be (memory per pending reminder is a goal): a JSON list
-        [phone, message, due, zone, rule, attempts, nag, channel], trailing defaults left out (an SMS entry has no
-        channel field: "w" marks WhatsApp); the zone only when the number does not tell it."""
+        [phone, message, due, zone, rule, attempts, nag], trailing defaults left out; the zone only when the number
+        does not tell it. A WhatsApp entry's number is `w:<number>` (2 bytes; a field would cost 11 and push a
+        typical record past the 64 bytes a listpack bucket holds: docs/whatsapp.md)."""
         return json.dumps(self._fields(), ensure_ascii=False, separators=(",", ":"))
 
     def _fields(self) -> list:
-        fields = [self.phone, self.message, round(self.due, 3), "" if self.tz == number_zone(self.phone) else self.tz,
-                  self.every or "", self.attempts, 1 if self.nag else 0, "w" if self.channel == "whatsapp" else ""]
+        address = WHATSAPP_MARK + self.phone if self.channel == "whatsapp" else self.phone
+        fields = [address, self.message, round(self.due, 3), "" if self.tz == number_zone(self.phone) else self.tz,
+                  self.every or "", self.attempts, 1 if self.nag else 0]
         while fields[-1] in ("", 0, None) and len(fields) > 3:
             fields.pop()
         return fields
@@ -84,10 +86,12 @@ class Reminder:
             status, detail, rec = rec["s"], rec.get("w"), rec["r"]
         else:
             detail = None
-        phone, message, due, tz, every, attempts, nag, channel = rec + ["", "", 0, 0, ""][len(rec) - 3:]
+        address, message, due, tz, every, attempts, nag = rec + ["", "", 0, 0][len(rec) - 3:]
+        whatsapp = isinstance(address, str) and address.startswith(WHATSAPP_MARK)
+        phone = address[len(WHATSAPP_MARK):] if whatsapp else address
         return cls(phone=phone, message=message, due=due, tz=tz or number_zone(phone) or "UTC", every=every or None,
                     kind="reply" if rid.startswith("x") else "reminder", attempts=attempts, id=rid, status=status,
-                    detail=detail, nag=bool(nag), channel=CHANNEL_MARKS.get(channel, "sms"))
+                    detail=detail, nag=bool(nag), channel="whatsapp" if whatsapp else "sms")
 
     def checked(self) -> Reminder:
         """This reminder, if its fields have the types sending needs (a record planted or damaged in Redis may
@@ -357,17 +361,12 @@ class Store(State):
 
     def fail_delivered(self, rid: str, why: str, at: float) -> bool:
         """An entry Vonage took but could not deliver for a reason only the operator can mend (a WhatsApp template
-        missing, say): its ending becomes `failed`, with why, and it joins the dead letters (the dashboard retries
-        it). False when it has no ending to change (a series goes on; its receipts say what failed)."""
-        done = self.redis.get(self.key("done", rid))
-        if done is None:
+        missing): it ends `failed`, with why, on the dead letters; False when it has no ending (a series goes on)."""
+        if (done := self.redis.get(self.key("done", rid))) is None:
             return False
-        final = json.loads(done)
-        final.update(s="failed", w=why)
-        pipe = self.redis.pipeline(transaction=True)
-        pipe.set(self.key("done", rid), json.dumps(final, ensure_ascii=False, separators=(",", ":")), keepttl=True)
-        pipe.zadd(self.key("dead"), {rid: at})
-        pipe.execute()
+        final = json.dumps({**json.loads(done), "s": "failed", "w": why}, ensure_ascii=False, separators=(",", ":"))
+        self.redis.pipeline(transaction=True).set(self.key("done", rid), final, keepttl=True).zadd(
+            self.key("dead"), {rid: at}).execute()
         return True
 
     def bury(self, rid: str, at: float) -> None:

@@ -11,7 +11,7 @@ redis.call('EXPIRE', KEYS[3], ARGV[2])
 local person = redis.call('HGETALL', KEYS[2])
 redis.call('HSET', KEYS[2], 'seen', ARGV[3])
 if ARGV[4] == '1' then
-  redis.call('HSET', KEYS[2], 'wa', ARGV[3])
+  redis.call('HSET', KEYS[2], 'wa', tostring(math.floor(tonumber(ARGV[3]))))  -- whole seconds: a short field
   redis.call('HDEL', KEYS[2], 'wano', 'waout')
 end
 return {redis.call('EXISTS', KEYS[1]), person, texts, redis.call('HGET', KEYS[4], ARGV[1])}
