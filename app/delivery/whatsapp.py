@@ -35,6 +35,7 @@ from app.storage import clock
 from app.storage.outbox import Outbox
 from app.storage.people import People, Person
 from app.storage.store import Reminder
+from app.texting.language import language_of
 
 log = logging.getLogger(__name__)
 WINDOW = 24 * 3600  # seconds: WhatsApp's customer-service window after the person's last message
@@ -134,7 +135,8 @@ class WhatsappRoute:
         return self.sender.send(rem.phone, rem.message, client_ref, self.template_for(person))
 
     def template_for(self, person: Person) -> Template | None:
-        """None inside the window (a free-form text may go), else the template in the person's locale."""
+        """None inside the window (a free-form text may go), else the template in the locale of the language the
+        person is answered in (learned, set, or their number's country's)."""
         if window_open(person, clock.now()):
             return None
-        return Template(self.settings.template, self.settings.locale(person.lang))
+        return Template(self.settings.template, self.settings.locale(language_of(person)))

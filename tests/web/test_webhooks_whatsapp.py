@@ -4,6 +4,7 @@ status webhooks make the service do. Real Redis, the real vonage SDK against the
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 import pytest
 
@@ -41,6 +42,11 @@ def phone(wa_app, fake_vonage) -> Phone:
     return Phone(wa_app.test_client(), wa_app, fake_vonage)
 
 
+def soon(seconds: float = 1.0) -> str:
+    """A due time `seconds` ahead, to the microsecond (a whole second could already be past)."""
+    return datetime.fromtimestamp(time.time() + seconds, UTC).isoformat()
+
+
 def sent_to(fake, number: str = SENDER) -> list[dict]:
     return [m for m in fake.messages if m["to"] == number]
 
@@ -73,9 +79,9 @@ def test_outside_the_window_a_reminder_goes_as_the_template_in_the_persons_local
     assert client.patch(f"/api/people/+{OTHER}", json={"lang": "pt"}, headers=auth()).status_code == 200
     made = client.post("/api/reminders", headers=auth(), json={
         "phone_number": f"+{OTHER}", "message": "tomar o remédio", "channel": "whatsapp",
-        "remind_when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 1))})
+        "remind_when": soon()})
     assert made.status_code == 201 and made.json["channel"] == "whatsapp"
-    time.sleep(1.5)
+    time.sleep(1.3)
     phone.deliver()
     (sent,) = sent_to(fake_vonage, OTHER)
     assert (sent["channel"], sent["type"], sent["template"]) == ("whatsapp", "template", "reminder_utility")
@@ -91,9 +97,9 @@ def test_the_window_is_24_hours_after_the_last_whatsapp_message(wa_app, phone, f
     people.remember(SENDER, wa=str(time.time() - hours_ago * 3600))
     made = wa_app.test_client().post("/api/reminders", headers=auth(), json={
         "phone_number": f"+{SENDER}", "message": "water the plants", "channel": "whatsapp",
-        "remind_when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 1))})
+        "remind_when": soon()})
     assert made.status_code == 201
-    time.sleep(1.5)
+    time.sleep(1.3)
     phone.deliver()
     assert sent_to(fake_vonage)[-1]["type"] == kind
 
@@ -213,8 +219,8 @@ def test_a_missing_or_paused_template_is_dead_lettered_with_the_reason(phone, wa
     services(wa_app).people.remember(SENDER, wa=str(time.time() - 25 * 3600))
     made = wa_app.test_client().post("/api/reminders", headers=auth(), json={
         "phone_number": f"+{SENDER}", "message": "pay rent", "channel": "whatsapp",
-        "remind_when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 1))})
-    time.sleep(1.5)
+        "remind_when": soon()})
+    time.sleep(1.3)
     phone.deliver()
     sent = sent_to(fake_vonage)[-1]
     assert sent["type"] == "template"
@@ -232,8 +238,8 @@ def test_a_person_who_blocked_us_on_whatsapp_gets_nothing_more_there(phone, wa_a
     count = len(fake_vonage.messages)
     made = wa_app.test_client().post("/api/reminders", headers=auth(), json={
         "phone_number": f"+{SENDER}", "message": "pay rent", "channel": "whatsapp",
-        "remind_when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 1))})
-    time.sleep(1.5)
+        "remind_when": soon()})
+    time.sleep(1.3)
     phone.deliver()
     assert len(fake_vonage.messages) == count  # neither WhatsApp nor SMS in its place
     assert services(wa_app).store.get(made.json["id"]).status == "failed"
@@ -252,3 +258,16 @@ def test_metrics_and_the_dashboard_split_sends_by_channel(phone, wa_app):
     assert samples['reminders_sent_by_channel_total{channel="whatsapp"}'] == 2
     assert samples['reminders_sent_by_channel_total{channel="sms"}'] == 1
     assert "1 SMS, 2 WhatsApp" in client.get("/dashboard", headers=basic()).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("number, locale", [("34612345678", "es"), ("5511912345678", "pt_PT"),
+                                            ("14155550177", "en_US")])
+def test_the_templates_locale_is_the_language_the_person_is_answered_in(wa_env, fake_vonage, number, locale):
+    app = create_app({**wa_env, "WHATSAPP_TEMPLATE_LOCALES": "pt=pt_PT"})  # an override; the rest keep defaults
+    made = app.test_client().post("/api/reminders", headers=auth(), json={
+        "phone_number": f"+{number}", "message": "pay rent", "channel": "whatsapp",
+        "remind_when": soon()})
+    assert made.status_code == 201
+    time.sleep(1.3)
+    Phone(app.test_client(), app, fake_vonage, number).deliver()
+    assert sent_to(fake_vonage, number)[-1]["whatsapp"]["locale"] == locale

@@ -4,7 +4,6 @@ at it). Webhooks are signed as Vonage signs them: a JWT for the Messages API, `s
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 import requests
@@ -12,7 +11,7 @@ import requests
 from tests.helpers import inbound, signed, wait_until, whatsapp_message
 from tests.web.test_abuse import GUNICORN, serve  # noqa: F401 (a fixture)
 from tests.web.test_webhooks_messages_api import SECRET, vonage_jwt
-from tests.web.test_webhooks_whatsapp import keys, wa_env  # noqa: F401 (fixtures)
+from tests.web.test_webhooks_whatsapp import keys, soon, wa_env  # noqa: F401 (fixtures)
 
 TOKEN = {"Authorization": "Bearer test-token"}
 WRITER, STRANGER, QUITTER, TEXTER = "14155550101", "14155550102", "14155550103", "14155550104"
@@ -41,7 +40,7 @@ def test_whatsapp_beside_sms_through_the_procfiles_processes(wa_env, serve, star
     assert confirmation["text"].startswith('Got it: "ping"')
 
     # an API reminder on WhatsApp for a number that never wrote: the template, with the text as its parameter
-    when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 2))
+    when = soon(2)
     made = requests.post(web.url("/api/reminders"), headers=TOKEN, timeout=10, json={
         "phone_number": f"+{STRANGER}", "message": "renew your library books", "remind_when": when,
         "channel": "whatsapp"})
