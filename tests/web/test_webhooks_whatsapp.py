@@ -271,3 +271,20 @@ def test_the_templates_locale_is_the_language_the_person_is_answered_in(wa_env, 
     time.sleep(1.3)
     Phone(app.test_client(), app, fake_vonage, number).deliver()
     assert sent_to(fake_vonage, number)[-1]["whatsapp"]["locale"] == locale
+
+
+def test_nags_follow_the_reminder_onto_whatsapp(phone, wa_app, fake_vonage):
+    phone.whatsapp("take pills in 1 second until done")
+    time.sleep(1.1)
+    assert phone.deliver() == ["take pills"]
+    nags = services(wa_app).nags
+    repeats = [services(wa_app).store.get(rid.decode()) for rid in nags.redis.smembers(nags.key("ack", SENDER))]
+    assert repeats and {r.channel for r in repeats} == {"whatsapp"}
+
+
+def test_the_daily_budget_counts_whatsapp_messages(wa_env, fake_vonage):
+    app = create_app({**wa_env, "MAX_SMS_PER_NUMBER_PER_DAY": "2"})
+    phone = Phone(app.test_client(), app, fake_vonage)
+    assert len(phone.whatsapp("LIST")) == 1
+    phone.text("LIST")
+    assert phone.whatsapp("LIST") == []  # the third message of the day: over the budget, on either channel
