@@ -28,7 +28,7 @@ from vonage_messages import (
     WhatsappText,
 )
 
-from app.delivery.senders import SendError, _from_http_error, _vonage
+from app.delivery.senders import SendError, from_http_error, vonage_client
 from app.logs import debugging
 from app.settings import Settings, WhatsappSettings
 from app.storage import clock
@@ -68,7 +68,7 @@ class VonageWhatsapp:
     def __init__(self, settings: Settings) -> None:
         self.sender_id = settings.whatsapp.number or ""
         auth = Auth(application_id=settings.vonage.application_id, private_key=settings.vonage.private_key)
-        self.client = _vonage(settings, auth)
+        self.client = vonage_client(settings, auth)
 
     def send(self, to: str, text: str, client_ref: str, template: Template | None) -> list[str]:
         ref = client_ref[:100]
@@ -83,7 +83,7 @@ class VonageWhatsapp:
         try:
             return [self.client.messages.send(message).message_uuid]
         except (HttpRequestError, requests.RequestException) as err:
-            raise _from_http_error(err) from err
+            raise from_http_error(err) from err
 
 
 class LogWhatsapp:
