@@ -108,12 +108,17 @@ class LogWhatsapp:
 
 
 def make_whatsapp(settings: Settings, outbox: Outbox | None = None) -> WhatsappSender | None:
-    """None while WhatsApp is off (WHATSAPP_NUMBER unset); the Messages API with an application's credentials;
-    else the log."""
+    """The Messages API with an application's credentials; the log on a local run (no Vonage credentials at all);
+    None while WhatsApp is off, or cannot be sent on real traffic (SMS credentials but no application: the release
+    check fails that), when WhatsApp entries go by SMS rather than only to the log."""
     if not settings.whatsapp.enabled:
         return None
     if settings.vonage.application_id and settings.vonage.private_key:
         return VonageWhatsapp(settings)
+    if settings.vonage.enabled:
+        log.error("WHATSAPP_NUMBER is set without VONAGE_APPLICATION_ID and VONAGE_PRIVATE_KEY: WhatsApp messages "
+                  "go by SMS")
+        return None
     return LogWhatsapp(outbox)
 
 

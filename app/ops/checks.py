@@ -147,7 +147,8 @@ def _whatsapp(settings: Settings, production: bool) -> list[Finding]:
         return [Finding("ok", "WHATSAPP_NUMBER", f"WhatsApp on, template {settings.whatsapp.template!r}")]
     return [Finding("fail" if production else "warn", "WHATSAPP_NUMBER",
                     "set without VONAGE_APPLICATION_ID and VONAGE_PRIVATE_KEY: WhatsApp goes through the Messages "
-                    "API, so its messages are only written to the log and shown in the simulator")]
+                    "API only, so WhatsApp messages go by SMS (or, with no Vonage credentials, to the log and the "
+                    "simulator)")]
 
 
 def refusals(env: Mapping[str, str], production: bool) -> list[Finding]:

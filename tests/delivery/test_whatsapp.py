@@ -50,3 +50,13 @@ def test_the_window_closes_24_hours_after_the_last_message_less_a_margin(ago, op
     now = 1_800_000_000.0
     person = Person("14155550100", whatsapp_at=None if ago is None else now - ago)
     assert window_open(person, now) is open_
+
+
+def test_without_an_application_whatsapp_goes_by_sms_on_real_traffic_and_to_the_log_locally(env):
+    from app.delivery.whatsapp import LogWhatsapp, make_whatsapp
+
+    on = {**env, "WHATSAPP_NUMBER": "447700900111"}
+    assert make_whatsapp(load_settings(env)) is None  # off
+    assert make_whatsapp(load_settings(on)) is None  # SMS credentials, no application: by SMS, never only logged
+    local = {**on, "VONAGE_API_KEY": "", "VONAGE_API_SECRET": ""}
+    assert isinstance(make_whatsapp(load_settings(local)), LogWhatsapp)
