@@ -106,7 +106,6 @@ class Conversation:
         return self.receive(phone, "".join(t for _, t in parts), parts[0][0])
 
 
-
 def on_channel(items: list[Reminder], channel: Channel) -> list[Reminder]:
     """What a text makes goes where the text came from: its reply, and a reminder it sets, on that channel."""
     return items if channel == "sms" else [replace(item, channel=channel) for item in items]
