@@ -186,3 +186,16 @@ def _public_url(raw: str, name: str) -> str:
 
 def _tokens(raw: str, name: str) -> tuple[str, ...]:
     return tuple(token.strip() for token in raw.split(",") if token.strip())
+
+
+_LOCALE_PAIR = re.compile(r"([a-z]{2,3})=([a-z]{2,3}(?:_[A-Z]{2})?)")
+
+
+def _locales(raw: str, name: str) -> tuple[tuple[str, str], ...]:
+    """Language code to WhatsApp template locale, comma-separated: `en=en_GB,pt=pt_PT`."""
+    pairs = [item.strip() for item in raw.split(",") if item.strip()]
+    bad = next((p for p in pairs if not _LOCALE_PAIR.fullmatch(p)), None)
+    if bad is not None:
+        raise SettingsError(f"{name} must be language=locale pairs separated by commas (en=en_US,pt=pt_BR), "
+                            f"got {bad!r}")
+    return tuple(tuple(p.split("=", 1)) for p in pairs)  # type: ignore[misc]

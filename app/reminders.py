@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from app import rules
 from app.settings import Settings
 from app.storage import counters
-from app.storage.store import Reminder, Store
+from app.storage.store import Channel, Reminder, Store
 
 MAX_MESSAGE = 1000  # characters in a reminder's own text
 
@@ -27,7 +27,7 @@ class Reminders:
         self.store, self.settings = store, settings
 
     def make(self, *, phone: str, message: str, due: datetime, tz: str, every: str | None, now: datetime,
-             unsent: int, nag: bool = False) -> Reminder:
+             unsent: int, nag: bool = False, channel: Channel = "sms") -> Reminder:
         """The reminder asked for, checked; raises Refused. Nothing is written."""
         if len(message) > MAX_MESSAGE:
             raise Refused("too_long", MAX_MESSAGE)
@@ -35,7 +35,8 @@ class Reminders:
         self.not_too_far(due, now)
         if unsent >= self.settings.limits.max_pending_per_number:
             raise Refused("too_many", self.settings.limits.max_pending_per_number)
-        return Reminder(phone=phone, message=message, due=due.timestamp(), tz=tz, every=every, nag=nag)
+        return Reminder(phone=phone, message=message, due=due.timestamp(), tz=tz, every=every, nag=nag,
+                        channel=channel)
 
     def rule(self, every: str, start: datetime) -> str:
         """The rule as stored (rules.check: at most every MIN_REPEAT_MINUTES, a rule the worker can step)."""

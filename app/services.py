@@ -12,6 +12,7 @@ from app.delivery.courier import Courier
 from app.delivery.outcomes import Outcomes
 from app.delivery.scheduler import Scheduler, batch_size_for
 from app.delivery.senders import Sender, make_sender
+from app.delivery.whatsapp import WhatsappRoute, make_whatsapp
 from app.reminders import Reminders
 from app.settings import Settings
 from app.storage import clock
@@ -148,7 +149,14 @@ class Services:
         return Courier(self.store, self.sender, Throttle(self.redis, self.prefix, delivery.sms_rate_limit),
                        self.people, self.budget, self.receipts, self.nags, delivery,
                        daily_texts=self.settings.limits.max_sms_per_number_per_day,
-                       daily_segments=self.settings.limits.max_segments_per_number_per_day)
+                       daily_segments=self.settings.limits.max_segments_per_number_per_day,
+                       whatsapp=self.whatsapp)
+
+    @cached_property
+    def whatsapp(self) -> WhatsappRoute | None:
+        """How WhatsApp entries go; None while WhatsApp is off (they go by SMS)."""
+        sender = make_whatsapp(self.settings, self.outbox)
+        return None if sender is None else WhatsappRoute(sender, self.people, self.settings.whatsapp)
 
     @cached_property
     def queue(self) -> Queue:

@@ -23,6 +23,7 @@ from app.env_values import (
     _addresses,
     _countries,
     _file,
+    _locales,
     _number,
     _one_of,
     _phone_number,
@@ -45,6 +46,9 @@ SIMULATOR_MODES = ("auto", "on", "off")
 # What HELP and the opt-out confirmation say: plain GSM-7, short enough for their SMS (tests/texting/test_phrasebook.py)
 SERVICE_NAME, SERVICE_NAME_MAX = re.compile(r"[A-Za-z0-9 .,'&:!()+-]+"), 30
 SUPPORT_CONTACT, SUPPORT_CONTACT_MAX = re.compile(r"[A-Za-z0-9 .,:;/@+()?=&%#_-]+"), 60
+TEMPLATE_NAME = re.compile(r"[A-Za-z0-9_:.-]+")  # a WhatsApp template's name (`namespace:name` on older accounts)
+# WhatsApp template locale per language the service speaks (Meta's codes); WHATSAPP_TEMPLATE_LOCALES overrides each
+TEMPLATE_LOCALES = {"en": "en_US", "es": "es", "fr": "fr", "pt": "pt_BR", "de": "de"}
 
 def setting(env: str, default: Any, parse: Parser | None = None, *, low: float | None = None,
             high: float | None = None, because: str = "", doc: str) -> Any:
@@ -211,6 +215,28 @@ class Limits:
 
 
 @dataclass(frozen=True)
+class WhatsappSettings:
+    number: str | None = setting("WHATSAPP_NUMBER", None, _phone_number,
+                                 doc="the WhatsApp Business sender (E.164); set: WhatsApp is on (with "
+                                     "VONAGE_APPLICATION_ID and VONAGE_PRIVATE_KEY; without them, logged)")
+    template: str = setting("WHATSAPP_TEMPLATE", "reminder", _plain(TEMPLATE_NAME, 512),
+                            doc="the approved utility template a reminder outside WhatsApp's 24-hour window goes as; "
+                                "its one body parameter is the reminder's text")
+    template_locales: tuple[tuple[str, str], ...] = setting(
+        "WHATSAPP_TEMPLATE_LOCALES", (), _locales,
+        doc="the template's locale per language, e.g. en=en_GB,pt=pt_PT (others keep en_US, es, fr, pt_BR, de)")
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.number)
+
+    def locale(self, lang: str | None) -> str:
+        """The template's locale for a person speaking `lang` (English's when the service does not know it)."""
+        chosen = {**TEMPLATE_LOCALES, **dict(self.template_locales)}
+        return chosen.get(lang or "en", chosen["en"])
+
+
+@dataclass(frozen=True)
 class ApiSettings:
     token: tuple[str, ...] = setting("API_TOKEN", (), _tokens,
                                      doc="the REST API's bearer tokens, comma-separated; the dashboard's passwords")
@@ -233,6 +259,7 @@ class Settings:
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     limits: Limits = field(default_factory=Limits)
     api: ApiSettings = field(default_factory=ApiSettings)
+    whatsapp: WhatsappSettings = field(default_factory=WhatsappSettings)
 
     @property
     def simulator_enabled(self) -> bool:

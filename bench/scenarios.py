@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import UTC
 
 from app.storage.phoneindex import BUCKETS
-from app.storage.store import Reminder, Store
+from app.storage.store import Channel, Reminder, Store
 
 from .procs import Stack
 
@@ -30,12 +30,14 @@ def phone(i: int) -> str:
 
 
 def schedule(store: Store, dues: list[float], per_phone: int = 1, chunk: int = 500,
-             first_phone: int = 0) -> dict[str, float]:
-    """Schedule one reminder per due time, as the web process would (Store.add); returns id -> due."""
+             first_phone: int = 0, channel: Channel = "sms") -> dict[str, float]:
+    """Schedule one reminder per due time, as the web process would (Store.add), made on `channel`; returns
+    id -> due."""
     out: dict[str, float] = {}
     for start in range(0, len(dues), chunk):
         part = dues[start:start + chunk]
-        items = [Reminder(phone=phone(first_phone + (start + i) // per_phone), message=MESSAGE, due=due, tz="UTC")
+        items = [Reminder(phone=phone(first_phone + (start + i) // per_phone), message=MESSAGE, due=due, tz="UTC",
+                          channel=channel)
                  for i, due in enumerate(part)]
         out.update(zip(store.add(items), part))
     return out
@@ -242,8 +244,9 @@ def _used(client) -> int:
     return int(client.info("memory")["used_memory"])
 
 
-def memory(count: int, per_phone: int, rq_count: int) -> dict:
-    """Redis bytes per pending reminder (Store.add, 20-character text) and per rq job (Queue.enqueue_at)."""
+def memory(count: int, per_phone: int, rq_count: int, channel: Channel = "sms") -> dict:
+    """Redis bytes per pending reminder (Store.add, 20-character text, made on `channel`) and per rq job
+    (Queue.enqueue_at)."""
     from datetime import datetime, timedelta
 
     from rq import Queue
@@ -257,7 +260,8 @@ def memory(count: int, per_phone: int, rq_count: int) -> dict:
         schedule(store, [time.time() + 86400 * 30], first_phone=10**7)  # creates the keys themselves first
         base = _used(client)
         start = time.time() + 86400
-        schedule(store, [start + random.uniform(0, 86400 * 7) for _ in range(count)], per_phone=per_phone)
+        schedule(store, [start + random.uniform(0, 86400 * 7) for _ in range(count)], per_phone=per_phone,
+                 channel=channel)
         out["bytes_per_reminder"] = (_used(client) - base) / count
         # where the bytes go: the shared structures, and a sample of the per-number index keys
         buckets = [k.decode() for k in client.scan_iter("rmd:data:*", count=1000)]

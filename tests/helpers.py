@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import itertools
 import time
+import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,6 +19,18 @@ def inbound(text: str, msisdn: str = SENDER, **extra: str) -> dict[str, str]:
     return {"msisdn": msisdn, "to": "447700900000", "messageId": message_id, "text": text, "type": "text",
             "keyword": text.split(" ")[0].upper() if text else "", "api-key": "test-key",
             "message-timestamp": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()), **extra}
+
+
+def whatsapp_message(text: str | None, sender: str = SENDER, kind: str = "text", **extra) -> dict:
+    """A Messages API inbound WhatsApp message, as Vonage documents it: a text, or an image, audio, location, …"""
+    content = {"text": text} if kind == "text" else {
+        "image": {"image": {"url": "https://api-eu.nexmo.com/v3/media/aaaa", "name": "photo.jpg"}},
+        "audio": {"audio": {"url": "https://api-eu.nexmo.com/v3/media/bbbb"}},
+        "location": {"location": {"lat": 51.5, "long": -0.12, "name": "London"}},
+    }.get(kind, {kind: {}})
+    return {"channel": "whatsapp", "message_uuid": str(uuid.uuid4()), "to": "447700900000", "from": sender,
+            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "profile": {"name": "Ana"},
+            "context_status": "none", "message_type": kind, **content, **extra}
 
 
 def signed(params: dict[str, str], secret: str, method: str = "sha256", timestamp: int | None = None) -> dict:
@@ -95,11 +108,18 @@ class Phone:
                                services.receipts, services.nags,
                                DeliverySettings(nag_minutes=services.settings.delivery.nag_minutes),
                                daily_texts=services.settings.limits.max_sms_per_number_per_day,
-                               daily_segments=services.settings.limits.max_segments_per_number_per_day)
+                               daily_segments=services.settings.limits.max_segments_per_number_per_day,
+                               whatsapp=services.whatsapp)
         self.seen = 0
 
     def text(self, words: str, **extra: str) -> list[str]:
         response = self.client.post("/webhooks/inbound-sms", data=inbound(words, msisdn=self.number, **extra))
+        assert response.status_code == 204, response.data
+        return self.deliver()
+
+    def whatsapp(self, words: str | None, kind: str = "text") -> list[str]:
+        """Write on WhatsApp (`kind` image, audio, location, … with no words), through the Messages API's webhook."""
+        response = self.client.post("/webhooks/inbound", json=whatsapp_message(words, self.number, kind))
         assert response.status_code == 204, response.data
         return self.deliver()
 

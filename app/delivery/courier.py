@@ -23,6 +23,7 @@ import redis
 
 from app import rules
 from app.delivery.senders import Sender, SendError
+from app.delivery.whatsapp import WhatsappRoute
 from app.logs import last_four
 from app.settings import DeliverySettings
 from app.storage import clock, counters
@@ -48,8 +49,9 @@ class Courier:
 
     def __init__(self, store: Store, sender: Sender, throttle: Throttle, people: People, budget: Budget,
                  receipts: Receipts, nags: Nags, delivery: DeliverySettings, *, daily_texts: int = 0,
-                 daily_segments: int = 0) -> None:
+                 daily_segments: int = 0, whatsapp: WhatsappRoute | None = None) -> None:
         self.store, self.sender, self.throttle, self.people = store, sender, throttle, people
+        self.whatsapp = whatsapp  # None while WhatsApp is off: an entry made on it goes by SMS
         self.budget, self.receipts = budget, receipts
         self.daily_texts, self.daily_segments = daily_texts, daily_segments  # the budget (budget.py); 0: none
         self.nags, self.nag_every = nags, delivery.nag_minutes * 60
@@ -110,7 +112,7 @@ class Courier:
         _persist(self.throttle.wait)
         started, ref = clock.now(), f"{rem.id}-{int(rem.due)}"
         try:
-            parts = self.sender.send(rem.phone, rem.message, client_ref=ref)
+            parts, channel = self._by_channel(rem, ref)
         except SendError as err:
             return self._after_failure(rem, token, err)
         if len(parts) > 1:  # a long SMS: one receipt per part, and it is delivered only when every part is
@@ -124,8 +126,17 @@ class Courier:
         if rem.nag:  # repeats until the person replies DONE
             text = notices.nag_repeat(self.people.person(rem.phone), rem.message)
             _persist(lambda: self.nags.start(self.store, rem, self.nag_every, text))
-        counters.record_sent(self.store, rem, lateness)
+        counters.record_sent(self.store, rem, lateness, channel)
         return "sent"
+
+    def _by_channel(self, rem: Reminder, ref: str) -> tuple[list[str], str]:
+        """Send on the entry's channel: WhatsApp (delivery/whatsapp.py), or SMS, also for a WhatsApp entry whose
+        number WhatsApp cannot reach, or while WhatsApp is off. Returns the message ids and the channel used."""
+        if rem.channel == "whatsapp" and self.whatsapp is not None:
+            parts = self.whatsapp.send(rem, ref)
+            if parts is not None:
+                return parts, "whatsapp"
+        return self.sender.send(rem.phone, rem.message, client_ref=ref), "sms"
 
     @staticmethod
     def _after_success(store: Store, rem: Reminder, token: str, following: Following) -> bool:

@@ -9,6 +9,16 @@ Vonage's receipts carry a status and a code (the SMS API's `err-code`, the Messa
   sent again, once, if it is still within RESEND_WINDOW_MINUTES of its due time. The re-send is an ordinary entry on
   the schedule, due now, so it travels the normal courier (rate limit, budget, opt-out rule); it is a reply-like
   entry (`x<n>`), so it is not listed and its own receipts start nothing more.
+WhatsApp's own codes (Meta's, as Vonage's status webhook passes them on; docs/whatsapp.md has the table):
+- not a WhatsApp user (131026): the number is marked so (`wano`): its WhatsApp entries go by SMS from now on, this one
+  at once (sent again like a temporary failure), until it writes on WhatsApp;
+- outside the 24-hour window (131047): the window is taken as closed (`wa` forgotten) and the reminder sent again
+  once, which makes it the template;
+- template missing, paused or disabled, or the sender's account locked (132001, 132015, 132016, 131031; Vonage's
+  1022 invalid template): nothing the person did, nothing a retry mends: the message is dead-lettered with the reason,
+  for the operator to fix and retry from the dashboard;
+- the person stopped our messages on WhatsApp (131050): the number is opted out of WhatsApp (`waout`): nothing more
+  goes to it there (nor by SMS in its place) until it writes on WhatsApp again; SMS reminders it made are untouched.
 """
 from __future__ import annotations
 
@@ -26,8 +36,9 @@ from app.storage.store import Reminder, Store
 from app.storage.unreachable import Unreachable
 
 log = logging.getLogger(__name__)
-Api = Literal["sms", "messages"]
-Meaning = Literal["opted_out", "unreachable", "temporary"]
+Api = Literal["sms", "messages", "whatsapp"]
+Meaning = Literal["opted_out", "unreachable", "temporary", "not_on_whatsapp", "outside_window", "misconfigured",
+                  "blocked"]
 
 # What each API's receipt statuses mean for a reminder.
 STATES: dict[Api, dict[str, str]] = {
@@ -36,6 +47,7 @@ STATES: dict[Api, dict[str, str]] = {
     "messages": {"submitted": "submitted", "delivered": "delivered", "read": "delivered", "rejected": "rejected",
                  "undeliverable": "failed"},
 }
+STATES["whatsapp"] = STATES["messages"]
 # What a failure's code says about the number, as Vonage documents the codes (SMS API err-code, Messages API errors).
 MEANINGS: dict[Api, dict[str, Meaning]] = {
     "sms": {"9": "opted_out", "3": "unreachable", "4": "unreachable",
@@ -43,6 +55,9 @@ MEANINGS: dict[Api, dict[str, Meaning]] = {
     "messages": {"1240": "opted_out", "1050": "unreachable", "1170": "unreachable", "1190": "unreachable",
                  "1180": "temporary", "1220": "temporary", "1230": "temporary"},
 }
+MEANINGS["whatsapp"] = {**MEANINGS["messages"], "131026": "not_on_whatsapp", "131047": "outside_window",
+                        "1022": "misconfigured", "132001": "misconfigured", "132015": "misconfigured",
+                        "132016": "misconfigured", "131031": "misconfigured", "131050": "blocked"}
 
 
 @dataclass(frozen=True)
@@ -119,6 +134,31 @@ class Outcomes:
         elif meaning == "temporary" and verdict in ("failed", "rejected") and not (person.opted_out or
                                                                                    person.unreachable):
             self._resend(rem, receipt.client_ref, occurrence, now)
+        elif meaning in WHATSAPP_ACTIONS:
+            WHATSAPP_ACTIONS[meaning](self, rem, receipt, verdict, now)
+
+    def _not_on_whatsapp(self, rem: Reminder, receipt: Receipt, verdict: str | None, now: float) -> None:
+        self.people.remember(rem.phone, wano="1")
+        log.warning("WhatsApp says %s is no WhatsApp user: its WhatsApp messages go by SMS", last_four(rem.phone))
+        if verdict in ("failed", "rejected"):
+            self._resend(rem, receipt.client_ref, split_ref(receipt.client_ref)[1], now)
+
+    def _outside_window(self, rem: Reminder, receipt: Receipt, verdict: str | None, now: float) -> None:
+        self.people.remember(rem.phone, wa=None)  # WhatsApp knows better than our stamp: the window is closed
+        if verdict in ("failed", "rejected"):
+            log.info("%s went outside WhatsApp's window: sending it again as the template", rem.id)
+            self._resend(rem, receipt.client_ref, split_ref(receipt.client_ref)[1], now)
+
+    def _misconfigured(self, rem: Reminder, receipt: Receipt, verdict: str | None, now: float) -> None:
+        why = (f"WhatsApp refused the message (code {receipt.code}): the template WHATSAPP_TEMPLATE is missing, "
+               "paused or disabled in this locale, or the WhatsApp sender is locked; fix it in Vonage's or Meta's "
+               "dashboard, then retry")
+        log.error("delivery of %s: %s", rem.id, why)
+        self.store.fail_delivered(rem.id, why, now)
+
+    def _blocked(self, rem: Reminder, receipt: Receipt, verdict: str | None, now: float) -> None:
+        self.people.remember(rem.phone, waout=str(int(now)))
+        log.warning("%s stopped our WhatsApp messages: nothing more goes to it there", last_four(rem.phone))
 
 
     def _resend(self, rem: Reminder, client_ref: str, occurrence: int, now: float) -> None:
@@ -135,3 +175,8 @@ class Outcomes:
                         nag=False)
         (new_id,) = self.store.add([again])
         log.info("re-sending %s as %s after a temporary failure", rem.id, new_id)
+
+
+# What each of WhatsApp's own meanings makes the service do (the module's docstring says why).
+WHATSAPP_ACTIONS = {"not_on_whatsapp": Outcomes._not_on_whatsapp, "outside_window": Outcomes._outside_window,
+                    "misconfigured": Outcomes._misconfigured, "blocked": Outcomes._blocked}

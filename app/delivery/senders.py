@@ -45,7 +45,7 @@ class Sender(Protocol):
         (each part gets a delivery receipt of its own), or raises SendError."""
 
 
-def _vonage(settings: Settings, auth: Auth) -> Vonage:
+def vonage_client(settings: Settings, auth: Auth) -> Vonage:
     """One SDK client per process: its connection pool is shared by the send threads."""
     options = HttpClientOptions(rest_host=settings.vonage.rest_host, api_host=settings.vonage.api_host,
                                 timeout=settings.vonage.timeout,
@@ -59,7 +59,8 @@ class VonageSender:
     def __init__(self, settings: Settings) -> None:
         self.sender_id = settings.vonage.number
         # No signature secret here: given one, the SDK signs outbound requests instead of using key and secret.
-        self.client = _vonage(settings, Auth(api_key=settings.vonage.api_key, api_secret=settings.vonage.api_secret))
+        auth = Auth(api_key=settings.vonage.api_key, api_secret=settings.vonage.api_secret)
+        self.client = vonage_client(settings, auth)
 
     def send(self, to: str, text: str, client_ref: str) -> list[str]:
         message = SmsMessage(to=to, from_=self.sender_id, text=text, client_ref=client_ref[:100],
@@ -69,7 +70,7 @@ class VonageSender:
         except SmsError as err:
             raise _from_sms_error(err) from err
         except (HttpRequestError, requests.RequestException) as err:
-            raise _from_http_error(err) from err
+            raise from_http_error(err) from err
         return [part.message_id for part in response.messages]  # the SMS API answers one per part
 
 
@@ -79,17 +80,17 @@ class MessagesSender:
     def __init__(self, settings: Settings) -> None:
         self.sender_id = settings.vonage.number
         auth = Auth(application_id=settings.vonage.application_id, private_key=settings.vonage.private_key)
-        self.client = _vonage(settings, auth)
+        self.client = vonage_client(settings, auth)
 
     def send(self, to: str, text: str, client_ref: str) -> list[str]:
         message = MessagesSms(to=to, from_=self.sender_id, text=text, client_ref=client_ref[:100])
         try:
             return [self.client.messages.send(message).message_uuid]  # one status webhook for the whole message
         except (HttpRequestError, requests.RequestException) as err:
-            raise _from_http_error(err) from err
+            raise from_http_error(err) from err
 
 
-def _from_http_error(err: HttpRequestError | requests.RequestException) -> SendError:
+def from_http_error(err: HttpRequestError | requests.RequestException) -> SendError:
     """HTTP-level failures: throttling (429), Vonage's 5xx and network trouble are worth another try."""
     if isinstance(err, requests.RequestException):
         return SendError(f"could not reach Vonage: {type(err).__name__}", retryable=True)

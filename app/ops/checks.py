@@ -46,6 +46,7 @@ def check(env: Mapping[str, str], production: bool) -> list[Finding]:
     found += _redis(settings, production)
     found += _vonage(env, settings, production)
     found += _public_url(env, settings, production)
+    found += _whatsapp(settings, production)
     if production and not settings.service.support_contact:
         found.append(Finding("warn", "SUPPORT_CONTACT", "not set: HELP cannot say where to get help, which carriers "
                                                         "expect (CTIA); set a URL, an email address or a number"))
@@ -148,6 +149,18 @@ def _vonage(env: Mapping[str, str], settings: Settings, production: bool) -> lis
         found.append(Finding("warn", "SIMULATOR", "on with Vonage configured: anyone can text the service as any "
                                                   "number from /simulator, and replies are real SMS"))
     return found
+
+
+def _whatsapp(settings: Settings, production: bool) -> list[Finding]:
+    """WhatsApp goes through the Messages API: WHATSAPP_NUMBER needs an application's id and private key."""
+    if not settings.whatsapp.enabled:
+        return []
+    if settings.vonage.application_id and settings.vonage.private_key:
+        return [Finding("ok", "WHATSAPP_NUMBER", f"WhatsApp on, template {settings.whatsapp.template!r}")]
+    return [Finding("fail" if production else "warn", "WHATSAPP_NUMBER",
+                    "set without VONAGE_APPLICATION_ID and VONAGE_PRIVATE_KEY: WhatsApp goes through the Messages "
+                    "API only, so WhatsApp messages go by SMS (or, with no Vonage credentials, to the log and the "
+                    "simulator)")]
 
 
 def refusals(env: Mapping[str, str], production: bool) -> list[Finding]:

@@ -74,6 +74,12 @@ class RedisCollector:
             for kind in KINDS:
                 family.add_metric([kind], total.get(f"{name}:{kind}", 0))
             yield family
+        by_channel = CounterMetricFamily("reminders_sent_by_channel", "Messages accepted by Vonage (or written by the "
+                                         "log sender), by the channel they went on.", labels=["channel"])
+        whatsapp = total.get("sent_whatsapp", 0)
+        by_channel.add_metric(["sms"], sum(total.get(f"sent:{kind}", 0) for kind in KINDS) - whatsapp)
+        by_channel.add_metric(["whatsapp"], whatsapp)
+        yield by_channel
         yield self._lateness(total)
         yield from self._depth(now)
         yield from self._losses()

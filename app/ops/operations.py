@@ -29,7 +29,7 @@ class Stats:
     due_next_hour: int
     overdue: int  # past due by more than 5 s and not taken by a worker: the worker is down or behind
     created_today: int
-    sent_today: int
+    sent_today: int  # on every channel
     failed_today: int
     retried_today: int
     lateness_p50: float | None  # seconds, over the last reminders sent
@@ -44,6 +44,7 @@ class Stats:
     day_starts: str = ""  # local midnight the "today" figures count from
     over_budget_today: int = 0  # sends the daily budget per number stopped (reminders waiting, replies dropped)
     numbers_over_budget: int = 0  # numbers that met their budget in the last 24 hours
+    whatsapp_today: int = 0  # of sent_today, those that went on WhatsApp
     data_lost: list[str] = field(default_factory=list)  # why Redis may have lost reminders (metrics.Losses)
 
     def as_dict(self) -> dict:
@@ -67,6 +68,7 @@ def stats(services: Services, zone: str, now: float | None = None) -> Stats:
     late = counters.recent_lateness(store)
     return Stats(pending=pending, due_next_hour=next_hour, overdue=overdue,
                  created_today=int(today["created"]), sent_today=int(today["sent"]),
+                 whatsapp_today=int(today["sent_whatsapp"]),
                  failed_today=int(today["failed"]), retried_today=int(today["retried"]),
                  lateness_p50=metrics.percentile(late, 0.5), lateness_p95=metrics.percentile(late, 0.95),
                  lateness_max=late[-1] if late else None, dead_letters=dead, opted_out=len(opted_out(services.people)),

@@ -25,7 +25,7 @@ LATENESS_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.
 KINDS = ("reminder", "reply")
 HOUR_TTL = 8 * 24 * 3600  # hourly buckets: a week of "today"s in any zone, plus a margin
 RECENT_LATENESS = 500  # reminders whose lateness the dashboard summarises
-HOURLY = ("created", "sent", "failed", "retried", "over_budget")
+HOURLY = ("created", "sent", "failed", "retried", "over_budget", "sent_whatsapp")  # sent_whatsapp: of sent, on WhatsApp
 FLUSH_EVERY = 1.0  # seconds
 
 
@@ -120,11 +120,14 @@ def record_created(store: Store, count: int) -> None:
         _record(store, {"created": count})
 
 
-def record_sent(store: Store, rem: Reminder, lateness: float) -> None:
-    """A send Vonage (or the log sender) accepted, `lateness` seconds after it was due (negative: early)."""
+def record_sent(store: Store, rem: Reminder, lateness: float, channel: str = "sms") -> None:
+    """A send Vonage (or the log sender) accepted on `channel`, `lateness` seconds after it was due (negative:
+    early)."""
     bucket = next((f"{b:g}" for b in LATENESS_BUCKETS if lateness <= b), "inf")
-    _record(store, {f"sent:{rem.kind}": 1, f"late:{rem.kind}:{bucket}": 1, f"latesum:{rem.kind}": lateness},
-            lateness if rem.kind == "reminder" else None)
+    fields = {f"sent:{rem.kind}": 1, f"late:{rem.kind}:{bucket}": 1, f"latesum:{rem.kind}": lateness}
+    if channel == "whatsapp":
+        fields["sent_whatsapp"] = 1
+    _record(store, fields, lateness if rem.kind == "reminder" else None)
 
 
 def record_retry(store: Store, rem: Reminder) -> None:

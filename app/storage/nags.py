@@ -24,7 +24,8 @@ class Nags(State):
         if not self.redis.set(self.key("nagged", rem.id, str(int(rem.due))), "1", nx=True, ex=span):
             return []
         now = clock.now()
-        repeats = [Reminder(phone=rem.phone, message=text, due=now + every * n, tz=rem.tz, kind="reply")
+        repeats = [Reminder(phone=rem.phone, message=text, due=now + every * n, tz=rem.tz, kind="reply",
+                            channel=rem.channel)
                    for n in range(1, NAG_TIMES + 1)]
         ids = store.add(repeats)
         pipe = self.redis.pipeline(transaction=True)

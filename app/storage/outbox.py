@@ -26,11 +26,13 @@ class Outbox:
     def key(self, phone: str) -> str:
         return f"{self.prefix}sim:{phone}"
 
-    def record(self, phone: str, direction: Direction, text: str) -> str:
-        """Append one message; returns its id (the stream's, ordered by time)."""
+    def record(self, phone: str, direction: Direction, text: str, channel: str = "", template: str = "") -> str:
+        """Append one message (on WhatsApp: `channel`, and the `template` it went as, if any); returns its id (the
+        stream's, ordered by time)."""
+        fields = {"dir": direction, "text": text[:MAX_TEXT], "at": f"{clock.now():.3f}"}
+        fields.update({k: v for k, v in (("ch", channel), ("tpl", template[:MAX_TEXT])) if v})
         pipe = self.redis.pipeline(transaction=True)
-        pipe.xadd(self.key(phone), {"dir": direction, "text": text[:MAX_TEXT], "at": f"{clock.now():.3f}"},
-                  maxlen=KEEP, approximate=True)
+        pipe.xadd(self.key(phone), fields, maxlen=KEEP, approximate=True)
         pipe.expire(self.key(phone), TTL)
         entry_id = pipe.execute()[0]
         return entry_id.decode() if isinstance(entry_id, bytes) else entry_id
@@ -46,5 +48,6 @@ def _message(entry_id: str | bytes, fields: dict) -> dict:
     def get(k: str) -> str:
         return as_text(fields.get(k.encode(), fields.get(k, b"")))
 
-    return {"id": as_text(entry_id), "dir": get("dir"), "text": get("text"), "at": float(get("at") or 0)}
+    return {"id": as_text(entry_id), "dir": get("dir"), "text": get("text"), "at": float(get("at") or 0),
+            "channel": get("ch") or "sms", "template": get("tpl") or None}
 

@@ -28,6 +28,9 @@ class Person:
     lang: str | None = None  # the language learned from its texts, or set (texting/language.py)
     lang_set: bool = False  # set by LANG or the API: its texts no longer change it
     lang_next: str | None = None  # a language one text was heard in, awaiting another (texting/language.py)
+    whatsapp_at: float | None = None  # its last WhatsApp message: WhatsApp's 24-hour window (delivery/whatsapp.py)
+    whatsapp_none: bool = False  # WhatsApp said the number is no WhatsApp user: its WhatsApp entries go by SMS
+    whatsapp_blocked: bool = False  # the person blocked the WhatsApp sender: nothing goes to it on WhatsApp
 
     @classmethod
     def from_hash(cls, phone: str, raw: dict) -> Person:
@@ -38,15 +41,19 @@ class Person:
                    last_created=h.get("last"),
                    last_sent=(sent_id, float(sent_at)) if sent_at else None,
                    last_made_at=float(h["made"]) if h.get("made") else None, lang=h.get("lang"),
-                   lang_set=h.get("langset") == "1", lang_next=h.get("langnext"))
+                   lang_set=h.get("langset") == "1", lang_next=h.get("langnext"),
+                   whatsapp_at=float(h["wa"]) if h.get("wa") else None,
+                   whatsapp_none="wano" in h, whatsapp_blocked="waout" in h)
 
 
 class People(State):
     """Each number's hash `person:<phone>`: tz, asked, out (opted out since), outseq (the id sequence then) and
     outdone (its one last message went: see begin.lua), unreachable (unreachable.py), list (LIST's order), last and
     made (UNDO, corrections; written by add.lua), sent (SNOOZE; written by settle.lua), seen (its last text, written
-    by arrival.lua: forget_idle), lang, langset and langnext (the
-    language replies are in, and one its texts may be changing to: texting/language.py)."""
+    by arrival.lua: forget_idle), lang, langset and langnext (the language replies are in, and one its texts may be
+    changing to: texting/language.py), wa (its last WhatsApp message, written by arrival.lua: the 24-hour window),
+    wano and waout (WhatsApp said it is no WhatsApp user, or that it blocked us: outcomes.py; its next WhatsApp
+    message clears both)."""
 
     def person(self, phone: str) -> Person:
         return Person.from_hash(phone, self.redis.hgetall(self.key("person", phone)))

@@ -31,13 +31,15 @@ class Quotas(State):
         self.index = PhoneIndex(client, prefix)
         self._arrival = self.script("arrival")
 
-    def arrival(self, phone: str, message_id: str) -> Arrival:
+    def arrival(self, phone: str, message_id: str, whatsapp: bool = False) -> Arrival:
         """Everything a new inbound text needs first, in one call (lua/arrival.lua): whether this message was handled
         already (add.lua sets `in:<messageId>`), the sender's record, how many texts the number sent this minute
-        (counting this one), and how many reminders it has not been sent yet (its schedule index)."""
+        (counting this one), and how many reminders it has not been sent yet (its schedule index). A WhatsApp message
+        also opens the number's 24-hour window, in the same call."""
         keys = [self.inbound_key(message_id), self.key("person", phone), self._key("texts", phone),
                 self.index.bucket(phone)]
-        seen, person, texts, unsent = self._arrival(keys=keys, args=[phone, KEPT, repr(clock.now())])
+        seen, person, texts, unsent = self._arrival(keys=keys, args=[phone, KEPT, repr(clock.now()),
+                                                                            "1" if whatsapp else "0"])
         return Arrival(bool(seen), Person.from_hash(phone, dict(zip(person[::2], person[1::2]))), int(texts),
                        len(ids_in(unsent)))
 

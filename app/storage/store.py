@@ -32,6 +32,8 @@ from app.storage.phoneindex import PhoneIndex
 from app.storage.state import State, as_text
 
 Kind = Literal["reminder", "reply"]
+Channel = Literal["sms", "whatsapp"]
+WHATSAPP_MARK = "w:"  # a WhatsApp entry's number in its record, as a channel-qualified address (begin.lua knows)
 PENDING = ("pending", "sending", "held")  # not yet sent: may still be changed or cancelled
 DONE_TTL = 7 * 24 * 3600
 INBOUND_TTL = 2 * 24 * 3600
@@ -55,6 +57,7 @@ class Reminder:
     status: str = "pending"  # pending | sending | sent | failed | cancelled
     detail: str | None = None  # why it failed, for people and operators
     nag: bool = False  # repeats after each delivery until the person replies DONE (nags.Nags)
+    channel: Channel = "sms"  # where it goes: the channel it was made on (delivery/whatsapp.py for WhatsApp)
 
     @property
     def due_local(self) -> datetime:
@@ -63,11 +66,13 @@ class Reminder:
     def record(self) -> str:
         """The stored form, as short as it can be (memory per pending reminder is a goal): a JSON list
         [phone, message, due, zone, rule, attempts, nag], trailing defaults left out; the zone only when the number
-        does not tell it."""
+        does not tell it. A WhatsApp entry's number is `w:<number>` (2 bytes; a field would cost 11 and push a
+        typical record past the 64 bytes a listpack bucket holds: docs/whatsapp.md)."""
         return json.dumps(self._fields(), ensure_ascii=False, separators=(",", ":"))
 
     def _fields(self) -> list:
-        fields = [self.phone, self.message, round(self.due, 3), "" if self.tz == number_zone(self.phone) else self.tz,
+        address = WHATSAPP_MARK + self.phone if self.channel == "whatsapp" else self.phone
+        fields = [address, self.message, round(self.due, 3), "" if self.tz == number_zone(self.phone) else self.tz,
                   self.every or "", self.attempts, 1 if self.nag else 0]
         while fields[-1] in ("", 0, None) and len(fields) > 3:
             fields.pop()
@@ -81,10 +86,12 @@ class Reminder:
             status, detail, rec = rec["s"], rec.get("w"), rec["r"]
         else:
             detail = None
-        phone, message, due, tz, every, attempts, nag = rec + ["", "", 0, 0][len(rec) - 3:]
+        address, message, due, tz, every, attempts, nag = rec + ["", "", 0, 0][len(rec) - 3:]
+        whatsapp = isinstance(address, str) and address.startswith(WHATSAPP_MARK)
+        phone = address[len(WHATSAPP_MARK):] if whatsapp else address
         return cls(phone=phone, message=message, due=due, tz=tz or number_zone(phone) or "UTC", every=every or None,
                     kind="reply" if rid.startswith("x") else "reminder", attempts=attempts, id=rid, status=status,
-                    detail=detail, nag=bool(nag))
+                    detail=detail, nag=bool(nag), channel="whatsapp" if whatsapp else "sms")
 
     def checked(self) -> Reminder:
         """This reminder, if its fields have the types sending needs (a record planted or damaged in Redis may
@@ -351,6 +358,16 @@ class Store(State):
     def revive(self, rid: str) -> bool:
         """Take `rid` off the dead letters (False: it was not there, so someone else already did)."""
         return bool(self.redis.zrem(self.key("dead"), rid))
+
+    def fail_delivered(self, rid: str, why: str, at: float) -> bool:
+        """An entry Vonage took but could not deliver for a reason only the operator can mend (a WhatsApp template
+        missing): it ends `failed`, with why, on the dead letters; False when it has no ending (a series goes on)."""
+        if (done := self.redis.get(self.key("done", rid))) is None:
+            return False
+        final = json.dumps({**json.loads(done), "s": "failed", "w": why}, ensure_ascii=False, separators=(",", ":"))
+        self.redis.pipeline(transaction=True).set(self.key("done", rid), final, keepttl=True).zadd(
+            self.key("dead"), {rid: at}).execute()
+        return True
 
     def bury(self, rid: str, at: float) -> None:
         """Put `rid` back on the dead letters."""

@@ -8,6 +8,7 @@ get the same retries, rate limit and once-only guard. Replies are kept to one SM
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from app import parsing
@@ -17,7 +18,7 @@ from app.storage import clock
 from app.storage.people import People
 from app.storage.quotas import Quotas
 from app.storage.replication import Replication
-from app.storage.store import OverCap, Reminder, Store
+from app.storage.store import Channel, OverCap, Reminder, Store
 from app.storage.text_parts import Parts
 from app.storage.unreachable import Unreachable
 from app.texting.commands import COMMANDS, Commands
@@ -38,22 +39,26 @@ class Conversation:
         self.unreachable, self.replication, self.reminders = unreachable, replication, reminders
         self.commands, self.settings = commands, settings
 
-    def receive(self, phone: str, text: str, message_id: str, now: datetime | None = None) -> bool:
-        """Handle one inbound text; False when this message was already handled (a webhook retry)."""
-        seen, person, texts, unsent = self.quotas.arrival(phone, message_id)
+    def receive(self, phone: str, text: str | None, message_id: str, now: datetime | None = None,
+                channel: Channel = "sms") -> bool:
+        """Handle one inbound text (None: a message that is no text, a WhatsApp image say), arrived on `channel`,
+        where its reply and what it makes go; False when this message was already handled (a webhook retry)."""
+        seen, person, texts, unsent = self.quotas.arrival(phone, message_id, whatsapp=channel == "whatsapp")
         if seen:
             self.replication.release(self.store, message_id)  # a retry after a 503: the replies still parked
             return False
         now = now or clock.utcnow()
         if person.unreachable:  # it texted, so it can get texts again
             self.unreachable.clear(self.store, phone, now, person.opted_out)
-        text, book = printable(text), phrasebook(language_of(person))
+        media, text, book = text is None, printable(text or ""), phrasebook(language_of(person))
         too_long = len(text) > MAX_MESSAGE  # no command: before any reading, a 64 KB text must cost nothing
-        command, arg, heard = ("new", None, book) if too_long else understand(text, book.code)
+        command, arg, heard = ("new", None, book) if too_long or media else understand(text, book.code)
         if person.opted_out and command != "start":
             items: list[Reminder] = []  # opted out: nothing is ever sent until START
         elif texts > self.settings.limits.texts_per_minute:
             items = self.commands.refusal(person, book.say("too_fast"))
+        elif media:
+            items = [reply(phone, book.say("only_text"), self.commands.zone(person)[0])]
         elif too_long:
             items = [reply(phone, book.say("too_long", limit=MAX_MESSAGE), self.commands.zone(person)[0])]
         else:
@@ -69,10 +74,11 @@ class Conversation:
         cap = self.quotas.reminders_made(phone, self.settings.limits.reminders_per_minute) if made else None
         park = self.replication.required
         try:
-            added = self.reminders.add(items, inbound_id=message_id, sender=phone, park_replies=park, cap=cap)
+            added = self.reminders.add(on_channel(items, channel), inbound_id=message_id, sender=phone,
+                                       park_replies=park, cap=cap)
         except OverCap:
             no = self.commands.refusal(person, book.say("too_many_now"))
-            added = self.store.add(no, inbound_id=message_id, sender=phone, park_replies=park)
+            added = self.store.add(on_channel(no, channel), inbound_id=message_id, sender=phone, park_replies=park)
         self.replication.release(self.store, message_id)  # NotReplicated: 503, and Vonage retries
         return added is not None
 
@@ -99,3 +105,7 @@ class Conversation:
             self.store.discard(timer)
         return self.receive(phone, "".join(t for _, t in parts), parts[0][0])
 
+
+def on_channel(items: list[Reminder], channel: Channel) -> list[Reminder]:
+    """What a text makes goes where the text came from: its reply, and a reminder it sets, on that channel."""
+    return items if channel == "sms" else [replace(item, channel=channel) for item in items]

@@ -32,10 +32,16 @@ def line(book: Phrasebook, rem: Reminder, tz: str) -> str:
     return f"{text} - {when}" + (book.say("list_held") if rem.status == "held" else "")
 
 
+CHANNEL_NAMES = {"sms": "SMS", "whatsapp": "WhatsApp"}  # names, the same in every language
+
+
 def list_lines(book: Phrasebook, reminders: list[Reminder], receipts: list[dict | None], tz: str) -> list[str]:
-    """LIST's numbered lines (the person's page shows the same), each marked when its last delivery failed."""
-    return [f"{i}. {line(book, rem, tz)}" + (book.say("list_failed") if (got or {}).get("state") in
-                                             ("failed", "rejected") else "")
+    """LIST's numbered lines (the person's page shows the same), each marked when its last delivery failed, and with
+    its channel only when the number uses both."""
+    both = len({r.channel for r in reminders}) > 1
+    return [f"{i}. {line(book, rem, tz)}"
+            + (book.say("list_failed") if (got or {}).get("state") in ("failed", "rejected") else "")
+            + (book.say("list_channel", channel=CHANNEL_NAMES[rem.channel]) if both else "")
             for i, (rem, got) in enumerate(zip(reminders, receipts), 1)]
 
 

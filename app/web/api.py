@@ -152,6 +152,9 @@ def _reminder(new: NewReminder) -> Reminder:
     refused = country_refusal(new.phone_number, settings.limits.allowed_countries)
     if refused:
         raise ApiError(422, "invalid", f"phone_number: {refused} (ALLOWED_COUNTRIES)", "phone_number")
+    if new.channel == "whatsapp" and not settings.whatsapp.enabled:
+        raise ApiError(422, "invalid", "channel: WhatsApp is off on this service (WHATSAPP_NUMBER is not set)",
+                       "channel")
     person = services().people.person(new.phone_number)
     if person.opted_out:
         raise ApiError(409, "opted_out", "this number has opted out (texted STOP); it must text START first",
@@ -160,7 +163,8 @@ def _reminder(new: NewReminder) -> Reminder:
     message, due, every = _what_and_when(new, tz, language_of(person))
     try:
         return services().reminders.make(phone=new.phone_number, message=message, due=due, tz=tz, every=every,
-                                         now=clock.utcnow(), unsent=store.unsent_count(new.phone_number))
+                                         now=clock.utcnow(), unsent=store.unsent_count(new.phone_number),
+                                         channel=new.channel)
     except Refused as no:
         raise _refused(no, "every" if new.every else "text") from None
 
@@ -373,4 +377,4 @@ def as_json(rem: Reminder) -> dict:
     return {"id": rem.id, "phone_number": "+" + rem.phone, "message": rem.message,
             "remind_when": datetime.fromtimestamp(rem.due, ZoneInfo(rem.tz)).isoformat(),
             "timezone": rem.tz, "every": rem.every, "status": rem.status, "detail": rem.detail,
-            "delivery": delivery}
+            "channel": rem.channel, "delivery": delivery}

@@ -72,6 +72,9 @@ class NewReminder(Strict):
                                                 "text is detected in, else the person's, and English")
     timezone: Zone | None = None
     every: Rule | None = None
+    channel: Literal["sms", "whatsapp"] = Field("sms", description="where the reminder goes: SMS, or WhatsApp (only "
+                                                "while WHATSAPP_NUMBER is set; outside WhatsApp's 24-hour window it "
+                                                "goes as the approved template)")
 
 
 class CreateHeaders(BaseModel):
@@ -121,6 +124,7 @@ class ReminderOut(BaseModel):
     every: str | None
     status: Literal["pending", "sending", "held", "sent", "failed", "cancelled"]
     detail: str | None
+    channel: Literal["sms", "whatsapp"] = "sms"
     delivery: Delivery | None
 
 

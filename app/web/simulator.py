@@ -1,10 +1,12 @@
 """The phone simulator: a chat page where you text the service as any number, without a Vonage account.
 
 It is a client of the real service, not a shortcut: the page posts each text to the inbound webhook exactly as
-Vonage would, and shows what the worker sent through the log sender (which writes every outbound SMS to the
-number's conversation in the outbox). Served when Vonage is not configured, or when SIMULATOR=on; behind the
-dashboard's login whenever API_TOKEN is set, since a conversation is somebody's texts. Only texts the webhook
-accepted are kept, cut to a size (storage/outbox.py), each recorded before the webhook acts on it.
+Vonage would (an SMS; or, with WHATSAPP_NUMBER set and the page's switch on WhatsApp, a WhatsApp message to the
+Messages API's webhook), and shows what the worker sent through the log senders (which write every outbound message
+to the number's conversation in the outbox: a WhatsApp one as WhatsApp's, a template as a template). Served when
+Vonage is not configured, or when SIMULATOR=on; behind the dashboard's login whenever API_TOKEN is set, since a
+conversation is somebody's texts. Only texts the webhook accepted are kept, cut to a size (storage/outbox.py), each
+recorded before the webhook acts on it.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from app.web.webhooks import text_accepted
 bp = Blueprint("simulator", __name__, url_prefix="/simulator")
 DEFAULT_NUMBER = "14155550100"  # San Francisco: replies come in America/Los_Angeles time
 WEBHOOK = "webhooks.inbound_sms"
+WHATSAPP_WEBHOOK = "webhooks.inbound_message"  # the Messages API's, where WhatsApp messages arrive
 
 
 def enabled() -> bool:
@@ -43,7 +46,8 @@ def page() -> ResponseReturnValue:
     number = normalise(request.args.get("number", "")) or DEFAULT_NUMBER
     return render_template("simulator.html", number=number, service_number=settings.vonage.number,
                            webhook=url_for(WEBHOOK), vonage_enabled=settings.vonage.enabled,
-                           signatures_required=settings.vonage.signatures_required)
+                           signatures_required=settings.vonage.signatures_required,
+                           whatsapp_number=settings.whatsapp.number, whatsapp_webhook=url_for(WHATSAPP_WEBHOOK))
 
 
 @bp.get("/api/messages")
@@ -64,12 +68,12 @@ def _is_stream_id(value: str) -> bool:
     return ms.isdigit() and seq.isdigit()
 
 
-def _record_inbound(app: Flask, phone: str, text: str) -> None:
+def _record_inbound(app: Flask, phone: str, text: str, channel: str = "") -> None:
     """The sender's side of the conversation, for a text the webhook accepted (a refused one is shown by the page
     itself and never kept). Recorded before the webhook acts on the text, so before the worker can have sent the
     reply: the page always shows a text above its reply."""
     if enabled():
-        outbox().record(phone, "in", text)
+        outbox().record(phone, "in", text, channel=channel)
 
 
 def _home() -> ResponseReturnValue:

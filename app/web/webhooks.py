@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import time
 from functools import lru_cache
 
@@ -25,9 +26,11 @@ from app.phones import country_refusal, e164
 from app.services import services
 from app.storage.text_parts import MAX_PART_CHARS, MAX_PARTS
 from app.web.errors import ApiError
+from app.web.whatsapp_inbound import receive_whatsapp
 
 log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
+WHATSAPP_CODE = re.compile(r"\b13[0-9]{4}\b")  # Meta's WhatsApp error codes (131047, 132001, …)
 SIGNATURE_MAX_AGE = 300  # seconds; an older signed timestamp is a replay
 # Sent with (phone, text) for an inbound SMS the webhook accepts, before it is acted on: anything the worker sends in
 # reply comes after it (the phone simulator records the sender's side of the conversation here).
@@ -57,8 +60,11 @@ def inbound_sms() -> ResponseReturnValue:
 
 @bp.post("/inbound")
 def inbound_message() -> ResponseReturnValue:
-    """The Messages API's inbound webhook: SMS only; Vonage has already joined a long message's parts."""
+    """The Messages API's inbound webhook: SMS (Vonage has already joined a long message's parts) and WhatsApp
+    (whatsapp_inbound.py)."""
     body = _signed_json()
+    if body.get("channel") == "whatsapp":
+        return receive_whatsapp(body, answerable, text_accepted)
     if body.get("channel") != "sms":
         return "", 204
     missing = [f for f in ("from", "message_uuid") if not body.get(f)] + ([] if "text" in body else ["text"])
@@ -90,7 +96,8 @@ def message_status() -> ResponseReturnValue:
     for field in ("message_uuid", "status"):
         if not body.get(field):
             raise ApiError(400, "missing_field", f"a status update needs {field}", field)
-    services().outcomes.act(Receipt("messages", str(body.get("client_ref") or ""), str(body["status"]),
+    api = "whatsapp" if body.get("channel") == "whatsapp" else "messages"  # WhatsApp's codes mean more: outcomes.py
+    services().outcomes.act(Receipt(api, str(body.get("client_ref") or ""), str(body["status"]),
                             _error_code(body.get("error")), str(body["message_uuid"])))
     return "", 204
 
@@ -112,13 +119,17 @@ def answerable(sender: str) -> str | None:
 
 
 def _error_code(error: object) -> str | None:
-    """A Messages API error's code: its `title` (e.g. "1240"), else the end of its `type` URL (`...#1240`)."""
+    """A Messages API error's code: WhatsApp's own (six digits, 131047) where its `detail` quotes one, else its
+    `title` (e.g. "1240"), else the end of its `type` URL (`...#1240`)."""
     if not isinstance(error, dict):
         return None
     title, kind = str(error.get("title") or ""), str(error.get("type") or "")
+    quoted = WHATSAPP_CODE.search(str(error.get("detail") or "")[:1000])
+    if quoted and not WHATSAPP_CODE.fullmatch(title):
+        return quoted.group(0)
     if title.isdigit() or "#" not in kind:
-        return title or None
-    return kind.rpartition("#")[2]
+        return title[:20] or None
+    return kind.rpartition("#")[2][:20]
 
 
 def _signed_json() -> dict:

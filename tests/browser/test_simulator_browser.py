@@ -68,3 +68,22 @@ def test_a_pasted_text_over_the_limit_gets_the_services_too_long_reply(page: Pag
     expect(page.locator(".bubble.in .text")).to_have_text([long_text.strip()], timeout=5000)
     expect(page.locator(".bubble.out .text")).to_have_text(
         ["That's too long for a reminder: please keep it under 1,000 characters."], timeout=8000)
+
+
+def test_a_whatsapp_conversation_in_the_simulator(page: Page, env, start_worker):
+    """The channel switch on WhatsApp: the text goes to the Messages API webhook, the confirmation comes back as a
+    WhatsApp message (inside the window: a text, not the template)."""
+    from app import create_app
+    from tests.browser.live import LiveServer
+
+    settings = {**env, **NO_VONAGE, "WHATSAPP_NUMBER": "447700900111"}
+    start_worker(**settings)
+    with LiveServer(create_app(settings)) as server:
+        page.goto(server.url + "/simulator")
+        page.get_by_label("Channel").select_option("whatsapp")
+        _send(page, "ping in 2 seconds")
+        expect(page.locator(".bubble.in.whatsapp .text")).to_have_text(["ping in 2 seconds"], timeout=5000)
+        replies = page.locator(".bubble.out.whatsapp .text")
+        expect(replies.first).to_contain_text('Got it: "ping"', timeout=8000)
+        expect(replies.nth(1)).to_have_text("ping", timeout=12000)
+        assert page.locator(".bubble.template").count() == 0

@@ -190,3 +190,19 @@ def test_the_web_says_in_one_line_that_redis_is_down_and_starts_anyway(env):
         _, err = web.communicate(timeout=30)
     said = [line for line in err.splitlines() if "REDIS_URL" in line]
     assert len(said) == 1 and said[0].startswith("web: REDIS_URL: cannot reach Redis") and "Traceback" not in err
+
+
+def test_the_release_check_says_whatsapp_needs_an_application(env):
+    from app.ops.checks import check
+
+    def whatsapp(extra: dict, production: bool) -> list:
+        return [f for f in check({**env, "WHATSAPP_NUMBER": "447700900111", **extra}, production)
+                if f.name == "WHATSAPP_NUMBER"]
+
+    (refused,) = whatsapp({}, production=True)
+    assert refused.level == "fail" and "VONAGE_APPLICATION_ID" in refused.message
+    assert whatsapp({}, production=False)[0].level == "warn"
+    (fine,) = whatsapp({"VONAGE_APPLICATION_ID": "aaaaaaaa-bbbb-cccc-dddd-0123456789ab",
+                        "VONAGE_PRIVATE_KEY": "-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----"},
+                       production=True)
+    assert fine.level == "ok"

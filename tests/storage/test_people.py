@@ -69,3 +69,20 @@ def test_a_record_from_before_texts_were_stamped_starts_its_clock_at_the_first_l
     now = time.time()
     assert people.forget_idle(store, now + 1, now + 1) == 0
     assert float(redis_client.hget("rmd:person:14155550103", "seen")) == pytest.approx(now + 1)
+
+
+def test_the_whatsapp_window_is_stamped_on_arrival_at_a_cost_of_a_few_bytes(redis_client):
+    """A WhatsApp message stamps `wa` (its window) in the same call that stamps `seen`; an SMS does not. The cost is
+    one small field in the person's hash (docs/whatsapp.md gives the figure)."""
+    from app.storage.quotas import Quotas
+
+    quotas, people = Quotas(redis_client), People(redis_client)
+    quotas.arrival("14155550100", "sms-1")
+    key = people.key("person", "14155550100")
+    before = redis_client.memory_usage(key, samples=0)
+    assert people.person("14155550100").whatsapp_at is None
+    people.remember("14155550100", wano="1", waout="1")
+    quotas.arrival("14155550100", "wa-1", whatsapp=True)
+    person = people.person("14155550100")
+    assert person.whatsapp_at is not None and not (person.whatsapp_none or person.whatsapp_blocked)
+    assert redis_client.memory_usage(key, samples=0) - before <= 24

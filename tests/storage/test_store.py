@@ -143,6 +143,8 @@ def test_unicode_survives_the_round_trip(store):
     Reminder(phone="15555550100", message="gym", due=1.5, tz="UTC", every="FREQ=DAILY"),
     Reminder(phone="14155550100", message="gym", due=1.5, tz="UTC", attempts=3),
     Reminder(phone="14155550100", message="gym", due=1.5, tz="America/Los_Angeles", every="FREQ=DAILY", attempts=2),
+    Reminder(phone="14155550100", message="gym", due=1.5, tz="America/Los_Angeles", channel="whatsapp"),
+    Reminder(phone="14155550100", message="w:gym", due=1.5, tz="UTC", nag=True, channel="whatsapp"),
 ])
 def test_records_round_trip(rem):
     again = Reminder.from_record("7", rem.record())
@@ -151,11 +153,25 @@ def test_records_round_trip(rem):
     assert final == replace(rem, id="7", status="failed", detail="Number barred")
 
 
-def test_a_typical_record_is_short_enough_for_a_compact_hash(store):
+@pytest.mark.parametrize("channel", ["sms", "whatsapp"])
+def test_a_typical_record_is_short_enough_for_a_compact_hash(store, channel):
     (rid,) = store.add([Reminder(phone="14155550100", message="take out the recycling", due=time.time() + 60,
-                                 tz="America/Los_Angeles")])
+                                 tz="America/Los_Angeles", channel=channel)])
     raw = store.redis.hget(store.data_key(rid), rid)
     assert len(raw) <= 64 and store.redis.object("encoding", store.data_key(rid)) == b"listpack"
+
+
+def test_the_channel_costs_an_sms_record_nothing_and_a_whatsapp_one_two_bytes():
+    sms = Reminder(phone="14155550100", message="gym", due=1.5, tz="America/Los_Angeles")
+    assert sms.record() == '["14155550100","gym",1.5]'
+    assert len(replace(sms, channel="whatsapp").record()) == len(sms.record()) + 2
+
+
+def test_a_whatsapp_entry_of_a_number_that_opted_out_is_held(store):
+    (rid,) = store.add([reminder(time.time() - 1, channel="whatsapp")])
+    store.redis.hset(store.key("person", "14155550100"), mapping={"out": "1", "outseq": "0"})
+    assert store.claim(time.time(), time.time() + 60, 10, "t") == [rid]
+    assert store.begin(rid, "t", time.time() + 60) is None  # begin.lua found the person behind `w:<number>`
 
 
 def test_a_change_never_takes_an_entry_from_the_job_sending_it(store):

@@ -1,4 +1,5 @@
-"""An HTTPS fake of Vonage's SMS API (`POST /sms/json`) for tests and benchmarks.
+"""An HTTPS fake of Vonage's SMS API (`POST /sms/json`) and Messages API (`POST /v1/messages`: SMS, and WhatsApp
+text and template) for tests and benchmarks.
 
 Why: the vonage SDK always calls ``https://{rest_host}/sms/json``, so the app's sender is
 tested through the real SDK against this server; a trustme CA (``ca_bundle``, for
@@ -56,6 +57,35 @@ def count_segments(text: str, unicode: bool) -> int:
 def is_gsm7(text: str) -> bool:
     """True if `text` fits the GSM-7 alphabet (else a real send needs type=unicode)."""
     return all(c in _GSM7 or c in _GSM7_EXT for c in text)
+
+
+# Details of WhatsApp's own error codes, as Meta words them (developers.facebook.com, WhatsApp Cloud API error codes).
+WHATSAPP_ERRORS: dict[int, str] = {
+    131026: "Message undeliverable: the recipient is not a WhatsApp user or cannot receive this message",
+    131047: "Re-engagement message: more than 24 hours have passed since the recipient last replied",
+    131050: "The user has stopped receiving marketing messages from this business",
+    132001: "Template name does not exist in the translation",
+    132015: "Template is paused due to low quality",
+    131031: "Business account has been locked",
+}
+MESSAGE_TYPES = {"sms": ("text",), "whatsapp": ("text", "template", "custom")}
+
+
+def _missing_messages_fields(body: Any) -> list[str]:
+    """What a Messages API send lacks, for the channels this fake speaks (SMS; WhatsApp text and template)."""
+    if not isinstance(body, dict):
+        return ["to", "from", "channel", "message_type"]
+    missing = [f for f in ("to", "from", "channel", "message_type") if not body.get(f)]
+    kind = body.get("message_type")
+    if missing or kind not in MESSAGE_TYPES.get(body["channel"], ()):
+        return missing or ["message_type"]
+    if kind == "text":
+        return [] if isinstance(body.get("text"), str) and 0 < len(body["text"]) <= 4096 else ["text"]
+    if kind == "template":
+        template, settings = body.get("template") or {}, body.get("whatsapp") or {}
+        return ([] if template.get("name") else ["template.name"]) + \
+            ([] if settings.get("locale") else ["whatsapp.locale"])
+    return [] if isinstance(body.get("custom"), dict) else ["custom"]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -347,9 +377,8 @@ class FakeVonage:
             body = json.loads(raw or b"{}")
         except ValueError:
             body = None
-        required = ("to", "from", "channel", "message_type", "text")
-        missing = [f for f in required if not isinstance(body, dict) or not body.get(f)]
-        if missing or body.get("channel") != "sms" or body.get("message_type") != "text":
+        missing = _missing_messages_fields(body)
+        if missing:
             return 422, {"type": "https://developer.vonage.com/api-errors/messages#1150",
                          "title": "Invalid params", "detail": "Your request body contains invalid parameters.",
                          "instance": "bf0ca0bf927b3b52e3cb03217e1a1ddf",
@@ -357,11 +386,35 @@ class FakeVonage:
         with self._cond:
             self._ids += 1
             message_uuid = f"aaaaaaaa-bbbb-4ccc-8ddd-{self._ids:012x}"
-        accepted = {"to": body["to"], "from": body["from"], "text": body["text"], "type": "text",
-                    "client_ref": body.get("client_ref"), "message_id": message_uuid,
+        template = body.get("template") or {}
+        text = body["text"] if body["message_type"] == "text" else (template.get("parameters") or [""])[0]
+        accepted = {"to": body["to"], "from": body["from"], "text": text, "type": body["message_type"],
+                    "channel": body["channel"], "client_ref": body.get("client_ref"), "message_id": message_uuid,
                     "message_ids": [message_uuid], "api": "messages",
-                    "parts": count_segments(body["text"], not is_gsm7(body["text"]))}
+                    "template": template.get("name"), "parameters": template.get("parameters"),
+                    "whatsapp": body.get("whatsapp"),
+                    "parts": count_segments(text, not is_gsm7(text)) if body["channel"] == "sms" else 1}
         return 202, {"message_uuid": message_uuid}, accepted
+
+    @staticmethod
+    def status(message: dict[str, Any], status: str = "delivered", code: int | None = None,
+               detail: str = "") -> dict[str, Any]:
+        """The Messages API status webhook Vonage sends for an accepted message (developer.vonage.com, "Messages API
+        status callbacks"): `rejected` and `undeliverable` carry an RFC 7807 `error` whose `title` is the code and
+        whose `type` ends in it; a WhatsApp one also says the channel and, once delivered, the conversation."""
+        body: dict[str, Any] = {
+            "message_uuid": message["message_id"], "to": message["to"], "from": message["from"],
+            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "status": status,
+            "channel": message.get("channel", "sms"), **({"client_ref": message["client_ref"]}
+                                                         if message.get("client_ref") else {})}
+        if code is not None:
+            body["error"] = {"type": f"https://developer.vonage.com/api-errors/messages#{code}", "title": code,
+                             "detail": detail or WHATSAPP_ERRORS.get(code, "Message failed"),
+                             "instance": "bf0ca0bf927b3b52e3cb03217e1a1ddf"}
+        elif body["channel"] == "whatsapp" and status == "delivered":
+            origin = "utility" if message.get("type") == "template" else "service"
+            body["whatsapp"] = {"conversation": {"id": "1234567890", "origin": {"type": origin}}}
+        return body
 
     def _credentials(self, headers: Any, p: dict[str, str]) -> tuple[str, str]:
         auth = headers.get("Authorization", "")

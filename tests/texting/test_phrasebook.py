@@ -48,6 +48,7 @@ def samples(code: str) -> dict[str, object]:
             "when": when_in(code),
             "message": MESSAGES.get(code, "call mom"), "service": "S" * SERVICE_NAME_MAX,
             "contact": book.say("help_contact", contact="c" * SUPPORT_CONTACT_MAX), "city": "Dumont DUrville",
+            "channel": "WhatsApp",
             "minutes": "1440", "time": book.clock(datetime(2026, 11, 28, 12, 45)), "name": book.name,
             "codes": "de, en, es, fr, it, nl, pt",
             "url": "https://" + "r" * (PUBLIC_URL_MAX - 8) + "/link/" + "x" * 43,  # the longest link

@@ -157,3 +157,23 @@ def test_gunicorn_refuses_to_serve_an_open_simulator_on_real_traffic(env, tmp_pa
     done = subprocess.run(GUNICORN, cwd=ROOT, env=full, capture_output=True, text=True, timeout=90)
     assert done.returncode != 0
     assert "SIMULATOR=on while Vonage credentials are set and API_TOKEN is not" in done.stdout + done.stderr
+
+
+def test_a_whatsapp_conversation_shows_its_channel_and_a_template_as_a_template(sim_env, redis_client):
+    """With WHATSAPP_NUMBER set and no Vonage credentials, WhatsApp is logged to the simulator: the page offers the
+    channel switch, a WhatsApp text shows as one, and a reminder outside the window shows as its template."""
+    from app.delivery.whatsapp import LogWhatsapp, Template, make_whatsapp
+    from tests.helpers import whatsapp_message
+
+    wa_env = {**sim_env, "WHATSAPP_NUMBER": "447700900111", "WHATSAPP_TEMPLATE": "reminder_utility"}
+    sim = create_app(wa_env).test_client()
+    page = sim.get("/simulator").get_data(as_text=True)
+    assert 'id="channel"' in page and 'data-whatsapp-webhook="/webhooks/inbound"' in page
+    assert 'id="channel"' not in create_app(sim_env).test_client().get("/simulator").get_data(as_text=True)
+    assert sim.post("/webhooks/inbound", json=whatsapp_message("gym tomorrow 7am")).status_code == 204
+    sender = make_whatsapp(load_settings(wa_env), Outbox(redis_client))
+    assert isinstance(sender, LogWhatsapp)
+    sender.send("14155550100", "pay rent", "1-1", Template("reminder_utility", "en_US"))
+    said, shown = conversation(sim)["messages"]
+    assert (said["dir"], said["channel"], said["text"]) == ("in", "whatsapp", "gym tomorrow 7am")
+    assert (shown["channel"], shown["template"], shown["text"]) == ("whatsapp", "reminder_utility (en_US)", "pay rent")

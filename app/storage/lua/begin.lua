@@ -17,7 +17,7 @@ local ok, fields = pcall(cjson.decode, rec)
 if not ok or type(fields) ~= 'table' or type(fields[1]) ~= 'string' then
   return rec  -- unreadable: the caller ends it as failed (store.py) rather than let it be claimed again
 end
-local person = ARGV[4] .. fields[1]
+local person = ARGV[4] .. (string.gsub(fields[1], '^w:', ''))  -- a WhatsApp entry's number is `w:<number>`
 local reply = string.sub(ARGV[1], 1, 1) == 'x'
 local outseq = redis.call('HGET', person, 'outseq')
 if outseq then

@@ -4,6 +4,7 @@
   const thread = document.getElementById("thread");
   const form = document.getElementById("compose");
   const input = document.getElementById("text");
+  const channel = document.getElementById("channel");  // only while WhatsApp is on
   const number = thread.dataset.number;
   const POLL_MS = 1000;
   let cursor = "";
@@ -17,13 +18,20 @@
     const empty = document.getElementById("empty");
     if (empty) empty.remove();
     const item = document.createElement("li");
-    item.className = "bubble " + message.dir;
+    item.className = "bubble " + message.dir + (message.channel === "whatsapp" ? " whatsapp" : "");
     item.dataset.id = message.id;
+    if (message.template) {  // a reminder outside WhatsApp's window: the approved template, its text the parameter
+      item.classList.add("template");
+      const label = document.createElement("div");
+      label.className = "template-name";
+      label.textContent = "Template " + message.template;
+      item.append(label);
+    }
     const text = document.createElement("div");
     text.className = "text";
     text.textContent = message.text;  // text, never markup; its line breaks show through CSS (white-space: pre-line)
     const when = document.createElement("time");
-    when.textContent = timeOf(message.at);
+    when.textContent = (message.channel === "whatsapp" ? "WhatsApp · " : "") + timeOf(message.at);
     item.append(text, when);
     thread.append(item);
     item.scrollIntoView({ block: "end" });
@@ -48,15 +56,27 @@
     }
   }
 
-  async function send(text) {
+  function request(text) {
+    const id = "sim-" + Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
+    if (channel && channel.value === "whatsapp") {  // the Messages API's inbound WhatsApp message
+      return { url: thread.dataset.whatsappWebhook, options: { method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ channel: "whatsapp", message_type: "text", text: text, message_uuid: id,
+                               from: number, to: thread.dataset.whatsappNumber,
+                               timestamp: new Date().toISOString() }) } };
+    }
     const fields = new URLSearchParams({
-      msisdn: number, to: thread.dataset.serviceNumber, text: text, type: "text",
-      messageId: "sim-" + Date.now().toString(36) + Math.random().toString(36).slice(2, 8),
+      msisdn: number, to: thread.dataset.serviceNumber, text: text, type: "text", messageId: id,
       keyword: (text.split(" ")[0] || "").toUpperCase(),
       "message-timestamp": new Date().toISOString().slice(0, 19).replace("T", " "),
     });
+    return { url: thread.dataset.webhook, options: { method: "POST", body: fields } };
+  }
+
+  async function send(text) {
+    const outgoing = request(text);
     try {
-      const answer = await fetch(thread.dataset.webhook, { method: "POST", body: fields });
+      const answer = await fetch(outgoing.url, outgoing.options);
       if (!answer.ok) {  // refused texts are not kept by the service: say so here only
         const body = await answer.json().catch(function () { return {}; });
         const reason = (body.error && body.error.message) || answer.statusText;
