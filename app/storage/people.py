@@ -82,7 +82,8 @@ class People(State):
         for key in keys:
             phone = as_text(key)[start:]
             forget(keys=[self.key("person", phone), self.key("h", phone), store.index.bucket(phone),
-                         self.key("unreachable"), self.key("capped"), self.key("feedof", phone)],
+                         self.key("unreachable"), self.key("capped"), self.key("feedof", phone),
+                         self.key("feedused", phone)],
                    args=[phone, repr(cutoff), repr(now), self.prefix], client=pipe)
         return sum(int(done) for done in pipe.execute())
 

@@ -97,7 +97,9 @@ def open_link(token: str) -> ResponseReturnValue:
     if phone is None:
         return signin.plain("link_refused", 404)
     g.sid, g.phone = signin.start(phone), phone
-    feed = None if services().feeds.has(phone) else services().feeds.renew(phone)  # the first sign-in: made now
+    # An address no calendar has fetched loses nothing by being made anew, so each sign-in shows one until a calendar
+    # subscribes; after that only the browser holding it sees it, and another may make a new one (ending the old).
+    feed = None if services().feeds.subscribed(phone) else services().feeds.renew(phone)
     response = signin.protect(Response(page(feed)))
     signin.keep(response, signin.SESSION_COOKIE, g.sid)
     if feed:

@@ -39,6 +39,7 @@ def test_a_forgotten_numbers_calendar_feed_is_forgotten_with_it(client, redis_cl
     store, people, feeds = Store(redis_client), People(redis_client), Feeds(redis_client)
     text(client, "HELP", "14155550100")
     token = feeds.renew("14155550100")
+    assert feeds.phone(token) == "14155550100" and feeds.subscribed("14155550100")  # a calendar fetched it
     now = time.time()
     assert people.forget_idle(store, now + 1, now + 1) == 1
     assert feeds.phone(token) is None and not feeds.has("14155550100") and not redis_client.keys("rmd:feed*")

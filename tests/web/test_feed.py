@@ -117,10 +117,14 @@ def test_a_new_address_ends_the_old_and_no_token_reaches_another_number(app, fak
         assert app.test_client().get(forged).status_code == 404
 
 
-def test_a_second_browser_sees_no_feed_address_until_it_makes_a_new_one(app, fake_vonage):
+def test_a_second_sign_in_shows_an_address_until_a_calendar_has_subscribed(app, fake_vonage):
     alice = phone(app, fake_vonage)
-    first = feed_path(signed_in(app, alice))
+    unused = feed_path(signed_in(app, alice))
+    first = feed_path(signed_in(app, alice))  # nobody fetched the first address: made anew, the old one ended
+    assert first != unused and app.test_client().get(unused).status_code == 404
+    fetch(app, first)  # a calendar subscribes
     second = signed_in(app, alice)
     assert "/feed/" not in second.get("/me").get_data(as_text=True)  # the token is the first browser's alone
+    fetch(app, first)  # and the subscription goes on
     second.post("/me/calendar", data={"csrf": csrf(second)})
     assert feed_path(second) != first and app.test_client().get(first).status_code == 404
