@@ -12,6 +12,7 @@ from app.storage import clock
 from app.storage.store import Reminder, Store
 
 
+@pytest.mark.timing  # 50 ms between two reads: the timing phase's few workers, not a busy machine's many
 def test_now_is_redis_clock_whatever_the_host_says(redis_client, monkeypatch):
     wall = time.time
     monkeypatch.setattr(time, "time", lambda: wall() + 120)
