@@ -33,6 +33,7 @@ def build(V: Vocabulary) -> SimpleNamespace:
             rf"|{alternation(w for v in V.data['ampm_attached'].values() for w in v)})(?![a-z0-9])")
     UNIT = alternation(V.unit_of)
     DAYPART = alternation(V.daypart_of)
+    DAYPART_Q = alternation(V.data["daypart_qualifiers"])
     EVERY = V.alt("every")
     AN = V.alt("an")
     AND = V.alt("and")
@@ -49,6 +50,9 @@ def build(V: Vocabulary) -> SimpleNamespace:
                       rf"|\s*(?:{ORD}\b|%|/|-\d|{UNIT}\b|{NOT_TIME_WORDS}\b|{V.alt('oclock')}|{AMPM}|[:.]\d)"
                       rf"|\s+(?:[a-z0-9']+\s+){{0,2}}{PLACE_AFTER}\b)")
 
+    # After a number, these say it counts things ('10 para 2 pessoas', '10h et 2 amis'): not the minutes of a clock.
+    NOT_A_CLOCK_NEXT = rf"(?!\s*(?:{UNIT}|{NOT_TIME_WORDS})\b|\s+(?:[a-z0-9']+\s+){{0,2}}{PLACE_AFTER}\b)"
+    NOON_OR_MIDNIGHT = rf"(?:{V.alt('noon')}|{V.alt('midnight')})\b"
     QTY = rf"(?:\d+(?:\.\d+)?(?:\s+{HALF})?\s*-?\s*|{AN}\s+)"
     TERM = rf"{QTY}{UNIT}(?![a-z])(?:\s+{HALF})?"
     CHAIN = rf"{TERM}(?:\s*(?:,|{AND})?\s*{TERM})*(?:\s*\d{{1,2}}\b(?!\s*[:.]?\d))?"
@@ -147,24 +151,33 @@ def build(V: Vocabulary) -> SimpleNamespace:
                     rf"(?![\d]|[:.]\d)(?:\s*(?P<clock24>{V.alt('hour_clock')}\b)|\s*{V.alt('hours_suffix')}\b)?")
     CLOCK_IDIOM = rx(rf"\b(?:{PREP})?(?:(?:{AN}\s+)?(?P<frac>{V.alt('half')}|{V.alt('quarter')})|(?P<n>\d{{1,2}})"
                      rf"(?:\s*(?P<unitw>{V.alt('minutes_word')}))?)\s+(?P<dir>{V.alt('past')}|{V.alt('to')})\s+"
-                     rf"(?P<h>\d{{1,2}}(?!\d)|{V.alt('noon')}\b|{V.alt('midnight')}\b)(?![:.]\d)(?P<ap>{AMPM})?")
-    HALF_HOUR = rx(rf"\b(?:{PREP})?{V.alt('half')}\s+(?P<h>\d{{1,2}})\b" + NOT_TIME_AFTER.replace(f"|{AMPM}", ""))
+                     rf"(?:{THE}\s+|{AT_CLOCK}\s+)?(?P<h>\d{{1,2}}(?!\d)|{NOON_OR_MIDNIGHT})(?![:.]\d)(?P<ap>{AMPM})?"
+                     rf"(?(ap)|{NOT_A_CLOCK_NEXT})")
+    # 'half four' (4:30), German 'halb 5 (Uhr)' (4:30) and 'dreiviertel 5' (4:45): a fraction before the hour.
+    HALF_HOUR = rx(rf"\b(?:{PREP})?(?:(?P<half>{V.alt('half')})|(?P<tq>{V.alt('three_quarters_to')}))\s+"
+                   rf"(?P<h>\d{{1,2}})\b(?:\s*(?P<oc>{V.alt('hour_clock', 'oclock')})(?![a-z]))?"
+                   + NOT_TIME_AFTER.replace(f"|{AMPM}", ""))
     # 24-hour habits: '19h', '19h30', 'um 8 Uhr', 'às 7h' (languages without them have no 'hour_clock' words).
     HOUR_CLOCK = rx(rf"(?<![\w:.$£€#/-])(?:{PREP})?(?P<h>\d{{1,2}})\s*{V.alt('hour_clock')}(?:\s*(?P<m>[0-5]\d)(?!\d))?"
                     rf"(?![a-z])")
     # The hour first, then what to add or take away: '7 y media', '8 menos cuarto', '7h et demie', '7 e meia'.
-    HOUR_IDIOM = rx(rf"(?<![\w:.$£€#/])(?:{PREP})?(?P<h>\d{{1,2}})(?P<oc>\s*{V.alt('hour_clock')})?\s+"
-                    rf"(?P<dir>{V.alt('plus')}|{V.alt('minus')})\s+(?:{THE}\s+|{AN}\s+)?"
-                    rf"(?:(?P<frac>{V.alt('half_after')}|{V.alt('quarter')})"
-                    rf"|(?P<n>[1-5]?\d)(?!\d)(?:\s*{V.alt('minutes_word')})?)(?![a-z0-9])")
-    OCLOCK = rx(rf"\b(?:{PREP})?(?P<h>\d{{1,2}})\s*{V.alt('oclock')}(?![a-z])")
+    # ... also after noon and midnight ('midi moins dix', 'meia noite e meia') and with three quarters ('10 heures
+    # trois quarts').
+    HOUR_IDIOM = rx(rf"(?<![\w:.$£€#/])(?:{PREP})?(?P<h>\d{{1,2}}|{NOON_OR_MIDNIGHT})"
+                    rf"(?P<oc>\s*{V.alt('hour_clock')})?\s+"
+                    rf"(?:(?P<dir>{V.alt('plus')}|{V.alt('minus')})\s+(?:{THE}\s+|{AN}\s+)?"
+                    rf"(?:(?P<frac>{V.alt('half_after')}|{V.alt('quarter')}|{V.alt('three_quarters_past')})"
+                    rf"|(?P<n>[1-5]?\d)(?!\d)(?:\s*(?P<unitw>{V.alt('minutes_word')}))?)"
+                    rf"|(?P<tq>{V.alt('three_quarters_past')}))"
+                    rf"(?![a-z0-9])" + NOT_A_CLOCK_NEXT)
+    OCLOCK = rx(rf"\b(?:{PREP})?(?P<h>\d{{1,2}})\s*{V.alt('oclock')}(?![a-z])(?P<ap>{AMPM})?")
     MILITARY = rx(rf"(?<![\w#$£€₹.:/-])(?<!\d\s)(?:(?P<at>{AT_CLOCK}\s*|@\s*))?(?P<h>[01]\d|2[0-3])(?P<m>[0-5]\d)(?!\d)"
                   rf"(?P<suffix>\s*{V.alt('hours_suffix')}(?![a-z]))?(?![a-z])(?![-/%]|\s*(?:{ORD}|{UNIT})\b)")
     AT_HOUR = rx(rf"(?:\b{AT_CLOCK}|@)\s*(?P<h>\d{{1,2}})(?P<m>[0-5]\d)?\b" + NOT_TIME_AFTER)
     NOON = rx(rf"\b(?:{PREP})?(?:12\s*)?(?P<w>{V.alt('noon')}|{V.alt('midnight')})\b")
     HOUR_BEFORE_DAYPART = rx(rf"(?<![\w#$£€₹.:/-])(?:{PREP})?(?P<h>\d{{1,2}})(?:[:.]?(?P<m>[0-5]\d))?"
-                             rf"(?=\s+(?:(?:in\s+{THE}|{THIS}|{TOMORROW}|{TODAY})\s+)?(?:{DAYPART}\b|{TONIGHT}\b))")
-    DAYPART_RX = rx(rf"\b(?P<q>{alternation(V.data['daypart_qualifiers'])})?\s*(?P<dp>{DAYPART})\b")
+                             rf"(?=\s+(?:(?:in\s+{THE}|{THIS}|{TOMORROW}|{TODAY}|{DAYPART_Q})\s+)?(?:{DAYPART}\b|{TONIGHT}\b))")
+    DAYPART_RX = rx(rf"\b(?P<q>{DAYPART_Q})?\s*(?P<dp>{DAYPART})\b")
     FIRST_THING = rx(rf"\b{alternation(V.data['first_thing'])}\b")
     MARK = rx(rf"\b(?:{PREP})?(?P<w>{alternation(V.mark_of)})\b")
     BARE_AFTER = rx(rf"[ \t]*,?[ \t]*(?:{AT_CLOCK}\s*)?(?P<h>\d{{1,2}})(?:(?P<sep>[:.]?)(?P<m>[0-5]\d))?\b"

@@ -20,7 +20,7 @@ from .vocabulary import LANGUAGES, V, Vocabulary, current, load
 def check(f: Found, sc: Scanner, text: str, due: datetime, message: str, every: str | None) -> None:
     """Raise ParseError('unsure') naming the first piece of the text that was not understood."""
     series_hours = len(split(every).get("BYHOUR", "0").split(",")) if every else 1
-    span = _conflict(f, series_hours) or _hedged(sc) or _timelike_leftover(sc) or _timelike_neighbour(sc)
+    span = _conflict(f, series_hours) or _hedged(sc) or _timelike_leftover(sc) or _timelike_neighbour(sc, f)
     if span is None:
         return
     a, b = sc.norm.original(*span)
@@ -86,22 +86,39 @@ _EDGE = ".,:;!?'\""
 _WORD = re.compile(r"[^\W\d_]+")
 
 
-def _timelike_neighbour(sc: Scanner) -> tuple[int, int] | None:
+def _timelike_neighbour(sc: Scanner, f: Found) -> tuple[int, int] | None:
     """The guard: a time-like word nobody claimed, right next to a phrase that was claimed ('call mom 11 tomorrow',
-    'el 5 de mayo de 2027', '10:30 mon').  It was meant as part of the time but no rule joined it, so the time
-    understood may be wrong: ask rather than schedule.  A linking word may stand between ('de 2027').  An offset
-    ('task 4 in 5 hours') is whole by itself: no number next to it can change it."""
+    'el 5 de mayo de 2027', '10:30 mon', 'midi moins dix', '4 oclock am').  It was meant as part of the time but no
+    rule joined it, so the time understood may be wrong: ask rather than schedule.  Linking words and the clock's
+    joining words may stand between ('de 2027', 'moins dix', 'para o meio dia'), and are then part of the piece not
+    understood.  An offset ('task 4 in 5 hours') is whole by itself: no number next to it can change it."""
     rest = _unclaimed(sc)
     tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(rest)]
     claimed = [span for span in sc.spans if not g.RELATIVE.fullmatch(sc.low, *span)]
+    loose = [c.span for c in f.clocks if c.kind != "exact"]  # a day part would still change these
     for i, (a, b) in enumerate(tokens):
         side = _timelike(sc, rest, a, b)
         if side is None:
             continue
         for span in claimed:
-            if (span[1] <= a or side == _BOTH) and _next_to(tokens, rest, i, span):
-                return a, b
+            if not _fits(side, span, a, sc.low, loose):
+                continue
+            joined = _next_to(tokens, rest, i, span)
+            if joined is not None:
+                return joined
     return None
+
+
+def _fits(side: str, span: tuple[int, int], a: int, low: str, loose: list[tuple[int, int]]) -> bool:
+    """Whether a word of this kind, at `a`, could have been part of the claimed span's time."""
+    after = span[1] <= a
+    if side == _BOTH:
+        return True
+    if side == _AFTER:
+        return after
+    if side == _UNIT:  # '20 e 4 horas': the number read as a clock was the quantity of a unit
+        return after and low[span[1] - 1].isdigit()
+    return any(span[0] <= c[0] and c[1] <= span[1] for c in loose)  # a day part: 'nachmittags um 2 uhr 15'
 
 
 def _unclaimed(sc: Scanner) -> str:
@@ -112,32 +129,47 @@ def _unclaimed(sc: Scanner) -> str:
     return "".join(left)
 
 
-def _next_to(tokens: list[tuple[int, int]], rest: str, i: int, span: tuple[int, int]) -> bool:
-    """Token i touches the claimed span, with nothing but spaces or linking words ('de', 'a las') between them."""
+_MOST_BETWEEN = 3  # 'por volta das', 'para o': a few linking words at most
+
+
+def _next_to(tokens: list[tuple[int, int]], rest: str, i: int, span: tuple[int, int]) -> tuple[int, int] | None:
+    """Token i touches the claimed span, with nothing but spaces or linking words ('de', 'a las', 'moins') between
+    them: the piece from the span to the token, or None."""
     a, b = tokens[i]
     if span[1] <= a:
         between = [t for t in tokens[:i] if t[0] >= span[1]]
     elif span[0] >= b:
         between = [t for t in tokens[i + 1:] if t[1] <= span[0]]
     else:
-        return False
-    linking = " ".join(rest[slice(*t)].strip(_EDGE) for t in between)
-    return not between or linking in _linking_words(current())
+        return None
+    linking = _linking_words(current())
+    if len(between) > _MOST_BETWEEN or any(rest[slice(*t)].strip(_EDGE) not in linking for t in between):
+        return None
+    if not between or not any(rest[slice(*t)].strip(_EDGE) in _joining_words(current()) for t in between):
+        return a, b
+    return min(a, between[0][0]), max(b, between[-1][1])  # 'moins dix', not just 'dix'
 
 
-_BOTH, _AFTER = "both", "after"
+_BOTH, _AFTER, _UNIT, _DAYPART = "both", "after", "unit", "daypart"
 
 
 def _timelike(sc: Scanner, rest: str, a: int, b: int) -> str | None:
     """Whether the word is time-like on either side of a phrase (a bare number that is not a quantity or a place
-    number, a number or clock word, a full weekday name) or only after one (a month name or an abbreviation that is
-    also a word or a name: 'call April tomorrow', 'call Thu tomorrow', but '10:30 mon'); None when it is not."""
+    number, a number or clock word, a full weekday name), only after one (a month name or an abbreviation that is
+    also a word or a name: 'call April tomorrow', 'call Thu tomorrow', but '10:30 mon'; 'am', 'pm'), only after a
+    number ('horas' in '20 e 4 horas'), or next to a time a day part could change ('nachmittags um 2'); None when
+    it is not."""
     word = rest[a:b].strip(_EDGE)
     if _BARE_NUMBER.fullmatch(rest[a:b].rstrip(",;:!?")) and word.isdigit():
         quantity = _after_place(sc, a) or g.QUANTITY_AFTER.match(rest, b)
         return _BOTH if _could_be_a_time(word) and not quantity else None
-    both, after = _timelike_words(current())
-    return _BOTH if word in both else _AFTER if word in after else None
+    both, after, units, dayparts = _timelike_words(current())
+    for words, side in ((both, _BOTH), (after, _AFTER), (units, _UNIT), (dayparts, _DAYPART)):
+        if word in words:
+            return side
+    if word.isalpha() and any(load(code).compound_number(word) is not None for code in LANGUAGES):
+        return _BOTH  # 'vierundzwanzig'
+    return None
 
 
 def _could_be_a_time(digits: str) -> bool:
@@ -154,19 +186,29 @@ def _after_place(sc: Scanner, pos: int) -> bool:
 
 
 @lru_cache(maxsize=16)
-def _timelike_words(vocab: Vocabulary) -> tuple[frozenset[str], frozenset[str]]:
-    """The words time-like on both sides of a phrase: the language's clock words, full weekday names and
-    abbreviations that are days alone, and the number words of every supported language (the normaliser has made the
-    language's own into digits already).  Then those time-like only after one: month names and the other
-    abbreviations.  Neither holds the language's everyday words (`not_time_like`)."""
+def _timelike_words(vocab: Vocabulary) -> tuple[frozenset[str], ...]:
+    """The words time-like on both sides of a phrase: the language's clock words ('quart', 'halb', 'oclock', 'trois
+    quarts'), full weekday names and abbreviations that are days alone, and the number words of every supported
+    language (the normaliser has made the language's own into digits already).  Then those time-like only after
+    one: month names, the other abbreviations, 'am' and 'pm' and the hour marks ('heures', 'uhr').  Then the units
+    (after a number) and the day parts (next to a time they could change).  None holds the language's everyday
+    words (`not_time_like`)."""
+    def single(words) -> set[str]:
+        return {w for w in words if " " not in w}
+
     both = {w for w in vocab.weekday_of if not vocab.abbr_needs_company(w)}
-    both |= {w for key in ("quarter", "half", "half_after") for w in vocab.words(key)}
+    both |= single(vocab.words("quarter") + vocab.words("half") + vocab.words("half_after") + vocab.words("oclock")
+                   + vocab.words("three_quarters_to") + vocab.words("three_quarters_past"))
     for code in LANGUAGES:
         other = load(code)
         both |= {w for w in [*other.numbers, *other.tens] if " " not in w and "-" not in w}
     after = set(vocab.weekday_of) | set(vocab.month_of)
+    after |= single(w for words in vocab.data["ampm"].values() for w in words)
+    after |= single(w for w in vocab.words("hour_clock") + vocab.words("hours_suffix") if len(w) > 1)
+    units = single(vocab.unit_of) - {w for w in vocab.unit_of if len(w) == 1}
     everyday = _everyday_words(vocab)
-    return frozenset(both - everyday), frozenset(after - both - everyday)
+    return (frozenset(both - everyday), frozenset(after - both - everyday), frozenset(units - everyday),
+            frozenset(set(vocab.daypart_of) - everyday))
 
 
 @lru_cache(maxsize=16)
@@ -178,8 +220,17 @@ def _everyday_words(vocab: Vocabulary) -> frozenset[str]:
 
 @lru_cache(maxsize=16)
 def _linking_words(vocab: Vocabulary) -> frozenset[str]:
-    """Words that join a number to the phrase before it ('de 2027', 'im 2027', 'a las 10')."""
-    return frozenset(w for key in ("of", "and", "at", "at_clock") for w in vocab.words(key))
+    """Words that join a number to the phrase next to it ('de 2027', 'im 2027', 'a las 10', 'para o meio dia'),
+    one word at a time ('a las' is 'a' and 'las')."""
+    keys = ("of", "and", "at", "at_clock", "the")
+    return frozenset(p for key in keys for w in vocab.words(key) for p in w.split()) | _joining_words(vocab)
+
+
+@lru_cache(maxsize=16)
+def _joining_words(vocab: Vocabulary) -> frozenset[str]:
+    """The clock's joining words: 'moins', 'et', 'para', 'menos', 'y', 'vor', 'nach', 'to', 'past' ('midi moins
+    dix', 'dez para o meio dia', 'viertel nach'); next to a time, what they join is part of it."""
+    return frozenset(p for key in ("to", "past", "plus", "minus") for w in vocab.words(key) for p in w.split())
 
 
 def _example(due: datetime, message: str) -> str:

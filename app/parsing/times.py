@@ -40,11 +40,8 @@ def _claim(sc: Scanner, f: Found, m: re.Match, h: int, mi: int, kind: str) -> No
 
 def extract(sc: Scanner, f: Found) -> None:
     _extract_idioms(sc, f)
+    _extract_fraction_first(sc, f)
     _extract_hour_first(sc, f)
-    for m in sc.matches(g.HALF_HOUR):
-        h = int(m["h"])
-        if 1 <= h <= 12:  # 'half four' is 4:30; in German 'halb 8' is 7:30
-            _claim(sc, f, m, (h - 1 or 12) if V.data.get("half_is_before_the_hour") else h, 30, "bare")
     for m in sc.matches(g.NOON):
         if m["w"] in V.words("midnight"):
             f.midnight = True
@@ -75,9 +72,12 @@ def extract(sc: Scanner, f: Found) -> None:
         kind = bare_kind(m["h"], h)  # '6:45 Uhr', '6:45h' are 24-hour times where the language has the habit,
         written = m["clock24"] or V.data.get("colon_times_are_24_hour")  # as any '6:45' is in German and French
         _claim(sc, f, m, h, mi, "clock24" if kind == "bare" and written else kind)
-    for m in sc.matches(g.OCLOCK):
+    for m in sc.matches(g.OCLOCK):  # '4 oclock', '4 oclock am'
         h = int(m["h"])
-        _claim(sc, f, m, h, 0, bare_kind(m["h"], h))
+        if m["ap"]:
+            _claim(sc, f, m, ampm_hour(h, m["ap"], sc.text(m)), 0, "exact")
+        else:
+            _claim(sc, f, m, h, 0, bare_kind(m["h"], h))
     for m in sc.matches(g.MILITARY):
         h, mi = int(m["h"]), int(m["m"])
         standalone = not (m["at"] or m["suffix"] or m["h"].startswith("0"))
@@ -104,18 +104,40 @@ def _hour_kind(h: int, suffixed: bool) -> str:
     return "clock24" if suffixed else "bare"
 
 
-def _extract_hour_first(sc: Scanner, f: Found) -> None:
-    """'7 y media', '8 menos cuarto', '7h et demie', then '19h', '19h30', 'um 8 Uhr', 'às 7h'."""
-    for m in sc.matches(g.HOUR_IDIOM):
+def _extract_fraction_first(sc: Scanner, f: Found) -> None:
+    """'half four' is 4:30; in German 'halb 8 (Uhr)' is 7:30 and 'dreiviertel 8' 7:45 (the fraction of the hour
+    to come)."""
+    for m in sc.matches(g.HALF_HOUR):
         h = int(m["h"])
-        if m["frac"]:
-            mins = 30 if m["frac"] in V.words("half_after") else 15
+        if not 1 <= h <= 12:
+            continue
+        before = bool(m["tq"]) or V.data.get("half_is_before_the_hour")
+        _claim(sc, f, m, (h - 1 or 12) if before else h, 45 if m["tq"] else 30, "clock24" if m["oc"] else "bare")
+
+
+def _fraction(word: str) -> int:
+    """The minutes of 'media', 'quart', 'trois quarts'."""
+    if word in V.words("three_quarters_past"):
+        return 45
+    return 30 if word in V.words("half_after") else 15
+
+
+def _extract_hour_first(sc: Scanner, f: Found) -> None:
+    """'7 y media', '8 menos cuarto', '7h et demie', 'midi moins dix', '10 heures trois quarts', then '19h', '19h30',
+    'um 8 Uhr', 'às 7h'."""
+    for m in sc.matches(g.HOUR_IDIOM):
+        noon = m["h"] in V.words("noon")
+        h = int(m["h"]) if m["h"].isdigit() else 12 if noon else 24  # 'minuit moins dix' is 23:50
+        if m["frac"] or m["tq"]:
+            mins = _fraction(m["frac"] or m["tq"])
         else:
             mins = int(m["n"])
-        if not (0 <= h <= 23 and 1 <= mins <= 59):
+            if mins % 5 and not m["unitw"]:
+                continue  # '10h et 2 amis': minutes said alone are a multiple of 5, as in 'ten to five'
+        if not (0 <= h <= (23 if m["h"].isdigit() else 24) and 1 <= mins <= 59):
             continue
         total = h * 60 + (-mins if m["dir"] in V.words("minus") else mins)
-        kind = _hour_kind(h, bool(m["oc"]))
+        kind = _hour_kind(h, bool(m["oc"])) if m["h"].isdigit() else "exact"
         total %= (12 if kind == "bare" else 24) * 60
         if kind == "bare" and total < 60:
             total += 12 * 60  # 'la una menos cuarto' is 12:45
@@ -173,7 +195,7 @@ def extract_dayparts(sc: Scanner, f: Found) -> None:
         q = re.sub(r"\s+", " ", (m["q"] or "").strip())
         dp_start = m.start("dp")
         adjacent = any(e <= dp_start and not sc.low[e:dp_start].strip() for _, e in sc.spans)
-        if not q and not adjacent:
+        if not q and not adjacent and not _before_loose_clock(sc, f, m.end()):
             continue
         dp = V.daypart_of[m["dp"]]
         if q in V.data["daypart_today_qualifiers"]:
@@ -183,6 +205,11 @@ def extract_dayparts(sc: Scanner, f: Found) -> None:
         f.daypart_said = (m.start() if q else dp_start, m.end())
         sc.take(*f.daypart_said)
         f.date_end = max(f.date_end, m.end())
+
+
+def _before_loose_clock(sc: Scanner, f: Found, end: int) -> bool:
+    """'nachmittags um 2 Uhr 15', 'evening at 7': a day part right before a time it decides (not before '7pm')."""
+    return any(c.kind != "exact" and c.span[0] >= end and not sc.low[end:c.span[0]].strip(" ,") for c in f.clocks)
 
 
 def extract_bare_after_date(sc: Scanner, f: Found) -> None:
