@@ -20,7 +20,8 @@ from .vocabulary import LANGUAGES, V, Vocabulary, current, load
 def check(f: Found, sc: Scanner, text: str, due: datetime, message: str, every: str | None) -> None:
     """Raise ParseError('unsure') naming the first piece of the text that was not understood."""
     series_hours = len(split(every).get("BYHOUR", "0").split(",")) if every else 1
-    span = _conflict(f, series_hours) or _hedged(sc) or _timelike_leftover(sc) or _timelike_neighbour(sc, f)
+    span = _conflict(f, series_hours) or _hedged(sc) or _timelike_leftover(sc) or _timelike_neighbour(sc, f) \
+        or _last_hour(sc, f)
     if span is None:
         return
     a, b = sc.norm.original(*span)
@@ -119,6 +120,23 @@ def _fits(side: str, span: tuple[int, int], a: int, low: str, loose: list[tuple[
     if side == _UNIT:  # '20 e 4 horas': the number read as a clock was the quantity of a unit
         return after and low[span[1] - 1].isdigit()
     return any(span[0] <= c[0] and c[1] <= span[1] for c in loose)  # a day part: 'nachmittags um 2 uhr 15'
+
+
+def _last_hour(sc: Scanner, f: Found) -> tuple[int, int] | None:
+    """'tomorrow dentist 3', 'sunday brunch 11': a day was said with no time, and the text ends on a number that
+    could be the hour ('dentist tomorrow 3' is 15:00).  Not 09:00 with the hour left in the message: ask."""
+    if f.clocks or f.cal or f.exact or f.daypart or f.midnight or f.default_time:
+        return None
+    rest = _unclaimed(sc)
+    last = None
+    for last in _TOKEN.finditer(rest):
+        pass
+    if last is None or rest[last.end():].strip(_EDGE + " ") or sc.low[last.end():].strip(_EDGE + " "):
+        return None
+    word = last.group().strip(_EDGE)
+    if word.isdigit() and len(word) <= 2 and _could_be_a_time(word) and not _after_place(sc, last.start()):
+        return last.start(), last.end()
+    return None
 
 
 def _unclaimed(sc: Scanner) -> str:

@@ -148,6 +148,9 @@ def test_a_time_like_word_next_to_a_phrase_is_refused(lang, text, left):
     ("en", "call Ana tomorrow 5pm once", "call Ana once"),  # Spanish eleven, but an everyday English word
     ("de", "Treffen morgen um 10 die Unterlagen mitbringen", "Treffen die Unterlagen mitbringen"),
     ("es", "mañana a las 5 un regalo para Ana", "un regalo para Ana"),
+    ("en", "read chapter 7 tomorrow", "read chapter 7"),  # a place number at the end is not an hour
+    ("en", "tomorrow read chapter 7", "read chapter 7"),
+    ("es", "mañana comprar 2 kg", "comprar 2 kg"),        # nor a quantity
 ])
 def test_numbers_and_names_in_the_task_are_not_refused(lang, text, message):
     assert parse(text, "Europe/Berlin", NOW.astimezone(BERLIN), lang).message == message
@@ -167,6 +170,13 @@ def test_numbers_and_names_in_the_task_are_not_refused(lang, text, message):
     ("en", "call Ana tomorrow 5pm vierundzwanzig", "vierundzwanzig"),
     ("en", "call morning and at 7", "morning"),          # a day part next to a time it would change
     ("de", "Nachmittag und um 3 Uhr", "nachmittag"),     # not 03:00 in silence
+    ("en", "sunday brunch 11", "11"),                     # a day with no time, and the text ends on an hour
+    ("en", "tomorrow dentist 3", "3"),                    # ('dentist tomorrow 3' is 15:00)
+    ("en", "every monday standup 10", "10"),
+    ("es", "mañana dentista 5", "5"),
+    ("fr", "demain dentiste 15", "15"),
+    ("pt", "amanhã dentista 3", "3"),
+    ("de", "morgen Zahnarzt 3", "3"),
 ])
 def test_a_clock_word_or_a_joined_number_next_to_a_time_is_refused(lang, text, left):
     with pytest.raises(ParseError) as info:
