@@ -84,6 +84,7 @@ def _timelike_leftover(sc: Scanner) -> tuple[int, int] | None:
 _TOKEN = re.compile(r"[^\s,;!?()\[\]\"]+")
 _BARE_NUMBER = re.compile(r"\d{1,4}\.?")  # '11', '2027', and the German ordinal '5.'
 _EDGE = ".,:;!?'\""
+_SEPARATORS = " \t\n,;!?()[]\""  # what ends a word of _TOKEN
 _WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -127,15 +128,12 @@ def _last_hour(sc: Scanner, f: Found) -> tuple[int, int] | None:
     could be the hour ('dentist tomorrow 3' is 15:00).  Not 09:00 with the hour left in the message: ask."""
     if f.clocks or f.cal or f.exact or f.daypart or f.midnight or f.default_time:
         return None
-    rest = _unclaimed(sc)
-    last = None
-    for last in _TOKEN.finditer(rest):
-        pass
-    if last is None or rest[last.end():].strip(_EDGE + " ") or sc.low[last.end():].strip(_EDGE + " "):
-        return None
-    word = last.group().strip(_EDGE)
-    if word.isdigit() and len(word) <= 2 and _could_be_a_time(word) and not _after_place(sc, last.start()):
-        return last.start(), last.end()
+    b = len(sc.low.rstrip(" \t\n.,;:!?"))
+    a = max(sc.low.rfind(c, 0, b) for c in _SEPARATORS) + 1
+    word = sc.low[a:b].strip(_EDGE)
+    if a < b and sc.free(a, b) and word.isdigit() and len(word) <= 2 and _could_be_a_time(word) \
+            and not _after_place(sc, a):
+        return a, b
     return None
 
 
