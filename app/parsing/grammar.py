@@ -34,6 +34,7 @@ def build(V: Vocabulary) -> SimpleNamespace:
     UNIT = alternation(V.unit_of)
     DAYPART = alternation(V.daypart_of)
     DAYPART_Q = alternation(V.data["daypart_qualifiers"])
+    HOUR_OF = alternation(V.data["hour_daypart_joiners"])  # '7 in the morning', '7 de la mañana', '8 du soir'
     EVERY = V.alt("every")
     AN = V.alt("an")
     AND = V.alt("and")
@@ -176,7 +177,7 @@ def build(V: Vocabulary) -> SimpleNamespace:
     AT_HOUR = rx(rf"(?:\b{AT_CLOCK}|@)\s*(?P<h>\d{{1,2}})(?P<m>[0-5]\d)?\b" + NOT_TIME_AFTER)
     NOON = rx(rf"\b(?:{PREP})?(?:12\s*)?(?P<w>{V.alt('noon')}|{V.alt('midnight')})\b")
     HOUR_BEFORE_DAYPART = rx(rf"(?<![\w#$£€₹.:/-])(?:{PREP})?(?P<h>\d{{1,2}})(?:[:.]?(?P<m>[0-5]\d))?"
-                             rf"(?=\s+(?:(?:in\s+{THE}|{THIS}|{TOMORROW}|{TODAY}|{DAYPART_Q})\s+)?(?:{DAYPART}\b|{TONIGHT}\b))")
+                             rf"(?=\s+(?:(?:{HOUR_OF}|{THIS}|{TOMORROW}|{TODAY})\s+)?(?:{DAYPART}\b|{TONIGHT}\b))")
     DAYPART_RX = rx(rf"\b(?P<q>{DAYPART_Q})?\s*(?P<dp>{DAYPART})\b")
     FIRST_THING = rx(rf"\b{alternation(V.data['first_thing'])}\b")
     MARK = rx(rf"\b(?:{PREP})?(?P<w>{alternation(V.mark_of)})\b")

@@ -156,8 +156,8 @@ def _extract_idioms(sc: Scanner, f: Found) -> None:
             mins = 30 if m["frac"] in V.words("half") else 15
         else:
             mins = int(m["n"])
-            if not 1 <= mins <= 59 or (not m["unitw"] and (mins % 5 or mins > 30)):
-                continue  # '9 to 5' is a range, not 4:51
+            if not 1 <= mins <= 59 or (not m["unitw"] and (mins % 5 or mins > 30)) or _after_place(sc, m, "n"):
+                continue  # '9 to 5' is a range, not 4:51; 'mesa 10 para as 8' is a table
         to = m["dir"] in V.words("to")
         h_text = m["h"]
         if h_text in V.words("noon") or h_text in V.words("midnight"):

@@ -93,6 +93,8 @@ def test_an_hour_is_joined_to_its_day_part(lang, text, due, message):
     ("de", "morgen um 8 nach Berlin fahren", "nach Berlin fahren"),
     ("en", "remind me at 5pm to call mom", "call mom"),
     ("en", "15 min after 3pm pills", "pills"),
+    ("pt", "reservar mesa 10 para as 8", "reservar mesa 10"),  # a table, then 'para as 8': at 8
+    ("es", "mesa 10 para las 9", "mesa 10"),
 ])
 def test_joining_words_that_join_no_time_stay_in_the_message(lang, text, message):
     assert read(lang, text)[1] == message
@@ -101,6 +103,8 @@ def test_joining_words_that_join_no_time_stay_in_the_message(lang, text, message
 @pytest.mark.parametrize("lang,text", [
     ("fr", "demain 10h et 2 amis"),       # not 10:02: minutes said alone are a multiple of 5
     ("de", "Zahnarzt morgen um 10 Uhr dreiviertel"),  # 'dreiviertel' comes before its hour
+    ("es", "comprar 2 por la tarde"),     # 'por la tarde' is when, but '2' is not said to be its hour
+    ("en", "take 2 at night"),
 ])
 def test_an_idiom_that_does_not_fit_is_asked_about(lang, text):
     with pytest.raises(ParseError) as info:
