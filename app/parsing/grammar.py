@@ -55,7 +55,8 @@ def build(V: Vocabulary) -> SimpleNamespace:
     NOT_A_CLOCK_NEXT = rf"(?!\s*(?:{UNIT}|{NOT_TIME_WORDS})\b|\s+(?:[a-z0-9']+\s+){{0,2}}{PLACE_AFTER}\b)"
     NOON_OR_MIDNIGHT = rf"(?:{V.alt('noon')}|{V.alt('midnight')})\b"
     QTY = rf"(?:\d+(?:\.\d+)?(?:\s+{HALF})?\s*-?\s*|{AN}\s+)"
-    TERM = rf"{QTY}{UNIT}(?![a-z])(?:\s+{HALF})?"
+    QUARTER_MORE = V.alt("and_a_quarter")  # 'an hour and a quarter', 'deux heures et quart'
+    TERM = rf"{QTY}{UNIT}(?![a-z])(?:\s+{HALF}(?![a-z])|\s+{QUARTER_MORE}(?![a-z]))?"
     CHAIN = rf"{TERM}(?:\s*(?:,|{AND})?\s*{TERM})*(?:\s*\d{{1,2}}\b(?!\s*[:.]?\d))?"
 
 
@@ -108,7 +109,8 @@ def build(V: Vocabulary) -> SimpleNamespace:
     RELATIVE = rx(rf"\b{V.alt('in')}\s+(?:{V.alt('about')}\s+)?(?P<body>{CHAIN})(?:\s+{V.alt('from_now')})?"
                   rf"|\b(?P<body2>{CHAIN})\s+"
                   rf"(?:{V.alt('from_now_only')}|{V.alt('later')}|(?P<tom>{V.alt('from_tomorrow')}))\b")
-    TERM_RX = rx(rf"(?P<qty>{QTY})(?P<unit>{UNIT})(?![a-z])(?P<half>\s+{HALF})?|(?P<tail>\d{{1,2}})")
+    TERM_RX = rx(rf"(?P<qty>{QTY})(?P<unit>{UNIT})(?![a-z])"
+                 rf"(?:(?P<half>\s+{HALF})|(?P<quarter>\s+{QUARTER_MORE}))?(?![a-z])|(?P<tail>\d{{1,2}})")
 
     # --- dates ------------------------------------------------------------------------------------------------------
     ISO = rx(rf"(?<![\w/.-])(?:{ON}\s+)?(?P<y>\d{{4}})(?P<sep>[-/.])(?P<m>\d{{1,2}})(?P=sep)(?P<d>\d{{1,2}})"

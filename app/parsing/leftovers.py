@@ -93,18 +93,20 @@ def _timelike_neighbour(sc: Scanner, f: Found) -> tuple[int, int] | None:
     'el 5 de mayo de 2027', '10:30 mon', 'midi moins dix', '4 oclock am').  It was meant as part of the time but no
     rule joined it, so the time understood may be wrong: ask rather than schedule.  Linking words and the clock's
     joining words may stand between ('de 2027', 'moins dix', 'para o meio dia'), and are then part of the piece not
-    understood.  An offset ('task 4 in 5 hours') is whole by itself: no number next to it can change it."""
+    understood.  An offset ('task 4 in 5 hours') is whole by itself: no number next to it can change it, though a
+    clock word can ('dans 2 heures quart')."""
     rest = _unclaimed(sc)
     tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(rest)]
-    claimed = [span for span in sc.spans if not g.RELATIVE.fullmatch(sc.low, *span)]
+    offsets = {span for span in sc.spans if g.RELATIVE.fullmatch(sc.low, *span)}
     loose = [c.span for c in f.clocks if c.kind != "exact"]  # a day part would still change these
     for i, (a, b) in enumerate(tokens):
         side = _timelike(sc, rest, a, b)
         if side is None:
             continue
-        for span in claimed:
-            if not _fits(side, span, a, sc.low, loose):
-                continue
+        number = rest[a:b].strip(_EDGE).isdigit()
+        for span in sc.spans:
+            if (number and span in offsets) or not _fits(side, span, a, sc.low, loose):
+                continue  # 'in 2 hours et quart' is not whole, but 'task 4 in 5 hours' is
             joined = _next_to(tokens, rest, i, span)
             if joined is not None:
                 return joined
