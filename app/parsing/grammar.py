@@ -152,9 +152,12 @@ def build(V: Vocabulary) -> SimpleNamespace:
                     rf"(?:(?P<ap>{AMPM})|(?<=\d\d)(?!\d))")
     TIME_COLON = rx(rf"(?<![\w:.$£€#/-])(?:{PREP})?(?P<h>\d{{1,2}})(?P<sep>[:.])(?P<m>\d{{2}})"
                     rf"(?![\d]|[:.]\d)(?:\s*(?P<clock24>{V.alt('hour_clock')}\b)|\s*{V.alt('hours_suffix')}\b)?")
+    # German 'fünf nach halb vier' is 3:35: minutes around the half hour, where 'halb' names the hour to come.
+    HALF_BEFORE = V.alt("half") if V.data.get("half_is_before_the_hour") else "(?!)"
     CLOCK_IDIOM = rx(rf"\b(?:{PREP})?(?:(?:{AN}\s+)?(?P<frac>{V.alt('half')}|{V.alt('quarter')})|(?P<n>\d{{1,2}})"
                      rf"(?:\s*(?P<unitw>{V.alt('minutes_word')}))?)\s+(?P<dir>{V.alt('past')}|{V.alt('to')})\s+"
-                     rf"(?:{THE}\s+|{AT_CLOCK}\s+)?(?P<h>\d{{1,2}}(?!\d)|{NOON_OR_MIDNIGHT})(?![:.]\d)(?P<ap>{AMPM})?"
+                     rf"(?:{THE}\s+|{AT_CLOCK}\s+)?(?P<hh>{HALF_BEFORE}\s+)?"
+                     rf"(?P<h>\d{{1,2}}(?!\d)|{NOON_OR_MIDNIGHT})(?![:.]\d)(?P<ap>{AMPM})?"
                      rf"(?(ap)|{NOT_A_CLOCK_NEXT})")
     # 'half four' (4:30), German 'halb 5 (Uhr)' (4:30) and 'dreiviertel 5' (4:45): a fraction before the hour.
     HALF_HOUR = rx(rf"\b(?:{PREP})?(?:(?P<half>{V.alt('half')})|(?P<tq>{V.alt('three_quarters_to')}))\s+"

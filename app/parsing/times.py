@@ -169,7 +169,7 @@ def _extract_idioms(sc: Scanner, f: Found) -> None:
             kind = "exact" if m["ap"] or h > 12 or h == 0 else "bare"
             if m["ap"]:
                 h = ampm_hour(h, m["ap"], sc.text(m))
-        total = h * 60 + (-mins if to else mins)
+        total = h * 60 + (-mins if to else mins) - (30 if m["hh"] else 0)  # 'fünf nach halb vier' is 3:35
         if kind == "bare":
             total %= 12 * 60
             if total < 60:

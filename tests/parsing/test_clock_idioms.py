@@ -64,6 +64,9 @@ def read(lang: str, text: str) -> tuple[str, str]:
     ("de", "abends um 8 Kino", "Tue 20:00", "Kino"),
     ("de", "morgen halb 9 Arzt", "Wed 08:30", "Arzt"),
     ("de", "um einundzwanzig Uhr anrufen", "Tue 21:00", "anrufen"),
+    ("de", "um fünf nach halb vier Kaffee", "Tue 15:35", "Kaffee"),  # minutes around the half hour to come
+    ("de", "um fünf vor halb vier Kaffee", "Tue 15:25", "Kaffee"),
+    ("de", "zehn nach halb 8 abends Kino", "Tue 19:40", "Kino"),
     # English: o'clock with am or pm; the minutes first
     ("en", "call 4 oclock am", "Wed 04:00", "call"),
     ("en", "call 4 o'clock pm", "Tue 16:00", "call"),
