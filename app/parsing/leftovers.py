@@ -21,7 +21,7 @@ def check(f: Found, sc: Scanner, text: str, due: datetime, message: str, every: 
     """Raise ParseError('unsure') naming the first piece of the text that was not understood."""
     series_hours = len(split(every).get("BYHOUR", "0").split(",")) if every else 1
     span = _conflict(f, series_hours) or _hedged(sc) or _timelike_leftover(sc) or _timelike_neighbour(sc, f) \
-        or _last_hour(sc, f)
+        or _last_hour(sc, f) or _loose_daypart(sc, f)
     if span is None:
         return
     a, b = sc.norm.original(*span)
@@ -136,6 +136,19 @@ def _last_hour(sc: Scanner, f: Found) -> tuple[int, int] | None:
     if a < b and sc.free(a, b) and word.isdigit() and len(word) <= 2 and _could_be_a_time(word) \
             and not _after_place(sc, a):
         return a, b
+    return None
+
+
+def _loose_daypart(sc: Scanner, f: Found) -> tuple[int, int] | None:
+    """'abends Aperitif um 7 Uhr', 'morning walk at 7': a day part nobody claimed, anywhere in the text, with a time
+    it would decide (a bare hour or a 24-hour-habit '7 Uhr'): 07:00 or 19:00 is not ours to guess."""
+    if not f.clocks or f.clocks[0].kind == "exact" or f.daypart or f.midnight:
+        return None
+    dayparts = _timelike_words(current())[3]
+    rest = _unclaimed(sc)
+    for m in _TOKEN.finditer(rest):
+        if m.group().strip(_EDGE) in dayparts:
+            return m.start(), m.end()
     return None
 
 

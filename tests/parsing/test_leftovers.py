@@ -177,6 +177,10 @@ def test_numbers_and_names_in_the_task_are_not_refused(lang, text, message):
     ("fr", "demain dentiste 15", "15"),
     ("pt", "amanhã dentista 3", "3"),
     ("de", "morgen Zahnarzt 3", "3"),
+    ("de", "abends Aperitif um 7 Uhr", "abends"),         # a day part anywhere, with an hour it would decide
+    ("de", "um 2 Uhr 15 Arzt nachmittags", "nachmittags"),
+    ("en", "morning walk at 7", "morning"),
+    ("es", "tarde gimnasio a las 5", "tarde"),
 ])
 def test_a_clock_word_or_a_joined_number_next_to_a_time_is_refused(lang, text, left):
     with pytest.raises(ParseError) as info:
