@@ -21,7 +21,7 @@ def check(f: Found, sc: Scanner, text: str, due: datetime, message: str, every: 
     """Raise ParseError('unsure') naming the first piece of the text that was not understood."""
     series_hours = len(split(every).get("BYHOUR", "0").split(",")) if every else 1
     span = _conflict(f, series_hours) or _hedged(sc) or _timelike_leftover(sc) or _timelike_neighbour(sc, f) \
-        or _last_hour(sc, f) or _loose_daypart(sc, f)
+        or _lone_hour(sc, f) or _loose_daypart(sc, f)
     if span is None:
         return
     a, b = sc.norm.original(*span)
@@ -125,15 +125,17 @@ def _fits(side: str, span: tuple[int, int], a: int, low: str, loose: list[tuple[
     return any(span[0] <= c[0] and c[1] <= span[1] for c in loose)  # a day part: 'nachmittags um 2 uhr 15'
 
 
-def _last_hour(sc: Scanner, f: Found) -> tuple[int, int] | None:
-    """'tomorrow dentist 3', 'sunday brunch 11': a day was said with no time, and the text ends on a number that
-    could be the hour ('dentist tomorrow 3' is 15:00).  Not 09:00 with the hour left in the message: ask."""
-    if f.clocks or f.cal or f.exact or f.daypart or f.midnight or f.default_time:
+def _lone_hour(sc: Scanner, f: Found) -> tuple[int, int] | None:
+    """'tomorrow dentist 3', 'sunday brunch 11', 'this evening call Dad 8': no time of day was read, and the text
+    ends on a number that could be the hour ('dentist tomorrow 3' is 15:00).  Not the day's default time with the
+    hour left in the message: ask.  (A number that starts the text is more often a quantity: '3 calls to make
+    tomorrow'.)"""
+    if f.clocks or f.cal or f.exact or f.midnight:
         return None
     b = len(sc.low.rstrip(" \t\n.,;:!?"))
     a = max(sc.low.rfind(c, 0, b) for c in _SEPARATORS) + 1
     word = sc.low[a:b].strip(_EDGE)
-    if a < b and sc.free(a, b) and word.isdigit() and len(word) <= 2 and _could_be_a_time(word) \
+    if a < b and sc.free(a, b) and word.isdigit() and len(word) <= 3 and _could_be_a_time(word) \
             and not _after_place(sc, a):
         return a, b
     return None

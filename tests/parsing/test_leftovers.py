@@ -151,6 +151,7 @@ def test_a_time_like_word_next_to_a_phrase_is_refused(lang, text, left):
     ("en", "read chapter 7 tomorrow", "read chapter 7"),  # a place number at the end is not an hour
     ("en", "tomorrow read chapter 7", "read chapter 7"),
     ("es", "mañana comprar 2 kg", "comprar 2 kg"),        # nor a quantity
+    ("en", "3 calls to make tomorrow", "3 calls to make"),  # a number that starts the text: most often a quantity
 ])
 def test_numbers_and_names_in_the_task_are_not_refused(lang, text, message):
     assert parse(text, "Europe/Berlin", NOW.astimezone(BERLIN), lang).message == message
@@ -173,6 +174,8 @@ def test_numbers_and_names_in_the_task_are_not_refused(lang, text, message):
     ("en", "sunday brunch 11", "11"),                     # a day with no time, and the text ends on an hour
     ("en", "tomorrow dentist 3", "3"),                    # ('dentist tomorrow 3' is 15:00)
     ("en", "every monday standup 10", "10"),
+    ("en", "this evening call Dad 8", "8"),                # a day part is no time of day either
+    ("en", "in the evening walk 730", "730"),
     ("es", "mañana dentista 5", "5"),
     ("fr", "demain dentiste 15", "15"),
     ("pt", "amanhã dentista 3", "3"),
