@@ -21,7 +21,7 @@ def check(f: Found, sc: Scanner, text: str, due: datetime, message: str, every: 
     """Raise ParseError('unsure') naming the first piece of the text that was not understood."""
     series_hours = len(split(every).get("BYHOUR", "0").split(",")) if every else 1
     span = _conflict(f, series_hours) or _hedged(sc) or _timelike_leftover(sc) or _timelike_neighbour(sc, f) \
-        or _lone_hour(sc, f) or _loose_daypart(sc, f)
+        or _lone_hour(sc, f) or _loose_daypart(sc, f, due.hour)
     if span is None:
         return
     a, b = sc.norm.original(*span)
@@ -141,15 +141,18 @@ def _lone_hour(sc: Scanner, f: Found) -> tuple[int, int] | None:
     return None
 
 
-def _loose_daypart(sc: Scanner, f: Found) -> tuple[int, int] | None:
-    """'abends Aperitif um 7 Uhr', 'morning walk at 7': a day part nobody claimed, anywhere in the text, with a time
-    it would decide (a bare hour or a 24-hour-habit '7 Uhr'): 07:00 or 19:00 is not ours to guess."""
-    if not f.clocks or f.clocks[0].kind == "exact" or f.daypart or f.midnight:
+def _loose_daypart(sc: Scanner, f: Found, hour: int) -> tuple[int, int] | None:
+    """A day part nobody claimed, anywhere in the text, with a time it would decide (a bare hour or a
+    24-hour-habit '7 Uhr': 'abends Aperitif um 7 Uhr', 'morning walk at 7'), or with no time of day at all while
+    the default hour is outside it ('evening walk tomorrow' is not 09:00; 'morning walk tomorrow' is)."""
+    if f.daypart or f.midnight or f.cal or f.exact or (f.clocks and f.clocks[0].kind == "exact"):
         return None
     dayparts = _timelike_words(current())[3]
-    rest = _unclaimed(sc)
-    for m in _TOKEN.finditer(rest):
-        if m.group().strip(_EDGE) in dayparts:
+    for m in _TOKEN.finditer(_unclaimed(sc)):
+        word = m.group().strip(_EDGE)
+        if word not in dayparts or word in V.data["dayparts_also_adverbs"]:  # 'no llegar tarde': late
+            continue
+        if f.clocks or not in_part(hour, V.data["dayparts"][V.daypart_of[word]]["hours"]):
             return m.start(), m.end()
     return None
 

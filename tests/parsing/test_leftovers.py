@@ -152,6 +152,8 @@ def test_a_time_like_word_next_to_a_phrase_is_refused(lang, text, left):
     ("en", "tomorrow read chapter 7", "read chapter 7"),
     ("es", "mañana comprar 2 kg", "comprar 2 kg"),        # nor a quantity
     ("en", "3 calls to make tomorrow", "3 calls to make"),  # a number that starts the text: most often a quantity
+    ("en", "morning walk tomorrow", "morning walk"),      # 09:00 is in the morning
+    ("es", "no llegar tarde mañana", "no llegar tarde"),  # 'tarde' is also 'late'
 ])
 def test_numbers_and_names_in_the_task_are_not_refused(lang, text, message):
     assert parse(text, "Europe/Berlin", NOW.astimezone(BERLIN), lang).message == message
@@ -183,7 +185,11 @@ def test_numbers_and_names_in_the_task_are_not_refused(lang, text, message):
     ("de", "abends Aperitif um 7 Uhr", "abends"),         # a day part anywhere, with an hour it would decide
     ("de", "um 2 Uhr 15 Arzt nachmittags", "nachmittags"),
     ("en", "morning walk at 7", "morning"),
-    ("es", "tarde gimnasio a las 5", "tarde"),
+    ("es", "noche gimnasio a las 9", "noche"),
+    ("en", "evening walk tomorrow", "evening"),          # no time, and the default 09:00 is not in the evening
+    ("fr", "soir dîner chez Marie demain", "soir"),
+    ("de", "Abend Essen bei Marie morgen", "abend"),
+    ("pt", "noite de pizza sexta", "noite"),
 ])
 def test_a_clock_word_or_a_joined_number_next_to_a_time_is_refused(lang, text, left):
     with pytest.raises(ParseError) as info:
