@@ -65,8 +65,8 @@ def extract(sc: Scanner, f: Found) -> None:
         _claim(sc, f, m, ampm_hour(int(m["h"]), m["ap"], sc.text(m)), int(m["m"] or 0), "exact")
     for m in sc.matches(g.TIME_COLON):
         h, mi = int(m["h"]), int(m["m"])
-        if (m["sep"] == "." and (h > 23 or mi > 59)) or _after_place(sc, m):
-            continue  # '3.99' is a price, 'bus 73 at 8:15' keeps its 73
+        if (m["sep"] == "." and (h > 23 or mi > 59 or m["h"] == "0")) or _after_place(sc, m):
+            continue  # '3.99' is a price, '0.25 heure' a quarter of an hour, 'bus 73 at 8:15' keeps its 73
         if h == 24 and mi == 0:
             raise fail("impossible", sc.text(m))
         kind = bare_kind(m["h"], h)  # '6:45 Uhr', '6:45h' are 24-hour times where the language has the habit,

@@ -46,3 +46,14 @@ def test_a_clock_word_next_to_an_offset_is_asked_about(lang, text, left):
 
 def test_a_number_next_to_an_offset_stays_in_the_message():
     assert after("en", "task 4 in 5 hours") == (timedelta(hours=5), "task 4")
+
+
+@pytest.mark.parametrize("lang,text,message", [
+    ("fr", "un quart d'heure de marche demain", "un quart d'heure de marche"),  # a length of time, not 00:25
+    ("en", "a quarter of an hour walk tomorrow", "a quarter of an hour walk"),
+    ("es", "un cuarto de hora de caminar mañana", "un cuarto de hora de caminar"),
+])
+def test_a_quarter_of_an_hour_in_the_task_is_not_a_clock(lang, text, message):
+    zone = ZoneInfo(ZONES[lang])
+    p = parse(text, zone, datetime(2026, 12, 8, 10, 0, tzinfo=zone), lang)
+    assert (p.due.strftime("%a %H:%M"), p.message) == ("Wed 09:00", message)
