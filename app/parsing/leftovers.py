@@ -197,7 +197,8 @@ def _timelike(sc: Scanner, rest: str, a: int, b: int) -> str | None:
     it is not."""
     word = rest[a:b].strip(_EDGE)
     if _BARE_NUMBER.fullmatch(rest[a:b].rstrip(",;:!?")) and word.isdigit():
-        quantity = _after_place(sc, a) or g.QUANTITY_AFTER.match(rest, b)
+        said_as_time = g.AFTER_CLOCK_WORD.search(sc.low, max(0, a - 30), a)  # 'a las 11 pastilla'
+        quantity = _after_place(sc, a) or (g.QUANTITY_AFTER.match(rest, b) and not said_as_time)
         return _BOTH if _could_be_a_time(word) and not quantity else None
     both, after, units, dayparts = _timelike_words(current())
     for words, side in ((both, _BOTH), (after, _AFTER), (units, _UNIT), (dayparts, _DAYPART)):
@@ -232,7 +233,7 @@ def _timelike_words(vocab: Vocabulary) -> tuple[frozenset[str], ...]:
     def single(words) -> set[str]:
         return {w for w in words if " " not in w}
 
-    both = {w for w in vocab.weekday_of if not vocab.abbr_needs_company(w)}
+    both = set(vocab.weekday_names) | {w for w in vocab.weekday_abbrs if not vocab.abbr_needs_company(w)}
     both |= single(vocab.words("quarter") + vocab.words("half") + vocab.words("half_after") + vocab.words("oclock")
                    + vocab.words("three_quarters_to") + vocab.words("three_quarters_past"))
     for code in LANGUAGES:

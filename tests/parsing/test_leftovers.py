@@ -190,6 +190,8 @@ def test_numbers_and_names_in_the_task_are_not_refused(lang, text, message):
     ("fr", "soir dîner chez Marie demain", "soir"),
     ("de", "Abend Essen bei Marie morgen", "abend"),
     ("pt", "noite de pizza sexta", "noite"),
+    ("es", "tomar la esta noche a las 11 pastilla", "11"),  # said as a time ('a las'), though a quantity word follows
+    ("pt", "abastecer o segunda 8h carro", "segunda"),      # a full weekday name right before a time
 ])
 def test_a_clock_word_or_a_joined_number_next_to_a_time_is_refused(lang, text, left):
     with pytest.raises(ParseError) as info:
