@@ -107,7 +107,7 @@ def build(V: Vocabulary) -> SimpleNamespace:
     AGO = rx(rf"\b(?:{CHAIN})\s+{V.alt('ago')}\b|\b{YESTERDAY}\b"
              rf"|\b{LAST}\s+(?:{V.alt('night')}|{V.alt('week')}|{WD_ANY}|{MON})\b(?!\s+{OF}\b)")
     RELATIVE = rx(rf"\b{V.alt('in')}\s+(?:{V.alt('about')}\s+)?(?P<body>{CHAIN})(?:\s+{V.alt('from_now')})?"
-                  rf"|\b(?P<body2>{CHAIN})\s+"
+                  rf"|\b(?P<body2>{CHAIN})\s+(?!{V.alt('day_after_tomorrow')}\b)"  # 'às 10h depois de amanhã'
                   rf"(?:{V.alt('from_now_only')}|{V.alt('later')}|(?P<tom>{V.alt('from_tomorrow')}))\b")
     TERM_RX = rx(rf"(?P<qty>{QTY})(?P<unit>{UNIT})(?![a-z])"
                  rf"(?:(?P<half>\s+{HALF})|(?P<quarter>\s+{QUARTER_MORE}))?(?![a-z])|(?P<tail>\d{{1,2}})")

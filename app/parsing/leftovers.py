@@ -133,11 +133,13 @@ def _lone_hour(sc: Scanner, f: Found) -> tuple[int, int] | None:
     if f.clocks or f.cal or f.exact or f.midnight:
         return None
     b = len(sc.low.rstrip(" \t\n.,;:!?"))
-    a = max(sc.low.rfind(c, 0, b) for c in _SEPARATORS) + 1
-    word = sc.low[a:b].strip(_EDGE)
-    if a < b and sc.free(a, b) and word.isdigit() and len(word) <= 3 and _could_be_a_time(word) \
-            and not _after_place(sc, a):
-        return a, b
+    ends = [(max(sc.low.rfind(c, 0, b) for c in _SEPARATORS) + 1, b)]
+    first = _TOKEN.search(sc.low)
+    if first and f.daypart and not g.QUANTITY_AFTER.match(sc.low, first.end()):
+        ends.append(first.span())  # '8 call Dad this evening': with a day part, a number first is its hour
+    for a, b in ends:
+        if a < b and sc.free(a, b) and _hour_like(sc.low[a:b]) and not _after_place(sc, a):
+            return a, b
     return None
 
 
@@ -148,13 +150,22 @@ def _loose_daypart(sc: Scanner, f: Found, hour: int) -> tuple[int, int] | None:
     if f.daypart or f.midnight or f.cal or f.exact or (f.clocks and f.clocks[0].kind == "exact"):
         return None
     dayparts = _timelike_words(current())[3]
-    for m in _TOKEN.finditer(_unclaimed(sc)):
+    rest = _unclaimed(sc)
+    tokens = list(_TOKEN.finditer(rest))
+    for i, m in enumerate(tokens):
         word = m.group().strip(_EDGE)
         if word not in dayparts or word in V.data["dayparts_also_adverbs"]:  # 'no llegar tarde': late
             continue
-        if f.clocks or not in_part(hour, V.data["dayparts"][V.daypart_of[word]]["hours"]):
+        hour_next = i + 1 < len(tokens) and _hour_like(tokens[i + 1].group())  # 'morning 10 brunch sunday'
+        if f.clocks or hour_next or not in_part(hour, V.data["dayparts"][V.daypart_of[word]]["hours"]):
             return m.start(), m.end()
     return None
+
+
+def _hour_like(token: str) -> bool:
+    """'10', '730': a bare number that could be an hour, or an hour and its minutes."""
+    word = token.strip(_EDGE)
+    return word.isdigit() and len(word) <= 3 and _could_be_a_time(word)
 
 
 def _unclaimed(sc: Scanner) -> str:

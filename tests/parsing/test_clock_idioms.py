@@ -73,6 +73,7 @@ def read(lang: str, text: str) -> tuple[str, str]:
     ("en", "11 oclock pm tomorrow gym", "Wed 23:00", "gym"),
     ("en", "walk evening, at 7", "Tue 19:00", "walk"),
     ("en", "ten to noon standup", "Tue 11:50", "standup"),
+    ("pt", "às 10h depois de amanhã cabeleireiro", "Thu 10:00", "cabeleireiro"),  # not '10h depois', 10 hours later
 ])
 def test_clock_idioms_are_read(lang, text, due, message):
     assert read(lang, text) == (due, message)

@@ -153,6 +153,7 @@ def test_a_time_like_word_next_to_a_phrase_is_refused(lang, text, left):
     ("es", "mañana comprar 2 kg", "comprar 2 kg"),        # nor a quantity
     ("en", "3 calls to make tomorrow", "3 calls to make"),  # a number that starts the text: most often a quantity
     ("en", "morning walk tomorrow", "morning walk"),      # 09:00 is in the morning
+    ("en", "2 pills tonight", "2 pills"),                  # a number first before a quantity word
     ("es", "no llegar tarde mañana", "no llegar tarde"),  # 'tarde' is also 'late'
 ])
 def test_numbers_and_names_in_the_task_are_not_refused(lang, text, message):
@@ -178,6 +179,9 @@ def test_numbers_and_names_in_the_task_are_not_refused(lang, text, message):
     ("en", "every monday standup 10", "10"),
     ("en", "this evening call Dad 8", "8"),                # a day part is no time of day either
     ("en", "in the evening walk 730", "730"),
+    ("en", "8 call Dad this evening", "8"),                # with a day part, a number first is its hour too
+    ("es", "7 desayuno de la mañana", "7"),
+    ("en", "morning 10 brunch sunday", "morning"),         # a day part and a number no rule joined
     ("es", "mañana dentista 5", "5"),
     ("fr", "demain dentiste 15", "15"),
     ("pt", "amanhã dentista 3", "3"),
