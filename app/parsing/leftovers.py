@@ -3,6 +3,7 @@ phrases found may not disagree.  Otherwise the parser says what it understood an
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from datetime import datetime
 from functools import lru_cache
 from itertools import pairwise
@@ -97,20 +98,22 @@ def _timelike_neighbour(sc: Scanner, f: Found) -> tuple[int, int] | None:
     clock word can ('dans 2 heures quart')."""
     rest = _unclaimed(sc)
     tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(rest)]
+    starts = [a for a, _ in tokens]
     offsets = {span for span in sc.spans if g.RELATIVE.fullmatch(sc.low, *span)}
     loose = [c.span for c in f.clocks if c.kind != "exact"]  # a day part would still change these
-    for i, (a, b) in enumerate(tokens):
-        side = _timelike(sc, rest, a, b)
-        if side is None:
-            continue
-        number = rest[a:b].strip(_EDGE).isdigit()
-        for span in sc.spans:
-            if (number and span in offsets) or not _fits(side, span, a, sc.low, loose):
+    found: list[tuple[int, int]] = []
+    for span in sc.spans:  # only the few words on either side of a phrase can touch it
+        k = bisect_left(starts, span[1])
+        for i in [*range(max(0, k - _MOST_BETWEEN - 1), k), *range(k, min(len(tokens), k + _MOST_BETWEEN + 1))]:
+            a, b = tokens[i]
+            side = _timelike(sc, rest, a, b)
+            if side is None or (rest[a:b].strip(_EDGE).isdigit() and span in offsets) \
+                    or not _fits(side, span, a, sc.low, loose):
                 continue  # 'in 2 hours et quart' is not whole, but 'task 4 in 5 hours' is
             joined = _next_to(tokens, rest, i, span)
             if joined is not None:
-                return joined
-    return None
+                found.append(joined)
+    return min(found, default=None)
 
 
 def _fits(side: str, span: tuple[int, int], a: int, low: str, loose: list[tuple[int, int]]) -> bool:
@@ -128,8 +131,8 @@ def _fits(side: str, span: tuple[int, int], a: int, low: str, loose: list[tuple[
 def _lone_hour(sc: Scanner, f: Found) -> tuple[int, int] | None:
     """'tomorrow dentist 3', 'sunday brunch 11', 'this evening call Dad 8': no time of day was read, and the text
     ends on a number that could be the hour ('dentist tomorrow 3' is 15:00).  Not the day's default time with the
-    hour left in the message: ask.  (A number that starts the text is more often a quantity: '3 calls to make
-    tomorrow'.)"""
+    hour left in the message: ask.  A number that starts the text is more often a quantity ('3 calls to make
+    tomorrow'), unless a day part was said ('8 call Dad this evening')."""
     if f.clocks or f.cal or f.exact or f.midnight:
         return None
     b = len(sc.low.rstrip(" \t\n.,;:!?"))
@@ -184,9 +187,9 @@ def _next_to(tokens: list[tuple[int, int]], rest: str, i: int, span: tuple[int, 
     them: the piece from the span to the token, or None."""
     a, b = tokens[i]
     if span[1] <= a:
-        between = [t for t in tokens[:i] if t[0] >= span[1]]
+        between = [t for t in tokens[max(0, i - _MOST_BETWEEN - 1):i] if t[0] >= span[1]]
     elif span[0] >= b:
-        between = [t for t in tokens[i + 1:] if t[1] <= span[0]]
+        between = [t for t in tokens[i + 1:i + _MOST_BETWEEN + 2] if t[1] <= span[0]]
     else:
         return None
     linking = _linking_words(current())
