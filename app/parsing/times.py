@@ -95,6 +95,10 @@ def extract(sc: Scanner, f: Found) -> None:
         h = int(m["h"])
         if 1 <= h <= 12 and not _after_place(sc, m):
             _claim(sc, f, m, h, int(m["m"] or 0), "bare")
+    for c in f.clocks:
+        m = g.EMPHASIS_AFTER.match(sc.low, c.span[1])
+        if m and sc.free(m.start(), m.end()):
+            sc.take(m.start(), m.end())
 
 
 def _hour_kind(h: int, suffixed: bool) -> str:

@@ -74,6 +74,12 @@ def read(lang: str, text: str) -> tuple[str, str]:
     ("en", "walk evening, at 7", "Tue 19:00", "walk"),
     ("en", "ten to noon standup", "Tue 11:50", "standup"),
     ("pt", "às 10h depois de amanhã cabeleireiro", "Thu 10:00", "cabeleireiro"),  # not '10h depois', 10 hours later
+    # a word that only stresses the time ('pile', 'y pico', 'em ponto', 'Punkt') goes with it
+    ("fr", "à 3 heures pile appeler", "Wed 03:00", "appeler"),
+    ("es", "a las siete y pico cenar", "Tue 19:00", "cenar"),
+    ("pt", "ao meio dia em ponto almoço", "Tue 12:00", "almoço"),
+    ("de", "um Punkt 8 Arzt", "Tue 20:00", "Arzt"),
+    ("en", "call at 5pm sharp", "Tue 17:00", "call sharp"),  # English keeps it (the original corpus does)
 ])
 def test_clock_idioms_are_read(lang, text, due, message):
     assert read(lang, text) == (due, message)
