@@ -168,8 +168,8 @@ def _extract_idioms(sc: Scanner, f: Found) -> None:
             h, kind = (12 if h_text in V.words("noon") else 24), "exact"
         else:
             h = int(h_text)
-            if not m["frac"] and not m["unitw"] and to and h == mins + 1:
-                continue  # '5 to 6pm' is a range
+            if not m["frac"] and not m["unitw"] and to and h == mins + 1 and m["dir"] in V.data["time_ranges"]:
+                continue  # '5 to 6pm' is a range; 'cinco para as seis' is 5:55
             kind = "exact" if m["ap"] or h > 12 or h == 0 else "bare"
             if m["ap"]:
                 h = ampm_hour(h, m["ap"], sc.text(m))

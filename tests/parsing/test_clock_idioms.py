@@ -42,6 +42,7 @@ def read(lang: str, text: str) -> tuple[str, str]:
     ("pt", "almoço ao meio dia e quinze", "Tue 12:15", "almoço"),
     ("pt", "dez para as cinco ligar", "Tue 16:50", "ligar"),
     ("pt", "quinze para as oito reunião", "Tue 19:45", "reunião"),
+    ("pt", "às cinco para as seis jantar", "Tue 17:55", "jantar"),  # not a range, as English '5 to 6pm' is
     ("pt", "às oito e vinte e cinco", "Tue 20:25", "Lembrete"),
     ("pt", "às vinte e uma jantar", "Tue 21:00", "jantar"),
     # Spanish: the hour with its day part, 'y cuarto', 'menos cuarto', minutes first with 'para las'
