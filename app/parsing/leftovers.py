@@ -256,6 +256,7 @@ def _timelike_words(vocab: Vocabulary) -> tuple[frozenset[str], ...]:
     after = set(vocab.weekday_of) | set(vocab.month_of)
     after |= single(w for words in vocab.data["ampm"].values() for w in words)
     after |= single(w for w in vocab.words("hour_clock") + vocab.words("hours_suffix") if len(w) > 1)
+    after |= set(vocab.data["zone_words"])  # '3pm EST': read in the person's zone, it may be another time
     units = single(vocab.unit_of) - {w for w in vocab.unit_of if len(w) == 1}
     everyday = _everyday_words(vocab)
     return (frozenset(both - everyday), frozenset(after - both - everyday), frozenset(units - everyday),

@@ -196,6 +196,8 @@ def test_numbers_and_names_in_the_task_are_not_refused(lang, text, message):
     ("pt", "noite de pizza sexta", "noite"),
     ("es", "tomar la esta noche a las 11 pastilla", "11"),  # said as a time ('a las'), though a quantity word follows
     ("pt", "abastecer o segunda 8h carro", "segunda"),      # a full weekday name right before a time
+    ("en", "call at 3pm EST", "EST"),                      # a time zone: read in the person's zone, maybe not 3pm
+    ("de", "Anruf um 15 Uhr MEZ", "MEZ"),
 ])
 def test_a_clock_word_or_a_joined_number_next_to_a_time_is_refused(lang, text, left):
     with pytest.raises(ParseError) as info:
