@@ -192,12 +192,14 @@ def _next_to(tokens: list[tuple[int, int]], rest: str, i: int, span: tuple[int, 
         between = [t for t in tokens[i + 1:i + _MOST_BETWEEN + 2] if t[1] <= span[0]]
     else:
         return None
-    linking = _linking_words(current())
-    if len(between) > _MOST_BETWEEN or any(rest[slice(*t)].strip(_EDGE) not in linking for t in between):
-        return None
-    if not between or not any(rest[slice(*t)].strip(_EDGE) in _joining_words(current()) for t in between):
+    if not between:
         return a, b
-    return min(a, between[0][0]), max(b, between[-1][1])  # 'moins dix', not just 'dix'
+    words = [rest[slice(*t)].strip(_EDGE) for t in between]
+    phrases, singles = _linking_words(current())
+    joined = any(w in _joining_words(current()) for w in words)  # 'moins dix', 'para o meio dia'
+    if len(words) > _MOST_BETWEEN or not (" ".join(words) in phrases or (joined and set(words) <= singles)):
+        return None  # 'morgen die 2 Pakete': an article alone joins nothing
+    return (min(a, between[0][0]), max(b, between[-1][1])) if joined else (a, b)
 
 
 _BOTH, _AFTER, _UNIT, _DAYPART = "both", "after", "unit", "daypart"
@@ -271,11 +273,12 @@ def _everyday_words(vocab: Vocabulary) -> frozenset[str]:
 
 
 @lru_cache(maxsize=16)
-def _linking_words(vocab: Vocabulary) -> frozenset[str]:
-    """Words that join a number to the phrase next to it ('de 2027', 'im 2027', 'a las 10', 'para o meio dia'),
-    one word at a time ('a las' is 'a' and 'las')."""
-    keys = ("of", "and", "at", "at_clock", "the")
-    return frozenset(p for key in keys for w in vocab.words(key) for p in w.split()) | _joining_words(vocab)
+def _linking_words(vocab: Vocabulary) -> tuple[frozenset[str], frozenset[str]]:
+    """The phrases that join a number to the phrase next to it ('de 2027', 'im 2027', 'a las 10'), and the single
+    words that may stand between a joining word and it ('para o meio dia', 'moins le quart')."""
+    phrases = frozenset(w for key in ("of", "and", "at", "at_clock") for w in vocab.words(key))
+    singles = {p for w in phrases | set(vocab.words("the")) for p in w.split()}
+    return phrases, frozenset(singles | _joining_words(vocab))
 
 
 @lru_cache(maxsize=16)
