@@ -29,6 +29,8 @@ def after(lang: str, text: str) -> tuple[timedelta, str]:
     ("pt", "daqui a uma hora e um quarto", 75, "Lembrete"),
     ("de", "in einer Stunde und ein viertel", 75, "Erinnerung"),
     ("de", "in zweieinhalb Stunden Pause", 150, "Pause"),
+    ("de", "in einer dreiviertel Stunde Pause", 45, "Pause"),
+    ("de", "in ca. 20 Minuten Pizza", 20, "Pizza"),
 ])
 def test_an_offset_with_a_quarter_or_a_half(lang, text, minutes, message):
     assert after(lang, text) == (timedelta(minutes=minutes), message)
