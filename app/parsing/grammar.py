@@ -183,7 +183,7 @@ def build(V: Vocabulary) -> SimpleNamespace:
     NOON = rx(rf"\b(?:{PREP})?(?:12\s*)?(?P<w>{V.alt('noon')}|{V.alt('midnight')})\b")
     HOUR_BEFORE_DAYPART = rx(rf"(?<![\w#$£€₹.:/-])(?:{PREP})?(?P<h>\d{{1,2}})(?:[:.]?(?P<m>[0-5]\d))?"
                              rf"(?=\s+(?:(?:{HOUR_OF}|{THIS}|{TOMORROW}|{TODAY})\s+)?(?:{DAYPART}\b|{TONIGHT}\b))")
-    # 'à 3 heures pile', 'a las 7 y pico', 'ao meio dia em ponto', '5pm sharp': after a time, it stays that time.
+    # 'à 3 heures pile', 'a las 7 y pico', 'ao meio dia em ponto': after a time, a word that only stresses it.
     EMPHASIS_AFTER = rx(rf"[ \t]*,?[ \t]*{alternation(V.data['clock_emphasis'])}\b")
     DAYPART_RX = rx(rf"\b(?P<q>{DAYPART_Q})?\s*(?P<dp>{DAYPART})\b")
     FIRST_THING = rx(rf"\b{alternation(V.data['first_thing'])}\b")
