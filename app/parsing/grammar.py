@@ -211,6 +211,7 @@ def build(V: Vocabulary) -> SimpleNamespace:
     ]
     # After a number, a quantity or a place ('2 pills', '3 eggs', '12 Main St'): the number is not a time.
     QUANTITY_AFTER = rx(rf"\s*(?:{UNIT}|{NOT_TIME_WORDS}|%|(?:[a-z0-9']+\s+){{0,2}}{PLACE_AFTER})\b")
+    PLACE_NEXT = rx(rf"\s*(?:[a-z0-9']+\s+){{0,2}}{PLACE_AFTER}\b")  # '21 Jump St', '12 Main St'
     RE_WD = rx(WD_ANY)
     PLACE_BEFORE = frozenset(V.data["place_before_number"])
     UNSURE_BEFORE = rx(rf"(?:^|\W){alternation(V.data['unsure_words'])}\W*$")

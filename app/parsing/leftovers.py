@@ -214,7 +214,8 @@ def _timelike(sc: Scanner, rest: str, a: int, b: int) -> str | None:
     word = rest[a:b].strip(_EDGE)
     if _BARE_NUMBER.fullmatch(rest[a:b].rstrip(",;:!?")) and word.isdigit():
         said_as_time = g.AFTER_CLOCK_WORD.search(sc.low, max(0, a - 30), a)  # 'a las 11 pastilla'
-        quantity = _after_place(sc, a) or (g.QUANTITY_AFTER.match(rest, b) and not said_as_time)
+        quantity = _after_place(sc, a) or g.PLACE_NEXT.match(rest, b) \
+            or (g.QUANTITY_AFTER.match(rest, b) and not said_as_time)
         return _BOTH if _could_be_a_time(word) and not quantity else None
     both, after, units, dayparts = _timelike_words(current())
     for words, side in ((both, _BOTH), (after, _AFTER), (units, _UNIT), (dayparts, _DAYPART)):
