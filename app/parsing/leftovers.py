@@ -107,7 +107,7 @@ def _timelike_neighbour(sc: Scanner, f: Found) -> tuple[int, int] | None:
         for i in [*range(max(0, k - _MOST_BETWEEN - 1), k), *range(k, min(len(tokens), k + _MOST_BETWEEN + 1))]:
             a, b = tokens[i]
             side = _timelike(sc, rest, a, b)
-            if side is None or (rest[a:b].strip(_EDGE).isdigit() and span in offsets) \
+            if side is None or (span in offsets and _is_number(rest[a:b].strip(_EDGE))) \
                     or not _fits(side, span, a, sc.low, loose):
                 continue  # 'in 2 hours et quart' is not whole, but 'task 4 in 5 hours' is
             joined = _next_to(tokens, rest, i, span)
@@ -163,6 +163,17 @@ def _loose_daypart(sc: Scanner, f: Found, hour: int) -> tuple[int, int] | None:
         if f.clocks or hour_next or not in_part(hour, V.data["dayparts"][V.daypart_of[word]]["hours"]):
             return m.start(), m.end()
     return None
+
+
+def _is_number(word: str) -> bool:
+    """'11', 'four', 'vierundzwanzig': a number in digits or in the words of any supported language."""
+    return word.isdigit() or word in _number_words() or \
+        (word.isalpha() and any(load(code).compound_number(word) is not None for code in LANGUAGES))
+
+
+@lru_cache(maxsize=1)
+def _number_words() -> frozenset[str]:
+    return frozenset(w for code in LANGUAGES for w in [*load(code).numbers, *load(code).tens])
 
 
 def _hour_like(token: str) -> bool:

@@ -156,6 +156,11 @@ def test_a_time_like_word_next_to_a_phrase_is_refused(lang, text, left):
     ("en", "2 pills tonight", "2 pills"),                  # a number first before a quantity word
     ("fr", "demain les 2 enfants", "les 2 enfants"),       # an article alone joins nothing to the time
     ("en", "dinner at 8pm at 21 Jump St", "dinner at 21 Jump St"),  # 'at' then a street number is a place
+    ("fr", "éteindre le four dans quinze minutes", "éteindre le four"),  # English four, French oven
+    ("fr", "allumer le four demain à 8h", "allumer le four"),
+    ("fr", "demain très tôt appeler", "très tôt appeler"),  # Spanish three, French very
+    ("es", "mañana ten cuidado", "ten cuidado"),           # English ten, Spanish 'have'
+    ("en", "play uno tonight", "play uno"),                # Spanish one, a card game
     ("es", "no llegar tarde mañana", "no llegar tarde"),  # 'tarde' is also 'late'
 ])
 def test_numbers_and_names_in_the_task_are_not_refused(lang, text, message):
