@@ -266,8 +266,8 @@ def _timelike_words(vocab: Vocabulary) -> tuple[frozenset[str], ...]:
                    + vocab.words("three_quarters_to") + vocab.words("three_quarters_past"))
     for code in LANGUAGES:
         other = load(code)
-        both |= {w for w in [*other.numbers, *other.tens] if " " not in w and "-" not in w}
-    after = set(vocab.weekday_of) | set(vocab.month_of)
+        both |= {w for w in [*other.numbers, *other.tens] if " " not in w and "-" not in w} - set(vocab.month_of)
+    after = set(vocab.weekday_of) | set(vocab.month_of)  # German 'Dez' is December first, Portuguese ten second
     after |= single(w for words in vocab.data["ampm"].values() for w in words)
     after |= single(w for w in vocab.words("hour_clock") + vocab.words("hours_suffix") if len(w) > 1)
     after |= set(vocab.data["zone_words"])  # '3pm EST': read in the person's zone, it may be another time

@@ -161,6 +161,7 @@ def test_a_time_like_word_next_to_a_phrase_is_refused(lang, text, left):
     ("fr", "demain très tôt appeler", "très tôt appeler"),  # Spanish three, French very
     ("es", "mañana ten cuidado", "ten cuidado"),           # English ten, Spanish 'have'
     ("en", "play uno tonight", "play uno"),                # Spanish one, a card game
+    ("pt", "comprar doce amanhã", "comprar doce"),         # Spanish twelve, Portuguese sweet
     ("es", "no llegar tarde mañana", "no llegar tarde"),  # 'tarde' is also 'late'
 ])
 def test_numbers_and_names_in_the_task_are_not_refused(lang, text, message):
