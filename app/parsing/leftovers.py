@@ -100,6 +100,7 @@ def _timelike_neighbour(sc: Scanner, f: Found) -> tuple[int, int] | None:
     tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(rest)]
     starts = [a for a, _ in tokens]
     offsets = {span for span in sc.spans if g.RELATIVE.fullmatch(sc.low, *span)}
+    clocks = [c.span for c in f.clocks]
     loose = [c.span for c in f.clocks if c.kind != "exact"]  # a day part would still change these
     found: list[tuple[int, int]] = []
     for span in sc.spans:  # only the few words on either side of a phrase can touch it
@@ -108,16 +109,17 @@ def _timelike_neighbour(sc: Scanner, f: Found) -> tuple[int, int] | None:
             a, b = tokens[i]
             side = _timelike(sc, rest, a, b)
             if side is None or (span in offsets and _is_number(rest[a:b].strip(_EDGE))) \
-                    or not _fits(side, span, a, sc.low, loose):
+                    or not _fits(side, span, a, sc.low, loose if side == _DAYPART else clocks):
                 continue  # 'in 2 hours et quart' is not whole, but 'task 4 in 5 hours' is
-            joined = _next_to(tokens, rest, i, span)
+            joined = _next_to(tokens, rest, i, span, sc.low)
             if joined is not None:
                 found.append(joined)
     return min(found, default=None)
 
 
-def _fits(side: str, span: tuple[int, int], a: int, low: str, loose: list[tuple[int, int]]) -> bool:
-    """Whether a word of this kind, at `a`, could have been part of the claimed span's time."""
+def _fits(side: str, span: tuple[int, int], a: int, low: str, clocks: list[tuple[int, int]]) -> bool:
+    """Whether a word of this kind, at `a`, could have been part of the claimed span's time (`clocks`: the spans
+    of the times a day part would change, or of all times)."""
     after = span[1] <= a
     if side == _BOTH:
         return True
@@ -125,7 +127,9 @@ def _fits(side: str, span: tuple[int, int], a: int, low: str, loose: list[tuple[
         return after
     if side == _UNIT:  # '20 e 4 horas': the number read as a clock was the quantity of a unit
         return after and low[span[1] - 1].isdigit()
-    return any(span[0] <= c[0] and c[1] <= span[1] for c in loose)  # a day part: 'nachmittags um 2 uhr 15'
+    # a day part ('nachmittags um 2 uhr 15') or a clock word that is also a noun ('a las 10 cuarto', not
+    # 'limpiar el cuarto mañana'): next to a time only
+    return any(span[0] <= c[0] and c[1] <= span[1] for c in clocks)
 
 
 def _lone_hour(sc: Scanner, f: Found) -> tuple[int, int] | None:
@@ -193,16 +197,19 @@ def _unclaimed(sc: Scanner) -> str:
 _MOST_BETWEEN = 3  # 'por volta das', 'para o': a few linking words at most
 
 
-def _next_to(tokens: list[tuple[int, int]], rest: str, i: int, span: tuple[int, int]) -> tuple[int, int] | None:
+def _next_to(tokens: list[tuple[int, int]], rest: str, i: int, span: tuple[int, int],
+             low: str) -> tuple[int, int] | None:
     """Token i touches the claimed span, with nothing but spaces or linking words ('de', 'a las', 'moins') between
-    them: the piece from the span to the token, or None."""
+    them, and no other claimed phrase: the piece from the span to the token, or None."""
     a, b = tokens[i]
     if span[1] <= a:
-        between = [t for t in tokens[max(0, i - _MOST_BETWEEN - 1):i] if t[0] >= span[1]]
+        between, gap = [t for t in tokens[max(0, i - _MOST_BETWEEN - 1):i] if t[0] >= span[1]], (span[1], a)
     elif span[0] >= b:
-        between = [t for t in tokens[i + 1:i + _MOST_BETWEEN + 2] if t[1] <= span[0]]
+        between, gap = [t for t in tokens[i + 1:i + _MOST_BETWEEN + 2] if t[1] <= span[0]], (b, span[0])
     else:
         return None
+    if rest[slice(*gap)] != low[slice(*gap)]:
+        return None  # another phrase stands between: it is the one the word touches
     if not between:
         return a, b
     words = [rest[slice(*t)].strip(_EDGE) for t in between]
@@ -213,7 +220,7 @@ def _next_to(tokens: list[tuple[int, int]], rest: str, i: int, span: tuple[int, 
     return (min(a, between[0][0]), max(b, between[-1][1])) if joined else (a, b)
 
 
-_BOTH, _AFTER, _UNIT, _DAYPART = "both", "after", "unit", "daypart"
+_BOTH, _AFTER, _UNIT, _DAYPART, _CLOCK = "both", "after", "unit", "daypart", "clock"
 
 
 def _timelike(sc: Scanner, rest: str, a: int, b: int) -> str | None:
@@ -229,6 +236,8 @@ def _timelike(sc: Scanner, rest: str, a: int, b: int) -> str | None:
             or (g.QUANTITY_AFTER.match(rest, b) and not said_as_time)
         return _BOTH if _could_be_a_time(word) and not quantity else None
     both, after, units, dayparts = _timelike_words(current())
+    if word in V.data["clock_words_also_nouns"]:  # 'cuarto' is a room too, 'meia' a sock
+        return _CLOCK
     for words, side in ((both, _BOTH), (after, _AFTER), (units, _UNIT), (dayparts, _DAYPART)):
         if word in words:
             return side

@@ -162,6 +162,10 @@ def test_a_time_like_word_next_to_a_phrase_is_refused(lang, text, left):
     ("es", "mañana ten cuidado", "ten cuidado"),           # English ten, Spanish 'have'
     ("en", "play uno tonight", "play uno"),                # Spanish one, a card game
     ("pt", "comprar doce amanhã", "comprar doce"),         # Spanish twelve, Portuguese sweet
+    ("es", "limpiar el cuarto mañana", "limpiar el cuarto"),  # 'cuarto' is a room; a quarter only next to a time
+    ("pt", "arrumar o quarto amanhã", "arrumar o quarto"),
+    ("pt", "comprar meia amanhã", "comprar meia"),
+    ("es", "limpiar el cuarto mañana a las 5", "limpiar el cuarto"),  # the time is past 'mañana', not next to it
     ("es", "no llegar tarde mañana", "no llegar tarde"),  # 'tarde' is also 'late'
 ])
 def test_numbers_and_names_in_the_task_are_not_refused(lang, text, message):
