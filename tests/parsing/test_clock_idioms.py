@@ -74,6 +74,7 @@ def read(lang: str, text: str) -> tuple[str, str]:
     ("en", "11 oclock pm tomorrow gym", "Wed 23:00", "gym"),
     ("en", "walk evening, at 7", "Tue 19:00", "walk"),
     ("en", "ten to noon standup", "Tue 11:50", "standup"),
+    ("de", "guten Morgen, Zahnarzt um 3", "Tue 15:00", "guten Morgen, Zahnarzt"),  # a greeting, not tomorrow
     ("pt", "às 10h depois de amanhã cabeleireiro", "Thu 10:00", "cabeleireiro"),  # not '10h depois', 10 hours later
     # a word that only stresses the time ('pile', 'y pico', 'em ponto', 'Punkt') goes with it
     ("fr", "à 3 heures pile appeler", "Wed 03:00", "appeler"),

@@ -166,6 +166,8 @@ def test_a_time_like_word_next_to_a_phrase_is_refused(lang, text, left):
     ("pt", "arrumar o quarto amanhã", "arrumar o quarto"),
     ("pt", "comprar meia amanhã", "comprar meia"),
     ("es", "limpiar el cuarto mañana a las 5", "limpiar el cuarto"),  # the time is past 'mañana', not next to it
+    ("en", "Good morning! remind me to call mom at 5", "Good morning! remind me to call mom"),  # a greeting
+    ("de", "guten Abend, morgen Zahnarzt um 3", "guten Abend Zahnarzt"),
     ("es", "no llegar tarde mañana", "no llegar tarde"),  # 'tarde' is also 'late'
 ])
 def test_numbers_and_names_in_the_task_are_not_refused(lang, text, message):
