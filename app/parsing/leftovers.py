@@ -227,8 +227,9 @@ def _timelike(sc: Scanner, rest: str, a: int, b: int) -> str | None:
     """Whether the word is time-like on either side of a phrase (a bare number that is not a quantity or a place
     number, a number or clock word, a full weekday name), only after one (a month name or an abbreviation that is
     also a word or a name: 'call April tomorrow', 'call Thu tomorrow', but '10:30 mon'; 'am', 'pm'), only after a
-    number ('horas' in '20 e 4 horas'), or next to a time a day part could change ('nachmittags um 2'); None when
-    it is not."""
+    number ('horas' in '20 e 4 horas'), next to a time a day part could change ('nachmittags um 2'), or next to
+    any time (a clock word that is also a noun: 'a las 10 cuarto', not 'limpiar el cuarto mañana'); None when it is
+    not."""
     word = rest[a:b].strip(_EDGE)
     if _BARE_NUMBER.fullmatch(rest[a:b].rstrip(",;:!?")) and word.isdigit():
         said_as_time = g.AFTER_CLOCK_WORD.search(sc.low, max(0, a - 30), a)  # 'a las 11 pastilla'
