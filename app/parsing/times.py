@@ -141,6 +141,7 @@ def _extract_hour_first(sc: Scanner, f: Found) -> None:
         if not (0 <= h <= (23 if m["h"].isdigit() else 24) and 1 <= mins <= 59):
             continue
         total = h * 60 + (-mins if m["dir"] in V.words("minus") else mins)
+        f.past_midnight = f.past_midnight or total > 24 * 60  # 'minuit et quart'
         kind = _hour_kind(h, bool(m["oc"])) if m["h"].isdigit() else "exact"
         total %= (12 if kind == "bare" else 24) * 60
         if kind == "bare" and total < 60:
@@ -174,6 +175,7 @@ def _extract_idioms(sc: Scanner, f: Found) -> None:
             if m["ap"]:
                 h = ampm_hour(h, m["ap"], sc.text(m))
         total = h * 60 + (-mins if to else mins) - (30 if m["hh"] else 0)  # 'fünf nach halb vier' is 3:35
+        f.past_midnight = f.past_midnight or (h == 24 and total > 24 * 60)  # 'half past midnight'
         if kind == "bare":
             total %= 12 * 60
             if total < 60:

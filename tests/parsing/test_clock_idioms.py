@@ -28,6 +28,10 @@ def read(lang: str, text: str) -> tuple[str, str]:
     ("fr", "rappel midi moins dix", "Tue 11:50", "Rappel"),
     ("fr", "minuit et quart appeler Léa", "Wed 00:15", "appeler Léa"),
     ("fr", "minuit moins le quart", "Tue 23:45", "Rappel"),
+    ("fr", "vendredi minuit et quart appeler Léa", "Sat 00:15", "appeler Léa"),  # the night after Friday, as
+    ("en", "friday half past midnight meds", "Sat 00:30", "meds"),                # 'friday midnight' is
+    ("pt", "sexta meia noite e meia remédio", "Sat 00:30", "remédio"),
+    ("fr", "vendredi minuit moins le quart", "Fri 23:45", "Rappel"),
     ("fr", "dix heures trois quarts réunion", "Tue 10:45", "réunion"),
     ("fr", "rdv 9 heures trois quarts", "Wed 09:45", "rdv"),
     ("fr", "déjeuner midi et quart", "Tue 12:15", "déjeuner"),
