@@ -132,8 +132,11 @@ def _cardinal(words, low, tokens, i: int, vocab: Vocabulary) -> tuple[int, int] 
 
 
 def _ordinal(words, low, tokens, i: int, vocab: Vocabulary) -> tuple[int, int] | None:
-    """'thirteenth', 'twenty first', 'twenty-first' -> (value, next index)."""
+    """'thirteenth', 'twenty first', 'twenty-first', 'vierundzwanzigsten' -> (value, next index)."""
     w = words[i]
+    compound = vocab.compound_ordinal(w)
+    if compound is not None:
+        return compound, i + 1
     if w in vocab.tens and i + 1 < len(words) and words[i + 1] in vocab.ordinals and _joined(low, tokens, i, i + 2):
         unit = vocab.ordinals[words[i + 1]]
         if unit <= 9:

@@ -45,6 +45,7 @@ def test_offsets_in_number_words(lang, text, minutes, message):
     ("pt", "vinte e quatro", "24"), ("pt", "cinquenta e nove", "59"),
     ("es", "veinticuatro", "24"), ("es", "cuarenta y cinco", "45"),
     ("de", "vierundzwanzig", "24"), ("de", "dreißig", "30"), ("de", "neunundfünfzig", "59"),
+    ("de", "am vierundzwanzigsten", "am 24."), ("de", "am einunddreißigsten", "am 31."),
 ])
 def test_compound_number_words_are_one_number(lang, words, digits):
     assert normalize(words, load(lang)).text == digits
