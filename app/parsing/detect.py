@@ -41,7 +41,8 @@ def _everyday_elsewhere(code: str) -> set[str]:
 _WORD_KEYED = frozenset({"spellings", "spellings_next_to_a_time", "phrases", "numbers", "tens", "ordinals",
                          "recurrence_words", "every_units", "plural_series"})
 _NOT_WORDS = frozenset({"replies", "describe", "_about", "code", "babel_locale", "lingua", "warm_up", "period_rules",
-                        "everyday_words", "not_time_like", "not_a_weekday_after"})
+                        "everyday_words", "not_time_like", "not_a_weekday_after",
+                        "zone_words"})  # 'EST', 'CET': no sign of a language
 
 
 def _vocabulary_words(code: str) -> set[str]:

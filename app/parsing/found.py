@@ -52,6 +52,7 @@ class Found:
     today_only: bool = False                # 'this morning', 'tonight', 'eod': the day is today, no rolling over
     clocks: list[Clock] = field(default_factory=list)
     midnight: bool = False
+    past_midnight: bool = False             # 'friday half past midnight': in the night after the day named
     daypart: str | None = None
     daypart_said: tuple[int, int] | None = None  # where a day part is said in words ('in the evening')
     default_time: tuple[int, int] | None = None  # 'eod' 17:00, 'next week' 09:00

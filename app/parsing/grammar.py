@@ -34,7 +34,10 @@ def build(V: Vocabulary) -> SimpleNamespace:
     AMPM = (rf"(?:\s*{alternation(w for v in V.data['ampm'].values() for w in v)}"
             rf"|{alternation(w for v in V.data['ampm_attached'].values() for w in v)})(?![a-z0-9])")
     UNIT = alternation(V.unit_of)
+    UNIT_END = r"(?![\w'’])"  # a unit ends its word: the 's' of "dix s'il te plait" is no second
     DAYPART = alternation(V.daypart_of)
+    DAYPART_Q = alternation(V.data["daypart_qualifiers"])
+    HOUR_OF = alternation(V.data["hour_daypart_joiners"])  # '7 in the morning', '7 de la mañana', '8 du soir'
     EVERY = V.alt("every")
     AN = V.alt("an")
     AND = V.alt("and")
@@ -48,11 +51,15 @@ def build(V: Vocabulary) -> SimpleNamespace:
     PLACE_AFTER = alternation(V.data["place_words_after_number"])
     # After a number, these say it is a quantity, an ordinal, a date part or a place, not an hour.
     NOT_TIME_AFTER = (rf"(?!\s+\d{{2,}}"
-                      rf"|\s*(?:{ORD}\b|%|/|-\d|{UNIT}\b|{NOT_TIME_WORDS}\b|{V.alt('oclock')}|{AMPM}|[:.]\d)"
+                      rf"|\s*(?:{ORD}\b|%|/|-\d|{UNIT}{UNIT_END}|{NOT_TIME_WORDS}\b|{V.alt('oclock')}|{AMPM}|[:.]\d)"
                       rf"|\s+(?:[a-z0-9']+\s+){{0,2}}{PLACE_AFTER}\b)")
 
+    # After a number, these say it counts things ('10 para 2 pessoas', '10h et 2 amis'): not the minutes of a clock.
+    NOT_A_CLOCK_NEXT = rf"(?!\s*(?:{UNIT}{UNIT_END}|{NOT_TIME_WORDS}\b)|\s+(?:[a-z0-9']+\s+){{0,2}}{PLACE_AFTER}\b)"
+    NOON_OR_MIDNIGHT = rf"(?:{V.alt('noon')}|{V.alt('midnight')})\b"
     QTY = rf"(?:\d+(?:\.\d+)?(?:\s+{HALF})?\s*-?\s*|{AN}\s+)"
-    TERM = rf"{QTY}{UNIT}(?![a-z])(?:\s+{HALF})?"
+    QUARTER_MORE = V.alt("and_a_quarter")  # 'an hour and a quarter', 'deux heures et quart'
+    TERM = rf"{QTY}{UNIT}(?![a-z'’])(?:\s+{HALF}(?![a-z])|\s+{QUARTER_MORE}(?![a-z]))?"
     CHAIN = rf"{TERM}(?:\s*(?:,|{AND})?\s*{TERM})*(?:\s*\d{{1,2}}\b(?!\s*[:.]?\d))?"
 
 
@@ -103,9 +110,10 @@ def build(V: Vocabulary) -> SimpleNamespace:
     AGO = rx(rf"\b(?:{CHAIN})\s+{V.alt('ago')}\b|\b{YESTERDAY}\b"
              rf"|\b{LAST}\s+(?:{V.alt('night')}|{V.alt('week')}|{WD_ANY}|{MON})\b(?!\s+{OF}\b)")
     RELATIVE = rx(rf"\b{V.alt('in')}\s+(?:{V.alt('about')}\s+)?(?P<body>{CHAIN})(?:\s+{V.alt('from_now')})?"
-                  rf"|\b(?P<body2>{CHAIN})\s+(?!{V.alt('day_after_tomorrow')}\b)"  # '11h | depois de amanhã'
+                  rf"|\b(?P<body2>{CHAIN})\s+(?!{V.alt('day_after_tomorrow')}\b)"  # 'às 10h depois de amanhã'
                   rf"(?:{V.alt('from_now_only')}|{V.alt('later')}|(?P<tom>{V.alt('from_tomorrow')}))\b")
-    TERM_RX = rx(rf"(?P<qty>{QTY})(?P<unit>{UNIT})(?![a-z])(?P<half>\s+{HALF})?|(?P<tail>\d{{1,2}})")
+    TERM_RX = rx(rf"(?P<qty>{QTY})(?P<unit>{UNIT})(?![a-z])"
+                 rf"(?:(?P<half>\s+{HALF})|(?P<quarter>\s+{QUARTER_MORE}))?(?![a-z])|(?P<tail>\d{{1,2}})")
 
     # --- dates ------------------------------------------------------------------------------------------------------
     ISO = rx(rf"(?<![\w/.-])(?:{ON}\s+)?(?P<y>\d{{4}})(?P<sep>[-/.])(?P<m>\d{{1,2}})(?P=sep)(?P<d>\d{{1,2}})"
@@ -170,26 +178,40 @@ def build(V: Vocabulary) -> SimpleNamespace:
                     rf"(?:(?P<ap>{AMPM})|(?<=\d\d)(?!\d))")
     TIME_COLON = rx(rf"(?<![\w:.$£€#/-])(?:{PREP})?(?P<h>\d{{1,2}})(?P<sep>[:.])(?P<m>\d{{2}})"
                     rf"(?![\d]|[:.]\d)(?:\s*(?P<clock24>{V.alt('hour_clock')}\b)|\s*{V.alt('hours_suffix')}\b)?")
+    # German 'fünf nach halb vier' is 3:35: minutes around the half hour, where 'halb' names the hour to come.
+    HALF_BEFORE = V.alt("half") if V.data.get("half_is_before_the_hour") else "(?!)"
     CLOCK_IDIOM = rx(rf"\b(?:{PREP})?(?:(?:{AN}\s+)?(?P<frac>{V.alt('half')}|{V.alt('quarter')})|(?P<n>\d{{1,2}})"
                      rf"(?:\s*(?P<unitw>{V.alt('minutes_word')}))?)\s+(?P<dir>{V.alt('past')}|{V.alt('to')})\s+"
-                     rf"(?P<h>\d{{1,2}}(?!\d)|{V.alt('noon')}\b|{V.alt('midnight')}\b)(?![:.]\d)(?P<ap>{AMPM})?")
-    HALF_HOUR = rx(rf"\b(?:{PREP})?{V.alt('half')}\s+(?P<h>\d{{1,2}})\b" + NOT_TIME_AFTER.replace(f"|{AMPM}", ""))
+                     rf"(?:{THE}\s+|{AT_CLOCK}\s+)?(?P<hh>{HALF_BEFORE}\s+)?"
+                     rf"(?P<h>\d{{1,2}}(?!\d)|{NOON_OR_MIDNIGHT})(?![:.]\d)(?P<ap>{AMPM})?"
+                     rf"(?(ap)|{NOT_A_CLOCK_NEXT})")
+    # 'half four' (4:30), German 'halb 5 (Uhr)' (4:30) and 'dreiviertel 5' (4:45): a fraction before the hour.
+    HALF_HOUR = rx(rf"\b(?:{PREP})?(?:(?P<half>{V.alt('half')})|(?P<tq>{V.alt('three_quarters_to')}))\s+"
+                   rf"(?P<h>\d{{1,2}})\b(?:\s*(?P<oc>{V.alt('hour_clock', 'oclock')})(?![a-z]))?"
+                   + NOT_TIME_AFTER.replace(f"|{AMPM}", ""))
     # 24-hour habits: '19h', '19h30', 'um 8 Uhr', 'às 7h' (languages without them have no 'hour_clock' words).
     HOUR_CLOCK = rx(rf"(?<![\w:.$£€#/-])(?:{PREP})?(?P<h>\d{{1,2}})\s*{V.alt('hour_clock')}(?:\s*(?P<m>[0-5]\d)(?!\d))?"
                     rf"(?![a-z])")
     # The hour first, then what to add or take away: '7 y media', '8 menos cuarto', '7h et demie', '7 e meia'.
-    HOUR_IDIOM = rx(rf"(?<![\w:.$£€#/])(?:{PREP})?(?P<h>\d{{1,2}})(?P<oc>\s*{V.alt('hour_clock')})?\s+"
-                    rf"(?P<dir>{V.alt('plus')}|{V.alt('minus')})\s+(?:{THE}\s+|{AN}\s+)?"
-                    rf"(?:(?P<frac>{V.alt('half_after')}|{V.alt('quarter')})"
-                    rf"|(?P<n>[1-5]?\d)(?!\d)(?:\s*{V.alt('minutes_word')})?)(?![a-z0-9])")
-    OCLOCK = rx(rf"\b(?:{PREP})?(?P<h>\d{{1,2}})\s*{V.alt('oclock')}(?![a-z])")
+    # ... also after noon and midnight ('midi moins dix', 'meia noite e meia') and with three quarters ('10 heures
+    # trois quarts').
+    HOUR_IDIOM = rx(rf"(?<![\w:.$£€#/])(?:{PREP})?(?P<h>\d{{1,2}}|{NOON_OR_MIDNIGHT})"
+                    rf"(?P<oc>\s*{V.alt('hour_clock')})?\s+"
+                    rf"(?:(?P<dir>{V.alt('plus')}|{V.alt('minus')})\s+(?:{THE}\s+|{AN}\s+)?"
+                    rf"(?:(?P<frac>{V.alt('half_after')}|{V.alt('quarter')}|{V.alt('three_quarters_past')})"
+                    rf"|(?P<n>[1-5]?\d)(?!\d)(?:\s*(?P<unitw>{V.alt('minutes_word')}))?)"
+                    rf"|(?P<tq>{V.alt('three_quarters_past')}))"
+                    rf"(?![a-z0-9])" + NOT_A_CLOCK_NEXT)
+    OCLOCK = rx(rf"\b(?:{PREP})?(?P<h>\d{{1,2}})\s*{V.alt('oclock')}(?![a-z])(?P<ap>{AMPM})?")
     MILITARY = rx(rf"(?<![\w#$£€₹.:/-])(?<!\d\s)(?:(?P<at>{AT_CLOCK}\s*|@\s*))?(?P<h>[01]\d|2[0-3])(?P<m>[0-5]\d)(?!\d)"
                   rf"(?P<suffix>\s*{V.alt('hours_suffix')}(?![a-z]))?(?![a-z])(?![-/%]|\s*(?:{ORD}|{UNIT})\b)")
     AT_HOUR = rx(rf"(?:\b{AT_CLOCK}|@)\s*(?P<h>\d{{1,2}})(?P<m>[0-5]\d)?\b" + NOT_TIME_AFTER)
     NOON = rx(rf"\b(?:{PREP})?(?:12\s*)?(?P<w>{V.alt('noon')}|{V.alt('midnight')})\b")
     HOUR_BEFORE_DAYPART = rx(rf"(?<![\w#$£€₹.:/-])(?:{PREP})?(?P<h>\d{{1,2}})(?:[:.]?(?P<m>[0-5]\d))?"
-                             rf"(?=\s+(?:(?:in\s+{THE}|{THIS}|{TOMORROW}|{TODAY})\s+)?(?:{DAYPART}\b|{TONIGHT}\b))")
-    DAYPART_RX = rx(rf"\b(?P<q>{alternation(V.data['daypart_qualifiers'])})?\s*(?P<dp>{DAYPART})\b")
+                             rf"(?=\s+(?:(?:{HOUR_OF}|{THIS}|{TOMORROW}|{TODAY})\s+)?(?:{DAYPART}\b|{TONIGHT}\b))")
+    # 'à 3 heures pile', 'a las 7 y pico', 'ao meio dia em ponto': after a time, a word that only stresses it.
+    EMPHASIS_AFTER = rx(rf"[ \t]*,?[ \t]*{alternation(V.data['clock_emphasis'])}\b")
+    DAYPART_RX = rx(rf"\b(?P<q>{DAYPART_Q})?\s*(?P<dp>{DAYPART})\b")
     FIRST_THING = rx(rf"\b{alternation(V.data['first_thing'])}\b")
     MARK = rx(rf"\b(?:{PREP})?(?P<w>{alternation(V.mark_of)})\b")
     BARE_AFTER = rx(rf"[ \t]*,?[ \t]*(?:{AT_CLOCK}\s*)?(?P<h>\d{{1,2}})(?:(?P<sep>[:.]?)(?P<m>[0-5]\d))?\b"
@@ -214,7 +236,8 @@ def build(V: Vocabulary) -> SimpleNamespace:
         rx(rf"\b{V.alt('relative_to_clock')}\s+\d{{1,2}}(?:[:.][0-5]\d)?\b(?![:.]?\d)"),
     ]
     # After a number, a quantity or a place ('2 pills', '3 eggs', '12 Main St'): the number is not a time.
-    QUANTITY_AFTER = rx(rf"\s*(?:{UNIT}|{NOT_TIME_WORDS}|%|(?:[a-z0-9']+\s+){{0,2}}{PLACE_AFTER})\b")
+    QUANTITY_AFTER = rx(rf"\s*(?:{UNIT}{UNIT_END}|(?:{NOT_TIME_WORDS}|%|(?:[a-z0-9']+\s+){{0,2}}{PLACE_AFTER})\b)")
+    PLACE_NEXT = rx(rf"\s*(?:[a-z0-9']+\s+){{0,2}}{PLACE_AFTER}\b")  # '21 Jump St', '12 Main St'
     RE_WD = rx(WD_ANY)
     PLACE_BEFORE = frozenset(V.data["place_before_number"])
     UNSURE_BEFORE = rx(rf"(?:^|\W){alternation(V.data['unsure_words'])}\W*$")

@@ -130,7 +130,8 @@ def _compounds(vocab: Vocabulary) -> dict[tuple[str, ...], int]:
 
 
 def _cardinal(words, low, tokens, i: int, vocab: Vocabulary) -> tuple[int, int] | None:
-    """A number in words at i: 'seven', 'twenty', 'forty five', 'forty-five', 'dix-sept' -> (value, next index)."""
+    """A number in words at i: 'seven', 'twenty', 'forty five', 'forty-five', 'dix-sept', 'vinte e quatro',
+    'trente et un', 'vierundzwanzig' -> (value, next index)."""
     for size in (3, 2):
         value = _compounds(vocab).get(tuple(words[i:i + size]))
         if value is not None and _joined(low, tokens, i, i + size):
@@ -138,17 +139,24 @@ def _cardinal(words, low, tokens, i: int, vocab: Vocabulary) -> tuple[int, int] 
     w = words[i]
     if w in vocab.tens:
         value = vocab.tens[w]
-        if i + 1 < len(words) and 1 <= vocab.numbers.get(words[i + 1], 0) <= 9 and _joined(low, tokens, i, i + 2):
-            return value + vocab.numbers[words[i + 1]], i + 2
+        k = i + 2 if i + 2 < len(words) and words[i + 1] in vocab.number_joiners else i + 1
+        if k < len(words) and 1 <= vocab.numbers.get(words[k], 0) <= 9 and _joined(low, tokens, i, k + 1):
+            return value + vocab.numbers[words[k]], k + 1
         return value, i + 1
+    compound = vocab.compound_number(w)
+    if compound is not None:
+        return compound, i + 1
     if w in vocab.numbers:
         return vocab.numbers[w], i + 1
     return None
 
 
 def _ordinal(words, low, tokens, i: int, vocab: Vocabulary) -> tuple[int, int] | None:
-    """'thirteenth', 'twenty first', 'twenty-first' -> (value, next index)."""
+    """'thirteenth', 'twenty first', 'twenty-first', 'vierundzwanzigsten' -> (value, next index)."""
     w = words[i]
+    compound = vocab.compound_ordinal(w)
+    if compound is not None:
+        return compound, i + 1
     if w in vocab.tens and i + 1 < len(words) and words[i + 1] in vocab.ordinals and _joined(low, tokens, i, i + 2):
         unit = vocab.ordinals[words[i + 1]]
         if unit <= 9:

@@ -27,7 +27,7 @@ def extract(sc: Scanner, f: Found, now: datetime) -> None:
                 if last_unit == "hours":  # 'in 2h30' -> 2 hours 30 minutes
                     exact += timedelta(minutes=int(t.group("tail")))
                 continue
-            qty = quantity(t.group("qty")) + (0.5 if t.group("half") else 0)
+            qty = quantity(t.group("qty")) + (0.5 if t.group("half") else 0.25 if t.group("quarter") else 0)
             last_unit = V.unit(t.group("unit"))
             ok = True
             cal, exact = add_quantity(cal, exact, qty, last_unit)

@@ -103,6 +103,8 @@ def on_day(f: Found, day: date, now: datetime, zone: ZoneInfo) -> datetime:
     """Time on a named day: bare 7-11 morning, 12-6 afternoon ('today' takes the next 12-hour reading instead)."""
     if f.midnight:
         return at(day, 24, 0, zone)
+    if f.past_midnight and f.clocks and f.clocks[0].hour == 0:
+        day += timedelta(days=1)  # 'vendredi minuit et quart' is in the night after Friday, as 'friday midnight' is
     if not f.clocks:
         h, mi = default_time(f)
         return at(day, h, mi, zone)

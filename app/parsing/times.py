@@ -40,11 +40,8 @@ def _claim(sc: Scanner, f: Found, m: re.Match, h: int, mi: int, kind: str) -> No
 
 def extract(sc: Scanner, f: Found) -> None:
     _extract_idioms(sc, f)
+    _extract_fraction_first(sc, f)
     _extract_hour_first(sc, f)
-    for m in sc.matches(g.HALF_HOUR):
-        h = int(m["h"])
-        if 1 <= h <= 12:  # 'half four' is 4:30; in German 'halb 8' is 7:30
-            _claim(sc, f, m, (h - 1 or 12) if V.data.get("half_is_before_the_hour") else h, 30, "bare")
     for m in sc.matches(g.NOON):
         if m["w"] in V.words("midnight"):
             f.midnight = True
@@ -68,16 +65,19 @@ def extract(sc: Scanner, f: Found) -> None:
         _claim(sc, f, m, ampm_hour(int(m["h"]), m["ap"], sc.text(m)), int(m["m"] or 0), "exact")
     for m in sc.matches(g.TIME_COLON):
         h, mi = int(m["h"]), int(m["m"])
-        if (m["sep"] == "." and (h > 23 or mi > 59)) or _after_place(sc, m):
-            continue  # '3.99' is a price, 'bus 73 at 8:15' keeps its 73
+        if (m["sep"] == "." and (h > 23 or mi > 59 or m["h"] == "0")) or _after_place(sc, m):
+            continue  # '3.99' is a price, '0.25 heure' a quarter of an hour, 'bus 73 at 8:15' keeps its 73
         if h == 24 and mi == 0:
             raise fail("impossible", sc.text(m))
         kind = bare_kind(m["h"], h)  # '6:45 Uhr', '6:45h' are 24-hour times where the language has the habit,
         written = m["clock24"] or V.data.get("colon_times_are_24_hour")  # as any '6:45' is in German and French
         _claim(sc, f, m, h, mi, "clock24" if kind == "bare" and written else kind)
-    for m in sc.matches(g.OCLOCK):
+    for m in sc.matches(g.OCLOCK):  # '4 oclock', '4 oclock am'
         h = int(m["h"])
-        _claim(sc, f, m, h, 0, bare_kind(m["h"], h))
+        if m["ap"]:
+            _claim(sc, f, m, ampm_hour(h, m["ap"], sc.text(m)), 0, "exact")
+        else:
+            _claim(sc, f, m, h, 0, bare_kind(m["h"], h))
     for m in sc.matches(g.MILITARY):
         h, mi = int(m["h"]), int(m["m"])
         standalone = not (m["at"] or m["suffix"] or m["h"].startswith("0"))
@@ -95,6 +95,10 @@ def extract(sc: Scanner, f: Found) -> None:
         h = int(m["h"])
         if 1 <= h <= 12 and not _after_place(sc, m):
             _claim(sc, f, m, h, int(m["m"] or 0), "bare")
+    for c in f.clocks:
+        m = g.EMPHASIS_AFTER.match(sc.low, c.span[1])
+        if m and sc.free(m.start(), m.end()):
+            sc.take(m.start(), m.end())
 
 
 def _hour_kind(h: int, suffixed: bool) -> str:
@@ -104,18 +108,41 @@ def _hour_kind(h: int, suffixed: bool) -> str:
     return "clock24" if suffixed else "bare"
 
 
-def _extract_hour_first(sc: Scanner, f: Found) -> None:
-    """'7 y media', '8 menos cuarto', '7h et demie', then '19h', '19h30', 'um 8 Uhr', 'às 7h'."""
-    for m in sc.matches(g.HOUR_IDIOM):
+def _extract_fraction_first(sc: Scanner, f: Found) -> None:
+    """'half four' is 4:30; in German 'halb 8 (Uhr)' is 7:30 and 'dreiviertel 8' 7:45 (the fraction of the hour
+    to come)."""
+    for m in sc.matches(g.HALF_HOUR):
         h = int(m["h"])
-        if m["frac"]:
-            mins = 30 if m["frac"] in V.words("half_after") else 15
+        if not 1 <= h <= 12:
+            continue
+        before = bool(m["tq"]) or V.data.get("half_is_before_the_hour")
+        _claim(sc, f, m, (h - 1 or 12) if before else h, 45 if m["tq"] else 30, "clock24" if m["oc"] else "bare")
+
+
+def _fraction(word: str) -> int:
+    """The minutes of 'media', 'quart', 'trois quarts'."""
+    if word in V.words("three_quarters_past"):
+        return 45
+    return 30 if word in V.words("half_after") else 15
+
+
+def _extract_hour_first(sc: Scanner, f: Found) -> None:
+    """'7 y media', '8 menos cuarto', '7h et demie', 'midi moins dix', '10 heures trois quarts', then '19h', '19h30',
+    'um 8 Uhr', 'às 7h'."""
+    for m in sc.matches(g.HOUR_IDIOM):
+        noon = m["h"] in V.words("noon")
+        h = int(m["h"]) if m["h"].isdigit() else 12 if noon else 24  # 'minuit moins dix' is 23:50
+        if m["frac"] or m["tq"]:
+            mins = _fraction(m["frac"] or m["tq"])
         else:
             mins = int(m["n"])
-        if not (0 <= h <= 23 and 1 <= mins <= 59):
+            if mins % 5 and not m["unitw"]:
+                continue  # '10h et 2 amis': minutes said alone are a multiple of 5, as in 'ten to five'
+        if not (0 <= h <= (23 if m["h"].isdigit() else 24) and 1 <= mins <= 59):
             continue
         total = h * 60 + (-mins if m["dir"] in V.words("minus") else mins)
-        kind = _hour_kind(h, bool(m["oc"]))
+        f.past_midnight = f.past_midnight or total > 24 * 60  # 'minuit et quart'
+        kind = _hour_kind(h, bool(m["oc"])) if m["h"].isdigit() else "exact"
         total %= (12 if kind == "bare" else 24) * 60
         if kind == "bare" and total < 60:
             total += 12 * 60  # 'la una menos cuarto' is 12:45
@@ -134,20 +161,21 @@ def _extract_idioms(sc: Scanner, f: Found) -> None:
             mins = 30 if m["frac"] in V.words("half") else 15
         else:
             mins = int(m["n"])
-            if not 1 <= mins <= 59 or (not m["unitw"] and (mins % 5 or mins > 30)):
-                continue  # '9 to 5' is a range, not 4:51
+            if not 1 <= mins <= 59 or (not m["unitw"] and (mins % 5 or mins > 30)) or _after_place(sc, m, "n"):
+                continue  # '9 to 5' is a range, not 4:51; 'mesa 10 para as 8' is a table
         to = m["dir"] in V.words("to")
         h_text = m["h"]
         if h_text in V.words("noon") or h_text in V.words("midnight"):
             h, kind = (12 if h_text in V.words("noon") else 24), "exact"
         else:
             h = int(h_text)
-            if not m["frac"] and not m["unitw"] and to and h == mins + 1:
-                continue  # '5 to 6pm' is a range
+            if not m["frac"] and not m["unitw"] and to and h == mins + 1 and m["dir"] in V.data["time_ranges"]:
+                continue  # '5 to 6pm' is a range; 'cinco para as seis' is 5:55
             kind = "exact" if m["ap"] or h > 12 or h == 0 else "bare"
             if m["ap"]:
                 h = ampm_hour(h, m["ap"], sc.text(m))
-        total = h * 60 + (-mins if to else mins)
+        total = h * 60 + (-mins if to else mins) - (30 if m["hh"] else 0)  # 'fünf nach halb vier' is 3:35
+        f.past_midnight = f.past_midnight or (h == 24 and total > 24 * 60)  # 'half past midnight'
         if kind == "bare":
             total %= 12 * 60
             if total < 60:
@@ -173,7 +201,7 @@ def extract_dayparts(sc: Scanner, f: Found) -> None:
         q = re.sub(r"\s+", " ", (m["q"] or "").strip())
         dp_start = m.start("dp")
         adjacent = any(e <= dp_start and not sc.low[e:dp_start].strip() for _, e in sc.spans)
-        if not q and not adjacent:
+        if not q and not adjacent and not _before_loose_clock(sc, f, m.end()):
             continue
         dp = V.daypart_of[m["dp"]]
         if q in V.data["daypart_today_qualifiers"]:
@@ -183,6 +211,11 @@ def extract_dayparts(sc: Scanner, f: Found) -> None:
         f.daypart_said = (m.start() if q else dp_start, m.end())
         sc.take(*f.daypart_said)
         f.date_end = max(f.date_end, m.end())
+
+
+def _before_loose_clock(sc: Scanner, f: Found, end: int) -> bool:
+    """'nachmittags um 2 Uhr 15', 'evening at 7': a day part right before a time it decides (not before '7pm')."""
+    return any(c.kind != "exact" and c.span[0] >= end and not sc.low[end:c.span[0]].strip(" ,") for c in f.clocks)
 
 
 def extract_bare_after_date(sc: Scanner, f: Found) -> None:

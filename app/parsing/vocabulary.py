@@ -78,9 +78,29 @@ class Vocabulary:
         self.numbers: dict[str, int] = data["numbers"]
         self.tens: dict[str, int] = data["tens"]
         self.ordinals: dict[str, int] = data["ordinals"]
+        compound = data["compound_numbers"]
+        self.number_joiners: frozenset[str] = frozenset(compound["joiners"])  # 'vinte e quatro', 'trente et un'
+        units = [w for w, n in self.numbers.items() if 1 <= n <= 9]
+        self._units_first = re.compile(  # German 'vierundzwanzig': the unit, 'und', then the tens, in one word
+            rf"({alternation(units)}){compound['units_first']}({alternation(self.tens)})"
+        ) if compound["units_first"] else None
+        tens_ordinals = [w for w, n in self.ordinals.items() if n >= 20 and n % 10 == 0]
+        self._units_first_ordinal = re.compile(  # 'vierundzwanzigsten', 'einunddreißigsten'
+            rf"({alternation(units)}){compound['units_first']}({alternation(tens_ordinals)})"
+        ) if compound["units_first"] else None
         self.daypart_of = {w: name for name, part in data["dayparts"].items() for w in part["words"]}
         self.mark_of = {w: name for name, mark in data["marks"].items() for w in mark["words"]}
         self.period_of = {w: name for name, words in data["periods"].items() for w in words}
+
+    def compound_number(self, word: str) -> int | None:
+        """A number written as one word of unit and tens ('vierundzwanzig' 24), or None."""
+        m = self._units_first.fullmatch(word) if self._units_first else None
+        return self.numbers[m[1]] + self.tens[m[2]] if m else None
+
+    def compound_ordinal(self, word: str) -> int | None:
+        """An ordinal written as one word of unit and tens ('vierundzwanzigsten' 24th), or None."""
+        m = self._units_first_ordinal.fullmatch(word) if self._units_first_ordinal else None
+        return self.numbers[m[1]] + self.ordinals[m[2]] if m else None
 
     def words(self, key: str) -> list[str]:
         """A word list; a language that does not use one (English has no 'hour_clock' like '19h') leaves it out."""

@@ -46,7 +46,8 @@ Variants not built, each counted in the report's `skipped` line, and why:
   that word as its own (`meet Sam at | 5pm Joe's`), which changes the message;
 - a trailing `.` after a digit in a language with dotted dates (`dotted_day_month`): `am 3.` is an ordinal date
   and `10.12.` day.month, so the dot changes the meaning by the language's own convention;
-- abbreviations listed under two weekdays or months of one language: which day they name is a guess;
+- abbreviations listed under two weekdays or months of one language: which day they name is a guess; so are those
+  that are number words too (Portuguese `dez`, ten and December): the abbreviation is never spelt out as the month;
 - abbreviations a language's file does not list are not made (Spanish `mar` for `martes` is also "sea":
   `ver el mar a las 5`); an abbreviation that is also a word (`sat`, `sun`, Portuguese `ter`, German `die`) replaces
   a full name only inside the time phrase, where the full name stood;

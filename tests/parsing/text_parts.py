@@ -45,10 +45,11 @@ class Language:
 
     @cached_property
     def abbreviations(self) -> dict[str, list[str]]:
-        """Full name -> its abbreviations, less those two names share (see tests/parsing/metamorphic.py)."""
+        """Full name -> its abbreviations, less those two names share and those that are number words too
+        (Portuguese `dez`: ten, and December) (see tests/parsing/metamorphic.py)."""
         entries = self.data["weekdays"] + self.data["months"]
         counts = Counter(a for e in entries for a in {fold(x) for x in e["abbr"]})
-        banned = {a for a, n in counts.items() if n > 1}
+        banned = {a for a, n in counts.items() if n > 1} | {fold(w) for w in self.data["numbers"]}
         names = {e["name"] for e in entries}
         return {e["name"]: [a for a in e["abbr"] if fold(a) not in banned and fold(a) not in names and " " not in a]
                 for e in entries}
