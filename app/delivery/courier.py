@@ -32,7 +32,7 @@ from app.storage.connection import RETRIED
 from app.storage.nags import Nags
 from app.storage.people import People
 from app.storage.receipts import Receipts
-from app.storage.store import Reminder, Store
+from app.storage.store import Channel, Reminder, Store
 from app.storage.throttle import Throttle
 from app.texting import notices
 from app.texting.segments import segments
@@ -74,8 +74,10 @@ class Courier:
             _persist(lambda: self.budget.send_notices(self.store, self._budget_notice))
         return outcomes
 
-    def _budget_notice(self, phone: str, texts: int) -> str:
-        return notices.budget_reached(self.people.person(phone), texts)
+    def _budget_notice(self, phone: str, texts: int) -> tuple[str, Channel]:
+        """The notice, on the channel the person last wrote on (a WhatsApp-only person gets no SMS from us)."""
+        person = self.people.person(phone)
+        return notices.budget_reached(person, texts), person.last_channel
 
     def stuck_for(self, now: float | None = None) -> float:
         """Seconds the oldest send in flight has taken (0 when none): a send that outlives its lease is stuck."""

@@ -24,7 +24,7 @@ import redis
 from app.settings import RedisSettings
 from app.storage import clock
 from app.storage.state import State, as_text
-from app.storage.store import Reminder, Store
+from app.storage.store import Channel, Reminder, Store
 
 DAY = 24 * 3600
 NOTICE_DELAY = 1.0  # seconds: the notice's id is recorded before it can be claimed, so spend.lua knows it
@@ -51,15 +51,15 @@ class Budget(State):
                         client=pipe)
         return [as_text(verdict) if verdict else None for verdict in pipe.execute()]
 
-    def send_notices(self, store: Store, words: Callable[[str, int], str]) -> int:
-        """Schedule the one notice each number that met its budget is owed, saying `words(phone, texts it had in the
-        last 24 hours)`; returns how many."""
+    def send_notices(self, store: Store, notice: Callable[[str, int], tuple[str, Channel]]) -> int:
+        """Schedule the one notice each number that met its budget is owed: `notice(phone, texts it had in the last
+        24 hours)` says its words and the channel it goes on; returns how many."""
         sent = 0
         while phone := self.redis.lpop(self.key("bnotify")):
             phone = as_text(phone)
-            message = words(phone, self.texts(phone))
-            notice = Reminder(phone=phone, message=message, due=clock.now() + NOTICE_DELAY, kind="reply")
-            (rid,) = store.add([notice])
+            message, channel = notice(phone, self.texts(phone))
+            note = Reminder(phone=phone, message=message, due=clock.now() + NOTICE_DELAY, kind="reply", channel=channel)
+            (rid,) = store.add([note])
             self.redis.set(self.key("bnote", phone), rid, xx=True, keepttl=True)
             sent += 1
         return sent

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from app import rules
 from app.phones import number_zone
 from app.storage.state import State, as_text
-from app.storage.store import Reminder, Store
+from app.storage.store import Channel, Reminder, Store
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,13 @@ class Person:
     whatsapp_at: float | None = None  # its last WhatsApp message: WhatsApp's 24-hour window (delivery/whatsapp.py)
     whatsapp_none: bool = False  # WhatsApp said the number is no WhatsApp user: its WhatsApp entries go by SMS
     whatsapp_blocked: bool = False  # the person blocked the WhatsApp sender: nothing goes to it on WhatsApp
+    seen: float | None = None  # its last text, on either channel
+
+    @property
+    def last_channel(self) -> Channel:
+        """The channel of its last text: WhatsApp when that text also stamped the window (arrival.lua)."""
+        on_whatsapp = self.seen is not None and self.whatsapp_at is not None and int(self.seen) == self.whatsapp_at
+        return "whatsapp" if on_whatsapp else "sms"
 
     @classmethod
     def from_hash(cls, phone: str, raw: dict) -> Person:
@@ -43,7 +50,8 @@ class Person:
                    last_made_at=float(h["made"]) if h.get("made") else None, lang=h.get("lang"),
                    lang_set=h.get("langset") == "1", lang_next=h.get("langnext"),
                    whatsapp_at=float(h["wa"]) if h.get("wa") else None,
-                   whatsapp_none="wano" in h, whatsapp_blocked="waout" in h)
+                   whatsapp_none="wano" in h, whatsapp_blocked="waout" in h,
+                   seen=float(h["seen"]) if h.get("seen") else None)
 
 
 class People(State):

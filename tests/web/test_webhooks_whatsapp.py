@@ -288,3 +288,18 @@ def test_the_daily_budget_counts_whatsapp_messages(wa_env, fake_vonage):
     assert len(phone.whatsapp("LIST")) == 1
     phone.text("LIST")
     assert phone.whatsapp("LIST") == []  # the third message of the day: over the budget, on either channel
+
+
+def test_the_budget_notice_goes_on_the_channel_the_person_last_wrote_on(wa_env, fake_vonage):
+    app = create_app({**wa_env, "MAX_SMS_PER_NUMBER_PER_DAY": "1"})
+    phone = Phone(app.test_client(), app, fake_vonage)
+    assert len(phone.whatsapp("LIST")) == 1  # the day's one message, on WhatsApp
+    assert phone.whatsapp("HELP") == []  # over the budget: the reply is dropped, the notice is owed
+    time.sleep(1.2)  # the notice goes a second later
+    (notice,) = phone.deliver()
+    assert notice.startswith("You've had 1 texts from us in 24 hours")
+    (sent,) = [m for m in sent_to(fake_vonage) if m["text"] == notice]
+    assert sent["channel"] == "whatsapp"
+    assert services(app).people.person(SENDER).last_channel == "whatsapp"
+    phone.text("LIST")  # now an SMS: the person's last text came by SMS
+    assert services(app).people.person(SENDER).last_channel == "sms"
