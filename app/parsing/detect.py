@@ -26,7 +26,7 @@ _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 MIN_WEIGHT = 1.0   # the winner's words weigh at least one word only it uses ...
 MIN_LEAD = 0.5     # ... and outweigh every other language's by at least a word it shares with that language only
 LETTER_WEIGHT = 0.5  # a word no file knows, written with letters only one language uses ('pão'), weighs this much
-_NOISE = re.compile(r"\b(?:https?://|www\.)\S+|\S+@\S+")
+_NOISE = re.compile(r"\b(?:https?://|www\.)\S+|\S+@\S+", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)

@@ -3,6 +3,9 @@ import pytest
 
 from app.parsing import LANGUAGES, detect_language, vocabulary_hits
 from app.parsing.vocabulary import load
+from tests.corpus_score import CORPUS_DIR, detection
+from tests.corpus_score import load as load_corpus
+from tests.parsing.metamorphic import TUNED, generate
 
 # Texts clear in one language: its own words, its time words beside borrowed English ones.
 CLEAR = [
@@ -25,6 +28,7 @@ AMBIGUOUS = [
     "Hand", "Butter", "Bus", "Film", "Sport", "in 10 min", "um 5 call",                              # de or en
     "sex 19h happy hour", "sabado delivery", "online meeting 5pm", "email", "gym 7", "ok",          # borrowed only
     "crème brûlée for dinner", "Müller 3pm", "7pm", "Ana 5", "", "https://example.com/es/manana 5pm",
+    "HTTPS://EXAMPLE.COM/ES/MANANA 5PM", "mail ana@example.com.br",
 ]
 
 # English texts with a word that is also another language's: English or None, never the other.
@@ -71,3 +75,16 @@ def test_a_tie_is_none_whatever_the_order_of_the_words():
     for text in ("esta tarde comprar fruta", "fruta comprar tarde esta", "ESTA TARDE COMPRAR FRUTA!"):
         assert vocabulary_hits(text)["es"] == vocabulary_hits(text)["pt"] > 0
         assert detect_language(text) is None
+
+
+@pytest.mark.parametrize("name", TUNED)
+def test_no_tuned_text_is_taken_for_another_language(name):
+    assert detection(load_corpus(CORPUS_DIR / f"{name}.jsonl"))["wrong"] == 0
+
+
+def test_no_variant_of_a_tuned_text_is_taken_for_another_language():
+    """The metamorphic variants (moved, cased, punctuated, wrapped, abbreviated) of every tuned text."""
+    variants, _ = generate()
+    wrong = [(v.row.get("lang", "en"), got, v.text) for v in variants
+             if (got := detect_language(v.text)) not in (None, v.row.get("lang", "en"))]
+    assert len(variants) >= 20_000 and not wrong, wrong[:10]
