@@ -29,13 +29,15 @@ LETTER_WEIGHT = 0.5  # a word no file knows, written with letters only one langu
 _NOISE = re.compile(r"\b(?:https?://|www\.)\S+|\S+@\S+", re.IGNORECASE)
 
 
-@lru_cache(maxsize=1)
-def _markers() -> dict[str, dict[str, float]]:
+@lru_cache(maxsize=2)
+def _markers(accented: bool = False) -> dict[str, dict[str, float]]:
     """Each language's words with their weight: 1 for a word only that language uses, 1/2 for one two languages
-    share ('minutos'), nothing for a word three or more share or a single letter (accents dropped, lower case)."""
+    share ('minutos'), nothing for a word three or more share or a single letter (accents dropped, lower case).
+    Another language's everyday words count only when written with accents (`accented`): 'às' is no English 'as'."""
     words = {code: _vocabulary_words(code) for code in LANGUAGES}
     seen = Counter(w for ws in words.values() for w in ws)
-    return {code: {w: 1 / seen[w] for w in ws - _everyday_elsewhere(code) if seen[w] <= 2 and len(w) > 1}
+    return {code: {w: 1 / seen[w] for w in ws - (set() if accented else _everyday_elsewhere(code))
+                   if seen[w] <= 2 and len(w) > 1}
             for code, ws in words.items()}
 
 
@@ -85,11 +87,11 @@ def vocabulary_hits(text: str) -> Counter:
     """Each language's weight of the text's words (see _markers and _letter_weights), loan words left out."""
     folded = _loan_words().sub(lambda m: " " * len(m.group()), lower_keep_length(text))
     weights: Counter = Counter()
-    markers = _markers()
     for found in _WORD.finditer(folded):
-        word = found.group()
+        word, written = found.group(), text[found.start():found.end()].lower()
+        markers = _markers(accented=word != written)
         known = {code: markers[code][word] for code in LANGUAGES if word in markers[code]}
-        weights.update(known or _letter_weights(text[found.start():found.end()].lower()))
+        weights.update(known or _letter_weights(written))
     return weights
 
 
@@ -117,5 +119,5 @@ def detect_language(text: str) -> str | None:
 
 def warm_up() -> None:
     """Builds the marker words, before the first texter."""
-    _markers()
+    _markers(), _markers(accented=True)
     _loan_words()

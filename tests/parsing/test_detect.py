@@ -19,6 +19,7 @@ CLEAR = [
     ("Freitag Meeting 10 Uhr", "de"), ("Dienstag Meeting", "de"), ("heute Abend online meeting", "de"),
     ("set alarm for 7 mar", "en"), ("call tia rosa tomorrow at 5", "en"), ("pick up pan dulce tomorrow at 4", "en"),
     ("flight to São Paulo tomorrow at 7", "en"), ("don't forget the pão de queijo tomorrow", "en"),
+    ("lunch with Sam 1pm", "en"), ("dim the lights 10pm", "en"), ("às 10h dentista", "pt"),
 ]
 
 # Texts that read as well in two languages, or whose only words are borrowed or shared by many: None.
@@ -37,6 +38,10 @@ ENGLISH = [
     "bring the table tomorrow", "hi, call Jan at 5", "gym sesh w/ die hard fans 6pm", "call tia rosa at 5",
     "pick up pan dulce at 4", "call Maria de la Cruz at 5", "drinks at la playa 6pm", "dentist on Mar 3",
     "die hard at 9pm", "call Zoë at 5", "São Paulo flight tomorrow 7am", "meet Ana at the café 5pm",
+    # a word of another file that is also English ('as', 'pour', 'Mars', 'logo', 'fur', 'media', 'MIT', 'boa')
+    "pay rent as usual 5pm", "pour concrete 8am", "mars bar 3pm", "logo review 3pm", "fur coat pickup 4pm",
+    "media call 3pm", "portal login 9am", "da game 8pm", "pres prep 9am", "boa feeding 5pm", "non stop 5pm",
+    "MIT talk 4pm", "call at 5 ET", "im running late 5pm",
 ]
 
 
@@ -61,6 +66,11 @@ def test_borrowed_words_weigh_nothing_for_any_language():
     for word in loans:
         assert not vocabulary_hits(word), word
     assert vocabulary_hits("Freitag Meeting") == vocabulary_hits("Freitag")
+
+
+def test_an_everyday_english_word_counts_for_its_other_language_only_with_its_accents():
+    assert detect_language("as 10h dentista") is None  # 'as' may be English
+    assert detect_language("às 10h dentista") == "pt"
 
 
 def test_letters_no_file_knows_weigh_half_a_word():
