@@ -26,7 +26,9 @@ _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 MIN_WEIGHT = 1.0   # the winner's words weigh at least one word only it uses ...
 MIN_LEAD = 0.5     # ... and outweigh every other language's by at least a word it shares with that language only
 LETTER_WEIGHT = 0.5  # a word no file knows, written with letters only one language uses ('pão'), weighs this much
-_NOISE = re.compile(r"\b(?:https?://|www\.)\S+|\S+@\S+", re.IGNORECASE)
+# Addresses are no sign of a language ('gmail.com' is not Portuguese 'com').
+_NOISE = re.compile(r"\b(?:https?://|www\.)\S+|\S+@\S+"
+                    r"|\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|edu|gov|io)(?:\.[a-z]{2})?\b(?:/\S*)?", re.IGNORECASE)
 
 
 @lru_cache(maxsize=2)

@@ -29,7 +29,7 @@ AMBIGUOUS = [
     "Hand", "Butter", "Bus", "Film", "Sport", "in 10 min", "um 5 call",                              # de or en
     "sex 19h happy hour", "sabado delivery", "online meeting 5pm", "email", "gym 7", "ok",          # borrowed only
     "crème brûlée for dinner", "Müller 3pm", "7pm", "Ana 5", "", "https://example.com/es/manana 5pm",
-    "HTTPS://EXAMPLE.COM/ES/MANANA 5PM", "mail ana@example.com.br",
+    "HTTPS://EXAMPLE.COM/ES/MANANA 5PM", "mail ana@example.com.br", "gmail.com 5pm",
 ]
 
 # English texts with a word that is also another language's: English or None, never the other.
@@ -42,6 +42,7 @@ ENGLISH = [
     "pay rent as usual 5pm", "pour concrete 8am", "mars bar 3pm", "logo review 3pm", "fur coat pickup 4pm",
     "media call 3pm", "portal login 9am", "da game 8pm", "pres prep 9am", "boa feeding 5pm", "non stop 5pm",
     "MIT talk 4pm", "call at 5 ET", "im running late 5pm",
+    "check gmail.com at 5",
 ]
 
 
