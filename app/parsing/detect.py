@@ -87,14 +87,21 @@ def _loan_words() -> re.Pattern:
 
 def vocabulary_hits(text: str) -> Counter:
     """Each language's weight of the text's words (see _markers and _letter_weights), loan words left out."""
+    known, lettered = _weights(text)
+    return known + lettered
+
+
+def _weights(text: str) -> tuple[Counter, Counter]:
+    """Each language's weight of the text's words its file knows, and of the other words by their letters."""
     folded = _loan_words().sub(lambda m: " " * len(m.group()), lower_keep_length(text))
-    weights: Counter = Counter()
+    known, lettered = Counter(), Counter()
     for found in _WORD.finditer(folded):
         word, written = found.group(), text[found.start():found.end()].lower()
         markers = _markers(accented=word != written)
-        known = {code: markers[code][word] for code in LANGUAGES if word in markers[code]}
-        weights.update(known or _letter_weights(written))
-    return weights
+        hits = {code: markers[code][word] for code in LANGUAGES if word in markers[code]}
+        known.update(hits)
+        lettered.update({} if hits else _letter_weights(written))
+    return known, lettered
 
 
 def _letter_weights(word: str) -> dict[str, float]:
@@ -111,12 +118,12 @@ def _letter_weights(word: str) -> dict[str, float]:
 def detect_language(text: str) -> str | None:
     """'es' for 'recuérdame llamar a mamá mañana a las 7'; None when the text does not say clearly: its words name
     no language, or two as well ('comprar café', 'esta tarde comprar fruta')."""
-    hits = vocabulary_hits(_NOISE.sub(" ", text or ""))
-    if not hits:
-        return None
-    (best, weight), *others = hits.most_common()
+    known, lettered = _weights(_NOISE.sub(" ", text or ""))
+    if not known:
+        return None  # letters alone are a name or a dish ('crème brûlée', 'São Paulo'), not a language
+    (best, weight), *others = (known + lettered).most_common()
     runner_up = others[0][1] if others else 0.0
-    return best if weight >= MIN_WEIGHT and weight - runner_up >= MIN_LEAD else None
+    return best if known[best] and weight >= MIN_WEIGHT and weight - runner_up >= MIN_LEAD else None
 
 
 def warm_up() -> None:

@@ -43,6 +43,8 @@ ENGLISH = [
     "media call 3pm", "portal login 9am", "da game 8pm", "pres prep 9am", "boa feeding 5pm", "non stop 5pm",
     "MIT talk 4pm", "call at 5 ET", "im running late 5pm",
     "check gmail.com at 5",
+    # letters alone are a name or a dish, not a language
+    "crème brûlée 7pm", "9:30 take meds São Paulo", "dentist 25/12 Pão Pão", "11/27 dentist 10am Mr. Gonçalves",
 ]
 
 
