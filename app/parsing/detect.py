@@ -1,8 +1,9 @@
 """Which supported language a short text is written in, or None when that is not clear.
 
 The witness is the parser's own vocabulary: the words only one language's file knows (`manana`, `demain`, `amanha`,
-`morgen`, `tomorrow`, the wrappers, the weekdays...), counted in the text, and for a word no file knows, the letters
-only one or two languages write (`ñ`; `ã`; `ç` is French or Portuguese; each file's `letters`).
+`morgen`, `tomorrow`, the wrappers, the weekdays...), counted in the text; and, only in support of those, for a word
+no file knows, the letters only one or two languages write (`ñ`; `ã`; `ç` is French or Portuguese; each file's
+`letters`), since alone they are as likely a name or a dish (`São Paulo`, `crème brûlée`).
 
 The words decide only with a lead: the winner must outweigh every other language by words that language lacks
 (`MIN_LEAD`), else the answer is None, never a guess.  A text whose words two languages read as well (`esta tarde
