@@ -8,7 +8,7 @@ Prints markdown tables:
 - parse() time for texts of 100, 250, 500, 1000, 2000 and 4000 characters (goal: linear; 1,000 characters < 20 ms),
   and for the worst cases for a regex engine ('1 ' * 32000 took about 85 s before issue 10);
 - the same comparison for each other language's corpus (parse(..., lang) against search_dates(languages=[lang])),
-  and detect_language's time per text and the memory its language models take;
+  and detect_language's time per text;
 - the first-call cost in a fresh process with and without warm_up().
 The package is loaded from its folder, so the numbers do not include the rest of the app's imports (Flask etc.).
 """
@@ -122,23 +122,6 @@ def compare(parsing, cases: list[tuple], repeat: int) -> tuple[list[float], list
     return [best_ms(run_parse, c, repeat) for c in cases], [best_ms(run_raw, c, repeat) for c in cases]
 
 
-MEMORY_SNIPPET = LOAD + r"""
-def rss():
-    return int(next(l for l in open("/proc/self/status") if l.startswith("VmRSS")).split()[1])
-mod.parse("gym 7am", "UTC")
-before = rss()
-mod.detect.warm_up()
-print(before, rss())
-"""
-
-
-def detector_memory() -> float:
-    """MiB of resident memory that building the language detector adds to a process that already parses."""
-    out = subprocess.run([sys.executable, "-c", MEMORY_SNIPPET], capture_output=True, text=True, check=True).stdout
-    before, after = (int(x) for x in out.split())
-    return (after - before) / 1024
-
-
 def languages_table(parsing, repeat: int) -> None:
     print("\nEach language's corpus (its tuned texts), against search_dates in that language:\n")
     print("| language | texts | parse() median | raw search_dates median | ratio | detect_language median |")
@@ -150,8 +133,6 @@ def languages_table(parsing, repeat: int) -> None:
         med_o, med_r = statistics.median(ours), statistics.median(raw)
         print(f"| {path.stem} | {len(cases)} | {med_o:.3f} ms | {med_r:.3f} ms | {med_o / med_r:.2f}x | "
               f"{statistics.median(detect):.3f} ms |")
-    print(f"\nThe language detector (lingua, the supported languages only, low-accuracy mode) adds "
-          f"{detector_memory():.0f} MiB of resident memory.")
 
 
 def main() -> None:

@@ -1,9 +1,18 @@
 """Which supported language a short text is written in, or None when that is not clear.
 
-Two witnesses.  The parser's own vocabulary: the words only one language's file knows (`manana`, `demain`, `amanha`,
-`morgen`, `tomorrow`, the wrappers, the weekdays...), counted in the text.  And lingua, a language identifier that
-works on short texts, asked only about the supported languages and only when the words do not settle it.  A text
-that neither settles is None: the caller then keeps what it knew of the person, rather than guess from three words.
+The witness is the parser's own vocabulary: the words only one language's file knows (`manana`, `demain`, `amanha`,
+`morgen`, `tomorrow`, the wrappers, the weekdays...), counted in the text; and, only in support of those, for a word
+no file knows, the letters only one or two languages write (`ñ`; `ã`; `ç` is French or Portuguese; each file's
+`letters`), since alone they are as likely a name or a dish (`São Paulo`, `crème brûlée`).
+
+The words decide only with a lead: the winner must outweigh every other language by words that language lacks
+(`MIN_LEAD`), else the answer is None, never a guess.  A text whose words two languages read as well (`esta tarde
+comprar fruta`, `comprar café`: Spanish or Portuguese) is None.  The words every language borrows (`meeting`,
+`happy hour`, `email`: each file's `loan_words`) are no evidence of any language, so they never outvote a language's
+own words (`Freitag Meeting 10 Uhr`, `amanhã meeting 9h`).  None makes the caller keep what it knew of the person.
+
+No statistical identifier is asked: on three words it only guesses, and sure of itself (lingua read `esta tarde
+comprar fruta` as Portuguese at 86%, `gym sesh w/ die hard fans` as German at 88%).
 """
 from __future__ import annotations
 
@@ -15,19 +24,23 @@ from .normalize import lower_keep_length
 from .vocabulary import LANGUAGES, load
 
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
-LINGUA_MIN_CONFIDENCE = 0.8   # lingua alone must be this sure ...
-LINGUA_MIN_WORDS = 4          # ... of a text at least this long ("call mom tmrw" reads as German to it)
-TIE_MIN_CONFIDENCE = 0.6      # between languages the words already name (never English), it may decide more easily
-_NOISE = re.compile(r"\b(?:https?://|www\.)\S+|\S+@\S+")
+MIN_WEIGHT = 1.0   # the winner's words weigh at least one word only it uses ...
+MIN_LEAD = 0.5     # ... and outweigh every other language's by at least a word it shares with that language only
+LETTER_WEIGHT = 0.5  # a word no file knows, written with letters only one language uses ('pão'), weighs this much
+# Addresses are no sign of a language ('gmail.com' is not Portuguese 'com').
+_NOISE = re.compile(r"\b(?:https?://|www\.)\S+|\S+@\S+"
+                    r"|\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|edu|gov|io)(?:\.[a-z]{2})?\b(?:/\S*)?", re.IGNORECASE)
 
 
-@lru_cache(maxsize=1)
-def _markers() -> dict[str, dict[str, float]]:
+@lru_cache(maxsize=2)
+def _markers(accented: bool = False) -> dict[str, dict[str, float]]:
     """Each language's words with their weight: 1 for a word only that language uses, 1/2 for one two languages
-    share ('minutos'), nothing for a word three or more share or a single letter (accents dropped, lower case)."""
+    share ('minutos'), nothing for a word three or more share or a single letter (accents dropped, lower case).
+    Another language's everyday words count only when written with accents (`accented`): 'às' is no English 'as'."""
     words = {code: _vocabulary_words(code) for code in LANGUAGES}
     seen = Counter(w for ws in words.values() for w in ws)
-    return {code: {w: 1 / seen[w] for w in ws - _everyday_elsewhere(code) if seen[w] <= 2 and len(w) > 1}
+    return {code: {w: 1 / seen[w] for w in ws - (set() if accented else _everyday_elsewhere(code))
+                   if seen[w] <= 2 and len(w) > 1}
             for code, ws in words.items()}
 
 
@@ -40,8 +53,8 @@ def _everyday_elsewhere(code: str) -> set[str]:
 # Tables whose keys are words of the language; elsewhere keys are the file's own structure ('tomorrow', 'morning').
 _WORD_KEYED = frozenset({"spellings", "spellings_next_to_a_time", "phrases", "numbers", "tens", "ordinals",
                          "recurrence_words", "every_units", "plural_series"})
-_NOT_WORDS = frozenset({"replies", "describe", "_about", "code", "babel_locale", "lingua", "warm_up", "period_rules",
-                        "everyday_words", "not_time_like", "not_a_weekday_after",
+_NOT_WORDS = frozenset({"replies", "describe", "_about", "code", "babel_locale", "warm_up", "period_rules",
+                        "everyday_words", "loan_words", "letters", "not_time_like", "not_a_weekday_after",
                         "zone_words"})  # 'EST', 'CET': no sign of a language
 
 
@@ -66,55 +79,55 @@ def _vocabulary_words(code: str) -> set[str]:
     return words
 
 
+@lru_cache(maxsize=1)
+def _loan_words() -> re.Pattern:
+    """The words and phrases every language borrows (each file's `loan_words`: English 'meeting', 'happy hour')."""
+    loans = sorted({w for code in LANGUAGES for w in load(code).data.get("loan_words", [])}, key=len, reverse=True)
+    return re.compile(r"(?<![\w'])(?:" + "|".join(map(re.escape, loans)) + r")(?![\w'])")
+
+
 def vocabulary_hits(text: str) -> Counter:
-    """Each language's weight of the text's words (see _markers)."""
-    words = _WORD.findall(lower_keep_length(text))
-    markers = _markers()
-    return Counter({code: n for code in LANGUAGES if (n := sum(markers[code].get(w, 0) for w in words))})
+    """Each language's weight of the text's words (see _markers and _letter_weights), loan words left out."""
+    known, lettered = _weights(text)
+    return known + lettered
 
 
-@lru_cache(maxsize=1)
-def _detector():
-    """lingua, built for the supported languages only (a fraction of its memory), on first use or at warm-up.  Each
-    language's file names its lingua language ("lingua": "SPANISH")."""
-    from lingua import Language, LanguageDetectorBuilder
-    languages = [getattr(Language, name) for name in _lingua_names()]
-    return LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode().build()
+def _weights(text: str) -> tuple[Counter, Counter]:
+    """Each language's weight of the text's words its file knows, and of the other words by their letters."""
+    folded = _loan_words().sub(lambda m: " " * len(m.group()), lower_keep_length(text))
+    known, lettered = Counter(), Counter()
+    for found in _WORD.finditer(folded):
+        word, written = found.group(), text[found.start():found.end()].lower()
+        markers = _markers(accented=word != written)
+        hits = {code: markers[code][word] for code in LANGUAGES if word in markers[code]}
+        known.update(hits)
+        lettered.update({} if hits else _letter_weights(written))
+    return known, lettered
 
 
-@lru_cache(maxsize=1)
-def _lingua_names() -> dict[str, str]:
-    """lingua's name of each supported language that has one -> its code."""
-    return {load(code).data["lingua"]: code for code in LANGUAGES if load(code).data.get("lingua")}
-
-
-def _lingua_guess(text: str, among: list[str], easy: bool = False) -> str | None:
-    """lingua's answer among `among`, when it is sure enough of a long enough text.  Choosing between languages the
-    words already point to clearly (not English: 'cada hora' is Spanish or Portuguese) is `easy` and needs less."""
-    if len(_WORD.findall(text)) < (1 if easy else LINGUA_MIN_WORDS):
-        return None
-    codes = {name: code for name, code in _lingua_names().items() if code in among}
-    values = [(v.value, codes[v.language.name]) for v in _detector().compute_language_confidence_values(text)
-              if v.language.name in codes]
-    total = sum(v for v, _ in values) or 1.0
-    best = max(values, default=(0.0, None))
-    return best[1] if best[0] / total >= (TIE_MIN_CONFIDENCE if easy else LINGUA_MIN_CONFIDENCE) else None
+def _letter_weights(word: str) -> dict[str, float]:
+    """A word no file knows weighs by its letters, half what a known word weighs (it may be a name or a dish: 'São
+    Paulo', 'crème brûlée'): 1/2 for the language that alone writes all of its letters beyond a-z ('pão'), 1/4 for
+    each of two ('dança'), nothing when more do ('réveil') or it has none."""
+    special = set(word) - set("abcdefghijklmnopqrstuvwxyz'")
+    if not special:
+        return {}
+    writers = [code for code in LANGUAGES if special <= set(load(code).data.get("letters", ""))]
+    return {code: LETTER_WEIGHT / len(writers) for code in writers} if len(writers) <= 2 else {}
 
 
 def detect_language(text: str) -> str | None:
-    """'es' for 'recuérdame llamar a mamá mañana a las 7'; None when the text does not say clearly."""
-    text = _NOISE.sub(" ", text or "")
-    hits = vocabulary_hits(text)
-    if hits:
-        ranked = hits.most_common()
-        top = [code for code, n in ranked if n == ranked[0][1]]
-        if len(top) == 1 and ranked[0][1] >= 1:
-            return top[0]
-        return _lingua_guess(text, top, easy=ranked[0][1] >= 1 and "en" not in top)
-    return _lingua_guess(text, list(LANGUAGES))
+    """'es' for 'recuérdame llamar a mamá mañana a las 7'; None when the text does not say clearly: its words name
+    no language, or two as well ('comprar café', 'esta tarde comprar fruta')."""
+    known, lettered = _weights(_NOISE.sub(" ", text or ""))
+    if not known:
+        return None  # letters alone are a name or a dish ('crème brûlée', 'São Paulo'), not a language
+    (best, weight), *others = (known + lettered).most_common()
+    runner_up = others[0][1] if others else 0.0
+    return best if known[best] and weight >= MIN_WEIGHT and weight - runner_up >= MIN_LEAD else None
 
 
 def warm_up() -> None:
-    """Loads lingua's models for the supported languages and the marker words, before the first texter."""
-    _markers()
-    _detector().detect_language_of("warm up")
+    """Builds the marker words, before the first texter."""
+    _markers(), _markers(accented=True)
+    _loan_words()

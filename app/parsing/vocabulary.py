@@ -18,7 +18,7 @@ from pathlib import Path
 
 LANGUAGE_DIR = Path(__file__).with_name("languages")
 LANGUAGES: tuple[str, ...] = tuple(sorted(p.stem for p in LANGUAGE_DIR.glob("*.json")))
-_UNTRANSLATED = ("replies", "describe", "_about", "code", "babel_locale", "lingua")  # kept as written, accents and all
+_UNTRANSLATED = ("replies", "describe", "_about", "code", "babel_locale", "letters")  # kept as written, accents and all
 
 
 def alternation(words) -> str:

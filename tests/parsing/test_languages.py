@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app import create_app
-from app.parsing import LANGUAGES, ParseError, describe_when, detect_language, parse
+from app.parsing import LANGUAGES, ParseError, describe_when, parse
 from app.parsing.vocabulary import load as load_vocabulary
 from tests.corpus_score import CORPUS_DIR, detection, load, score, table
 from tests.helpers import clear_of_midnight
@@ -182,21 +182,6 @@ def test_every_language_file_has_what_the_grammar_needs(lang):
         parse(text, "UTC", NOW, lang)
 
 
-# ------------------------------------------------------------------------------------------------- detection
-@pytest.mark.parametrize("text, lang", [
-    ("recuérdame llamar a mamá mañana a las 7", "es"), ("rappelle-moi d'appeler maman demain à 19h", "fr"),
-    ("lembra-me de ligar à mãe amanhã", "pt"), ("erinnere mich morgen um 8 Uhr an den Zahnarzt", "de"),
-    ("call mom tmrw 7pm", "en"), ("gym tomorrow 7am", "en"),
-])
-def test_detect_language(text, lang):
-    assert detect_language(text) == lang
-
-
-@pytest.mark.parametrize("text", ["7pm", "Ana 5", "ok", "", "https://example.com/es/manana 5pm"])
-def test_detect_language_says_none_rather_than_guess(text):
-    assert detect_language(text) in (None, "en")
-
-
 # ------------------------------------------------------------------------------------------------------- CLI
 @pytest.fixture()
 def runner(env):
@@ -220,11 +205,3 @@ def test_parse_jsonl_reads_lang_per_line(runner):
     assert answers[0] == {"message": "dîner", "due": "2026-11-26T19:00:00+01:00", "every": None}
     assert answers[1] == {"message": "Essen", "due": "2026-11-26T19:00:00+01:00", "every": None}
     assert "error" in answers[2]
-
-
-@pytest.mark.parametrize("text", [
-    "in 20 min take cake out", "check out at 11am", "set out chairs tomorrow", "take the trash out at 8",
-    "bring the table tomorrow", "hi, call Jan at 5",
-])
-def test_an_everyday_english_word_never_decides_another_language(text):
-    assert detect_language(text) in (None, "en")
