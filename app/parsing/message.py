@@ -33,6 +33,19 @@ def _glued(vocab: Vocabulary) -> str:
     return "|".join(rf"{re.escape(j)}(?={alternation(words)}(?![\w']))" for j, words in glued) or "(?!)"
 
 
+def _addressee(vocab: Vocabulary) -> str:
+    """'joão me lembra de …', 'mãe, me lembra …', 'mom remind me …': one word before a wrapper that speaks to someone
+    (`wrappers_addressed`) is who it speaks to, not the task, when a comma follows it, when it is one of the
+    `wrappers_addressees` ('mom', 'vc') or when a joining word follows the wrapper; only those wrappers
+    ('dentist reminder' keeps 'dentist'), and only with a task after it.  'buy remind me app' keeps 'buy'."""
+    addressed = _words(vocab, "wrappers_addressed")
+    word = r"[^\W\d_][\w'’.-]*"
+    joined = (rf"{addressed}[\s,]+(?:{_words(vocab, 'wrappers_after')}[\s,!]+)*"
+              rf"(?:{_words(vocab, 'wrapper_joiners')}(?:(?<=['’])|\s)|{_glued(vocab)})")
+    return (rf"(?:{_words(vocab, 'wrappers_addressees')}[\s,!]+|{word}\s*[,!][\s,!]*|{word}\s+(?={joined}))"
+            rf"[¿¡]?(?={addressed}(?![\w'-])\W*\w)")
+
+
 @lru_cache(maxsize=16)
 def _patterns(vocab: Vocabulary) -> SimpleNamespace:
     """One language's wrappers and dangling words.  They run on the folded text (no accents, same length), so
@@ -42,11 +55,7 @@ def _patterns(vocab: Vocabulary) -> SimpleNamespace:
     before = rf"[\s¿¡]*(?:{_words(vocab, 'wrappers_before')}[\s,!¡¿]+)*"
     return SimpleNamespace(
         lead=re.compile(rf"{before}{_words(vocab, 'wrappers')}(?:(?<=['’])|(?![\w'])){_SEP}", flags),
-        # 'joão me lembra de …', 'mãe, me lembra de …', 'vc me lembra de …': one word before a wrapper that speaks to
-        # someone is who it speaks to, not the task (only those wrappers: 'dentist reminder' keeps 'dentist'), and
-        # only when a task follows the wrapper.
-        addressee=re.compile(rf"{before}[^\W\d_][\w'’.-]*[\s,!]+[¿¡]?"
-                             rf"(?={_words(vocab, 'wrappers_addressed')}(?![\w'-])\W*\w)", flags),
+        addressee=re.compile(before + _addressee(vocab), flags),
         # 'rappelle-moi stp de', 'remind me please to': the polite words that may close a text may follow a wrapper
         courtesy=re.compile(rf"(?:{_words(vocab, 'wrappers_after')}[\s,!]+)+", flags),
         lead_joiner=re.compile(rf"(?:{_words(vocab, 'wrapper_joiners')}(?:(?<=['’])|\s+)|{_glued(vocab)})", flags),
