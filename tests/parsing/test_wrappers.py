@@ -144,6 +144,11 @@ def test_texting_spellings_of_the_joining_word(lang, text, message):
     ("en", "remnd me to call mom tomorrow", "call mom"),
     ("en", "rmd me to call mom tomorrow", "call mom"),
     ("en", "remind me 2 call mom tomorrow", "call mom"),
+    ("en", "reminder 4 me: call mom tomorrow", "call mom"),
+    ("es", "por fa recuérdame llamar a Ana mañana", "llamar a Ana"),
+    ("es", "no te olvides de llamar a Ana mañana", "llamar a Ana"),
+    ("pt", "lembre-se de pagar a conta amanhã", "pagar a conta"),
+    ("fr", "rappelle-moi qu'il faut payer le loyer demain", "il faut payer le loyer"),
 ])
 def test_wrapper_spellings_and_typos(lang, text, message):
     assert _when(text, lang) == ("2026-12-09 09:00", message)
