@@ -117,6 +117,9 @@ def test_a_wrapper_at_the_end_goes_with_its_courtesies(lang, text, message):
     ("en", "can u set a reminder 4 me 2 call mom tomorrow", "call mom"),
     ("es", "¿me podrías recordar mañana q tengo dentista?", "tengo dentista"),
     ("pt", "você pode me lembrar amanhã q tenho dentista?", "tenho dentista"),
+    ("pt", "lembra me k amanhã tenho dentista", "tenho dentista"),
+    ("es", "oye ¿puedes recordarme q mañana tengo dentista?", "tengo dentista"),
+    ("fr", "rappel moi k demain j'ai dentiste", "j'ai dentiste"),
 ])
 def test_texting_spellings_of_the_joining_word(lang, text, message):
     assert _when(text, lang) == ("2026-12-09 09:00", message)
@@ -189,6 +192,7 @@ def test_questions_and_frames_around_the_task(lang, text, message):
     ("es", "¿llamar al pediatra mañana?", "llamar al pediatra"),        # '¿' without its '?' goes
     ("es", "recuérdame mañana ¿qué llevo?", "qué llevo"),             # as "what to bring?": its words stay
     ("de", "Müll rausbringen morgen", "Müll rausbringen"),
+    ("de", "mich bei Oma melden und sie morgen erinnern", "mich bei Oma melden und sie erinnern"),
     ("pt", "ana me lembra pagar a conta amanhã", "ana me lembra pagar a conta"),  # in doubt the words stay
 ])
 def test_task_words_are_never_taken_for_a_wrapper(lang, text, message):
