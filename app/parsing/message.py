@@ -64,9 +64,11 @@ def _patterns(vocab: Vocabulary) -> SimpleNamespace:
         trail=re.compile(rf"(?:^|[\s,;:.!?¿¡\-–—]+)(?<![\w'’]){_words(vocab, 'wrappers_after')}"
                          rf"[\s.!?]*(?:[:;]-?[)(D]|<3)?[\s.!?]*$", flags),
         # 'kannst du mich morgen an den Zahnarzt erinnern?', 'put X on my calendar': a wrapper around the task
-        pairs=[re.compile(rf"{before}{alternation([a])}\s+(?P<task>\W*\w.*?)\s+{alternation([b])}"
-                          rf"(?:[\s,]+{_words(vocab, 'wrappers_after')})*[\s.!?]*$", flags)
-               for a, b in d["wrapper_pairs"]],
+        # (a third item, "joined": the task may begin with a joining word, 'an den Zahnarzt'; 'put that … on my
+        # calendar' keeps 'that')
+        pairs=[(re.compile(rf"{before}{alternation([a])}\s+(?P<task>\W*\w.*?)\s+{alternation([b])}"
+                           rf"(?:[\s,]+{_words(vocab, 'wrappers_after')})*[\s.!?]*$", flags), "joined" in rest)
+               for a, b, *rest in d["wrapper_pairs"]],
         dangling_end=re.compile(rf"(?:\s+|^){_words(vocab, 'dangling')}\s*$", flags),
         dangling_start=re.compile(rf"\s*{_words(vocab, 'dangling_start')}(?:(?<=['’])|\s+)(?=\S)", flags),
     )
@@ -125,11 +127,13 @@ def _after_wrapper(p: SimpleNamespace, task: str) -> str:
 
 
 def _strip_pair(p: SimpleNamespace, msg: str) -> str:
+    """'kannst du mich (bitte) an den Zahnarzt erinnern' -> 'Zahnarzt', 'put X on my calendar' -> X."""
     low = lower_keep_length(msg)
-    for pair in p.pairs:
+    for pair, joined in p.pairs:
         m = pair.match(low)
         if m:
-            return _after_wrapper(p, msg[m.start("task"):m.end("task")])
+            task = msg[m.start("task"):m.end("task")]
+            return _after_wrapper(p, task) if joined else _cut_start(p.courtesy, task)
     return msg
 
 

@@ -187,6 +187,8 @@ def test_questions_and_frames_around_the_task(lang, text, message):
     ("en", "buy remind me app tomorrow", "buy remind me app"),        # no comma, no joiner, not someone's name
     ("en", "download the remind me app tomorrow", "download the remind me app"),
     ("en", "send thank you card tomorrow", "send thank you card"),
+    ("en", "put that thing on my calendar tomorrow", "that thing"),  # no joining word in a task framed so
+    ("en", "put 2 meetings on my calendar tomorrow", "2 meetings"),
     ("fr", "rappelle moi diner avec Paul demain", "diner avec Paul"),  # 'd' glued only to a verb it names
     ("fr", "rappelle moi de dormir tôt demain", "dormir tôt"),
     ("es", "¿llamar al pediatra mañana?", "llamar al pediatra"),        # '¿' without its '?' goes
