@@ -38,12 +38,13 @@ def _addressee(vocab: Vocabulary) -> str:
     (`wrappers_addressed`) is who it speaks to, not the task, when a comma follows it, when it is one of the
     `wrappers_addressees` ('mom', 'vc') or when a joining word follows the wrapper; only those wrappers
     ('dentist reminder' keeps 'dentist'), and only with a task after it.  'buy remind me app' keeps 'buy'."""
-    addressed = _words(vocab, "wrappers_addressed")
+    asking = rf"(?:[¿¡]?{_words(vocab, 'wrappers_before')}[\s,!¡¿]+)*[¿¡]?"  # 'mom can you remind me', 'mãe, ¿pode …'
+    addressed = asking + _words(vocab, "wrappers_addressed")
     word = r"[^\W\d_][\w'’.-]*"
     joined = (rf"{addressed}[\s,]+(?:{_words(vocab, 'wrappers_after')}[\s,!]+)*"
               rf"(?:{_words(vocab, 'wrapper_joiners')}(?:(?<=['’])|\s)|{_glued(vocab)})")
     return (rf"(?:{_words(vocab, 'wrappers_addressees')}[\s,!]+|{word}\s*[,!][\s,!]*|{word}\s+(?={joined}))"
-            rf"[¿¡]?(?={addressed}(?![\w'-])\W*\w)")
+            rf"(?={addressed}(?![\w'-])\W*\w)")
 
 
 @lru_cache(maxsize=16)

@@ -184,7 +184,8 @@ def test_questions_and_frames_around_the_task(lang, text, message):
 
 @pytest.mark.parametrize("lang,text,message", [
     ("en", "buy a remind-me app tomorrow", "buy a remind-me app"),
-    ("en", "buy remind me app tomorrow", "buy remind me app"),        # no comma, no joiner, not someone's name
+    ("en", "buy remind me app tomorrow", "buy remind me app"),  # no comma, no joiner, not someone's name
+    ("en", "buy can you remind me app tomorrow", "buy can you remind me app"),
     ("en", "download the remind me app tomorrow", "download the remind me app"),
     ("en", "send thank you card tomorrow", "send thank you card"),
     ("en", "put that thing on my calendar tomorrow", "that thing"),  # no joining word in a task framed so
@@ -206,6 +207,11 @@ def test_task_words_are_never_taken_for_a_wrapper(lang, text, message):
     ("en", "mom remind me call dad tomorrow", "call dad"),
     ("pt", "amor me lembra pagar a conta amanhã", "pagar a conta"),
     ("fr", "maman rappel moi de payer le loyer demain", "payer le loyer"),
+    ("en", "hey mom can you remind me to call dad tomorrow", "call dad"),
+    ("pt", "mãe, pode me lembrar de pagar a conta amanhã?", "pagar a conta"),
+    ("es", "mamá ¿puedes recordarme llamar a Ana mañana?", "llamar a Ana"),
+    ("fr", "maman, tu peux me rappeler de payer le loyer demain", "payer le loyer"),
+    ("de", "Schatz, kannst du mich morgen an den Zahnarzt erinnern?", "Zahnarzt"),
 ])
 def test_someone_addressed_before_a_wrapper_is_not_the_task(lang, text, message):
     assert _when(text, lang) == ("2026-12-09 09:00", message)
