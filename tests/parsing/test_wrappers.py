@@ -2,12 +2,15 @@
 ('recuérdame q …', 'joão me lembra de …', 'erinnere mich bitte an …', 'mom remind me to …')."""
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from app.parsing import parse
+from app.parsing.message import clean_message
+from app.parsing.vocabulary import speaking
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 12, 8, 10, 0, tzinfo=BERLIN)
@@ -74,3 +77,157 @@ def test_wrappers_with_courtesies(lang, text, message):
 ])
 def test_a_word_before_other_wrappers_stays(lang, text, message):
     assert _when(text, lang) == ("2026-12-09 09:00", message)
+
+
+@pytest.mark.parametrize("lang,text,message", [
+    ("en", "dentist tomorrow remind me", "dentist"),
+    ("en", "pay rent tomorrow, remind me please", "pay rent"),
+    ("en", "gym tomorrow remind me pls", "gym"),
+    ("en", "pay rent tomorrow, could u remind me?", "pay rent"),
+    ("en", "pay rent tomorrow rmd me pls", "pay rent"),
+    ("es", "pagar la luz mañana, recuérdamelo porfa", "pagar la luz"),
+    ("es", "pagar la luz mañana recuérdame por favor", "pagar la luz"),
+    ("es", "llamar al pediatra mañana, ¿me recuerdas?", "llamar al pediatra"),
+    ("fr", "pharmacie demain, rappelle-moi stp", "pharmacie"),
+    ("fr", "pharmacie demain rappelle moi svp", "pharmacie"),
+    ("fr", "pharmacie demain, rapel moi", "pharmacie"),
+    ("fr", "acheter du pain demain, tu me le rappelles ?", "acheter du pain"),
+    ("pt", "dentista amanhã me lembra por favor", "dentista"),
+    ("pt", "dentista amanhã, lembra-me", "dentista"),
+    ("pt", "pagar a conta amanhã, pode me lembrar?", "pagar a conta"),
+    ("de", "Müll rausbringen morgen, erinner mich bitte", "Müll rausbringen"),
+    ("de", "Müll rausbringen morgen, erinnere mich dran", "Müll rausbringen"),
+    ("de", "Müll rausbringen morgen, erinnere mich bitte dran", "Müll rausbringen"),
+    ("de", "Zahnarzt morgen, kannst du mich dran erinnern?", "Zahnarzt"),
+])
+def test_a_wrapper_at_the_end_goes_with_its_courtesies(lang, text, message):
+    assert _when(text, lang) == ("2026-12-09 09:00", message)
+
+
+@pytest.mark.parametrize("lang,text,message", [
+    ("es", "recuérdame d llamar a Ana mañana", "llamar a Ana"),
+    ("es", "recordame mañana d llamar a Ana", "llamar a Ana"),
+    ("pt", "me lembra d pagar a conta amanhã", "pagar a conta"),
+    ("pt", "me lembra k pagar a conta amanhã", "pagar a conta"),
+    ("fr", "rappelle moi d acheter du pain demain", "acheter du pain"),
+    ("fr", "rappelle moi dappeler maman demain", "appeler maman"),
+    ("fr", "rappelle-moi denvoyer le colis demain", "envoyer le colis"),
+    ("en", "remind me 2 call mom tomorrow", "call mom"),
+    ("en", "set a reminder 4 me to call mom tomorrow", "call mom"),
+    ("en", "can u set a reminder 4 me 2 call mom tomorrow", "call mom"),
+    ("es", "¿me podrías recordar mañana q tengo dentista?", "tengo dentista"),
+    ("pt", "você pode me lembrar amanhã q tenho dentista?", "tenho dentista"),
+    ("pt", "lembra me k amanhã tenho dentista", "tenho dentista"),
+    ("es", "oye ¿puedes recordarme q mañana tengo dentista?", "tengo dentista"),
+    ("fr", "rappel moi k demain j'ai dentiste", "j'ai dentiste"),
+])
+def test_texting_spellings_of_the_joining_word(lang, text, message):
+    assert _when(text, lang) == ("2026-12-09 09:00", message)
+
+
+@pytest.mark.parametrize("lang,text,message", [
+    ("fr", "rapel moi d'acheter du pain demain", "acheter du pain"),
+    ("fr", "rappel moi d'acheter du pain demain", "acheter du pain"),
+    ("fr", "rapelle moi d'acheter du pain demain", "acheter du pain"),
+    ("fr", "rappelle-moi d'acheter du pain demain", "acheter du pain"),
+    ("pt", "lembra me de pagar a conta amanhã", "pagar a conta"),
+    ("pt", "lembra-me de pagar a conta amanhã", "pagar a conta"),
+    ("pt", "me lembre de pagar a conta amanhã", "pagar a conta"),
+    ("pt", "me lembrar de pagar a conta amanhã", "pagar a conta"),
+    ("pt", "lembrete: pagar a conta amanhã", "pagar a conta"),
+    ("es", "recuerdame llamar a Ana mañana", "llamar a Ana"),
+    ("es", "recuérdamelo mañana llamar a Ana", "llamar a Ana"),
+    ("es", "recordame llamar a Ana mañana", "llamar a Ana"),
+    ("es", "acordame de llamar a Ana mañana", "llamar a Ana"),
+    ("es", "avísame de llamar a Ana mañana", "llamar a Ana"),
+    ("de", "erinnre mich morgen an den Zahnarzt", "Zahnarzt"),
+    ("de", "erinner mich morgen an den Zahnarzt", "Zahnarzt"),
+    ("de", "erinnere mich morgen an den Zahnarzt", "Zahnarzt"),
+    ("de", "erinnern mich morgen an den Zahnarzt", "Zahnarzt"),
+    ("en", "remnd me to call mom tomorrow", "call mom"),
+    ("en", "rmd me to call mom tomorrow", "call mom"),
+    ("en", "remind me 2 call mom tomorrow", "call mom"),
+    ("en", "reminder 4 me: call mom tomorrow", "call mom"),
+    ("es", "por fa recuérdame llamar a Ana mañana", "llamar a Ana"),
+    ("es", "no te olvides de llamar a Ana mañana", "llamar a Ana"),
+    ("pt", "lembre-se de pagar a conta amanhã", "pagar a conta"),
+    ("fr", "rappelle-moi qu'il faut payer le loyer demain", "il faut payer le loyer"),
+])
+def test_wrapper_spellings_and_typos(lang, text, message):
+    assert _when(text, lang) == ("2026-12-09 09:00", message)
+
+
+@pytest.mark.parametrize("lang,text,message", [
+    ("es", "¿me recuerdas llamar al pediatra mañana?", "llamar al pediatra"),
+    ("es", "me puedes recordar llamar al pediatra mañana", "llamar al pediatra"),
+    ("es", "puedes recordarme llamar al pediatra mañana", "llamar al pediatra"),
+    ("es", "oye, ¿me recuerdas llamar al pediatra mañana?", "llamar al pediatra"),
+    ("pt", "pode me lembrar de ligar pro banco amanhã?", "ligar pro banco"),
+    ("pt", "vc pode me lembrar de ligar pro banco amanhã", "ligar pro banco"),
+    ("fr", "tu peux me rappeler de payer le loyer demain", "payer le loyer"),
+    ("fr", "peux-tu me rappeler de payer le loyer demain", "payer le loyer"),
+    ("fr", "est-ce que tu peux me rappeler de payer le loyer demain ?", "payer le loyer"),
+    ("fr", "tu me rappelles demain de payer le loyer ?", "payer le loyer"),
+    ("de", "kannst du mich morgen an den Zahnarzt erinnern", "Zahnarzt"),
+    ("de", "kannst du mich bitte morgen an den Zahnarzt erinnern?", "Zahnarzt"),
+    ("de", "könntest du mich morgen an die Miete erinnern", "Miete"),
+    ("de", "kannst du mich morgen daran erinnern, dass ich Zahnarzt habe", "ich Zahnarzt habe"),
+    ("de", "kannst du mich morgen erinnern, den Müll rauszubringen", "den Müll rauszubringen"),
+    ("de", "erinnerst du mich morgen an den Zahnarzt?", "Zahnarzt"),
+    ("en", "can you remind me to call mom tomorrow?", "call mom"),
+    ("en", "could u remind me to call mom tomorrow", "call mom"),
+    ("en", "hey could u set a reminder for me to call mom tomorrow", "call mom"),
+])
+def test_questions_and_frames_around_the_task(lang, text, message):
+    assert _when(text, lang) == ("2026-12-09 09:00", message)
+
+
+@pytest.mark.parametrize("lang,text,message", [
+    ("en", "buy a remind-me app tomorrow", "buy a remind-me app"),
+    ("en", "buy remind me app tomorrow", "buy remind me app"),  # no comma, no joiner, not someone's name
+    ("en", "buy can you remind me app tomorrow", "buy can you remind me app"),
+    ("en", "download the remind me app tomorrow", "download the remind me app"),
+    ("en", "send thank you card tomorrow", "send thank you card"),
+    ("en", "put that thing on my calendar tomorrow", "that thing"),  # no joining word in a task framed so
+    ("en", "put 2 meetings on my calendar tomorrow", "2 meetings"),
+    ("fr", "rappelle moi diner avec Paul demain", "diner avec Paul"),  # 'd' glued only to a verb it names
+    ("fr", "rappelle moi de dormir tôt demain", "dormir tôt"),
+    ("es", "¿llamar al pediatra mañana?", "llamar al pediatra"),        # '¿' without its '?' goes
+    ("es", "recuérdame mañana ¿qué llevo?", "qué llevo"),             # as "what to bring?": its words stay
+    ("de", "Müll rausbringen morgen", "Müll rausbringen"),
+    ("de", "mich bei Oma melden und sie morgen erinnern", "mich bei Oma melden und sie erinnern"),
+    ("pt", "ana me lembra pagar a conta amanhã", "ana me lembra pagar a conta"),  # in doubt the words stay
+])
+def test_task_words_are_never_taken_for_a_wrapper(lang, text, message):
+    assert _when(text, lang) == ("2026-12-09 09:00", message)
+
+
+@pytest.mark.parametrize("lang,text,message", [
+    ("es", "mamá recuérdame llamar a Ana mañana", "llamar a Ana"),
+    ("en", "mom remind me call dad tomorrow", "call dad"),
+    ("pt", "amor me lembra pagar a conta amanhã", "pagar a conta"),
+    ("fr", "maman rappel moi de payer le loyer demain", "payer le loyer"),
+    ("en", "hey mom can you remind me to call dad tomorrow", "call dad"),
+    ("pt", "mãe, pode me lembrar de pagar a conta amanhã?", "pagar a conta"),
+    ("es", "mamá ¿puedes recordarme llamar a Ana mañana?", "llamar a Ana"),
+    ("fr", "maman, tu peux me rappeler de payer le loyer demain", "payer le loyer"),
+    ("de", "Schatz, kannst du mich morgen an den Zahnarzt erinnern?", "Zahnarzt"),
+])
+def test_someone_addressed_before_a_wrapper_is_not_the_task(lang, text, message):
+    assert _when(text, lang) == ("2026-12-09 09:00", message)
+
+
+ADVERSARIAL = ["a" + "." * 990 + " x", "a" + " " * 990 + " x", "a" + "," * 990 + " x", "a" + "-" * 990 + " x",
+               "remind me " * 99, "x" + ", remind me please" * 55, "kannst du mich " * 66 + "erinnern",
+               "mom " * 250, "a" + " .,-?" * 198 + " x", "¿" * 999]
+
+
+@pytest.mark.timing
+@pytest.mark.parametrize("lang", ["en", "es", "fr", "pt", "de"])
+def test_wrappers_are_stripped_in_linear_time(lang):
+    with speaking(lang):
+        clean_message("warm up", [])
+        for text in ADVERSARIAL:
+            start = time.perf_counter()
+            clean_message(text[:1000], [(len(text[:1000]), len(text[:1000]))])
+            assert time.perf_counter() - start < 0.05, text[:20]
