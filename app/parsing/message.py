@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 from types import SimpleNamespace
 
-from .normalize import lower_keep_length
+from .normalize import known_words, lower_keep_length, one_typo
 from .vocabulary import Vocabulary, alternation, current
 
 _SEP = r"[\s:,\-–—]*"
@@ -15,6 +15,8 @@ _START_PUNCT = re.compile(r"^[\s,;:.!?@/|\-–—~]+")
 _SPACES = re.compile(r"\s+")
 _EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]")
 _OPENERS = {"¿": "?", "¡": "!"}
+# The first words of a text, each with the spaces or hyphen after it: where a misspelt wrapper would be.
+_HEAD_WORD = re.compile(r"([^\W\d_]+)[\s-]+")
 # A trailing wrapper or dangling word is short: looking for one only in the text's last characters keeps the
 # search linear however long the text ('a' followed by a thousand dots or spaces).
 _TAIL = 80
@@ -55,6 +57,9 @@ def _patterns(vocab: Vocabulary) -> SimpleNamespace:
     d, flags = vocab.data, re.IGNORECASE
     before = rf"[\s¿¡]*(?:{_words(vocab, 'wrappers_before')}[\s,!¡¿]+)*"
     return SimpleNamespace(
+        # where a wrapper may begin: after courtesies ('hey', 'can you') and someone addressed ('mom', 'Ana,')
+        opening=re.compile(rf"{before}(?:{_words(vocab, 'wrappers_addressees')}[\s,!]+|[^\W\d_]+\s*,[\s,]*)?", flags),
+        misspelt=_misspelt(vocab),
         lead=re.compile(rf"{before}{_words(vocab, 'wrappers')}(?:(?<=['’])|(?![\w'])){_SEP}", flags),
         addressee=re.compile(before + _addressee(vocab), flags),
         # 'rappelle-moi stp de', 'remind me please to': the polite words that may close a text may follow a wrapper
@@ -106,9 +111,47 @@ def clean_message(text: str, spans: list[tuple[int, int]]) -> str:
     return msg
 
 
+def _misspelt(vocab: Vocabulary) -> list[tuple[str, ...]]:
+    """The wrappers forgiven a typo (`wrappers_misspelt`), as words: ('remind', 'me'), ('recuerdame',)."""
+    return sorted({tuple(re.split(r"[\s-]+", w)) for w in vocab.data["wrappers_misspelt"]}, key=len, reverse=True)
+
+
+def _respelled(p: SimpleNamespace, vocab: Vocabulary, msg: str) -> str:
+    """'remidn me to', 'recuerdme', 'rappele moi', 'me lenbra de', 'erinere mich' -> the wrapper's own spelling, so
+    it goes like the wrapper.  Only at the start (after courtesies or someone addressed), only one typo in a long
+    word (`fuzzy_min_length`, same first letter), the wrapper's other words exact, a task after it, and never a
+    word the language knows unless its `spellings` say so ('recuerdos', 'remained' are too far; `not_typos` lists the
+    near ones: 'recuerdale')."""
+    low = lower_keep_length(msg)
+    pos = p.opening.match(low).end()
+    heads = []
+    for _ in range(max(map(len, p.misspelt), default=0)):
+        m = _HEAD_WORD.match(low, pos)
+        if not m:
+            break
+        heads.append(m)
+        pos = m.end()
+    for wrapper in p.misspelt:
+        if len(heads) < len(wrapper) or not any(ch.isalnum() for ch in low[heads[len(wrapper) - 1].end():]):
+            continue
+        words = [m.group(1) for m in heads[:len(wrapper)]]
+        wrong = [i for i, (w, right) in enumerate(zip(words, wrapper)) if w != right]
+        if len(wrong) != 1:
+            continue
+        typo, right = words[wrong[0]], wrapper[wrong[0]]
+        if vocab.data["spellings"].get(typo) == right or (
+                len(right) >= vocab.data["fuzzy_min_length"] and typo[0] == right[0] and one_typo(typo, right)
+                and typo not in known_words(vocab)):
+            at = heads[wrong[0]]
+            return msg[:at.start(1)] + right + msg[at.end(1):]
+    return msg
+
+
 def _strip_wrappers(msg: str) -> str:
     """'can you remind me to X', 'X, remind me please', 'put X on my calendar' -> X (a few rounds: they nest)."""
-    p = _patterns(current())
+    vocab = current()
+    p = _patterns(vocab)
+    msg = _respelled(p, vocab, msg)
     for _ in range(3):
         new = _strip_trail(p.trail, msg)
         new = _strip_pair(p, new)

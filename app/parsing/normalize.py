@@ -81,7 +81,7 @@ def _rewrite(low: str, tokens, words: list[str], i: int, vocab: Vocabulary) -> t
     word = words[i]
     for suffix in vocab.data["droppable_suffixes"]:  # '5ish', '5pmish', 'afternoonish' -> '5', '5pm', 'afternoon'
         stem = word[: -len(suffix)]
-        if word.endswith(suffix) and stem and (stem[0].isdigit() or (len(stem) > 3 and stem in _known(vocab))):
+        if word.endswith(suffix) and stem and (stem[0].isdigit() or (len(stem) > 3 and stem in known_words(vocab))):
             return stem, i + 1
     guarded = vocab.data["spellings_next_to_a_time"].get(word)
     if guarded and i + 1 < len(tokens) and (words[i + 1][:1].isdigit() or words[i + 1] in vocab.words("at_clock")):
@@ -212,19 +212,20 @@ def _spelling(word: str, vocab: Vocabulary) -> str:
     fixed = vocab.data["spellings"].get(word)
     if fixed:
         return fixed
-    if len(word) < vocab.data["fuzzy_min_length"] or not word.isalpha() or word in _known(vocab):
+    if len(word) < vocab.data["fuzzy_min_length"] or not word.isalpha() or word in known_words(vocab):
         return word
     targets = _targets(vocab)
     if word in targets:
         return word
     for target in targets:
-        if abs(len(target) - len(word)) <= 1 and target[0] == word[0] and _one_typo(word, target):
+        if abs(len(target) - len(word)) <= 1 and target[0] == word[0] and one_typo(word, target):
             return target
     return word
 
 
 @lru_cache(maxsize=16)
-def _known(vocab: Vocabulary) -> frozenset[str]:
+def known_words(vocab: Vocabulary) -> frozenset[str]:
+    """Every word of the language's file (typos are never corrected away from them)."""
     return frozenset(vocab.known())
 
 
@@ -233,7 +234,7 @@ def _targets(vocab: Vocabulary) -> tuple[str, ...]:
     return tuple(vocab.fuzzy_targets())
 
 
-def _one_typo(a: str, b: str) -> bool:
+def one_typo(a: str, b: str) -> bool:
     """True when a and b differ by one insertion, deletion, substitution or swap of neighbours."""
     if a == b:
         return False
