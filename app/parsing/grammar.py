@@ -167,7 +167,7 @@ def build(V: Vocabulary) -> SimpleNamespace:
     # 'sun half past 9'), or a day part with its qualifier ('sab de manhã'; not 'sun this afternoon': today's)
     ABBR_OK_AFTER = rx(rf"\s*(?:@|{AT_CLOCK}\b|\d|{DAYPART}"
                        rf"|(?:{V.alt('half')}|{V.alt('quarter')})\s+(?:{V.alt('past')}|{V.alt('to')}|\d)"
-                       rf"|{V.alt('noon')}|{V.alt('midnight')}|{MON}\b|,\s*\d)")
+                       rf"|(?:{PREP})?(?:{V.alt('noon')}|{V.alt('midnight')})|{MON}\b|,\s*\d)")
     DAYPART_QUALIFIER = alternation(set(V.data["daypart_qualifiers"]) - set(V.data["daypart_today_qualifiers"]))
     ABBR_DAYPART_AFTER = rx(rf"\s*{DAYPART_QUALIFIER}\s*{DAYPART}\b")
 

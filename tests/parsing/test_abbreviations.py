@@ -38,6 +38,8 @@ def _when(text: str, lang: str) -> tuple[str, str]:
     ("es", "el vie a las 6 cañas", "Fri 18:00", "cañas"),       # 'el' is the weekday's own article
     ("pt", "5ª-feira às 15h reunião", "Thu 15:00", "reunião"),
     ("pt", "reunião 6a feira 10h", "Fri 10:00", "reunião"),
+    ("pt", "ligar à avó dom ao meio-dia", "Sun 12:00", "ligar à avó"),  # noon after its 'at' ('ao')
+    ("en", "lunch w/ Jo sat at noon", "Sat 12:00", "lunch w/ Jo"),
 ])
 def test_an_abbreviation_next_to_a_time_is_a_weekday(lang, text, due, message):
     assert _when(text, lang) == (due, message)
