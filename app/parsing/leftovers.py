@@ -31,8 +31,9 @@ def check(f: Found, sc: Scanner, text: str, due: datetime, message: str, every: 
     task = "" if task == default_message() else task
     # a task that starts with a number goes first in the example ('3 Flaschen kaufen Mittwoch 9:00 Uhr'): after
     # the time, it would be a number next to a time again
-    first = task.split()[0].strip(_EDGE).lower() if task.split() else ""
-    raise unsure(f"{day_label(due)} {clock(due)}", text[a:b], _example_time(due), task, _is_number(first))
+    words = task.split()
+    task_first = bool(words) and _is_number(words[0].strip(_EDGE).lower())
+    raise unsure(f"{day_label(due)} {clock(due)}", text[a:b], _example_time(due), task, task_first)
 
 
 def _conflict(f: Found, series_hours: int) -> tuple[int, int] | None:
