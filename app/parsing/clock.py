@@ -24,3 +24,9 @@ def later(a: datetime, b: datetime) -> bool:
 def first_future(cands: list[datetime], now: datetime) -> datetime | None:
     future = sorted((c for c in cands if later(c, now)), key=lambda d: d.timestamp())
     return future[0] if future else None
+
+
+def in_part(hour: int, hours: list[int]) -> bool:
+    """Whether an hour falls in a day part's [first, last] hours; a part may run past midnight ([20, 5])."""
+    low, high = hours
+    return low <= hour <= high if low <= high else hour >= low or hour <= high

@@ -227,9 +227,23 @@ def _extract_weekdays(sc: Scanner, f: Found, today: date) -> None:
                 not _in_company(sc, m.end(), word)
                 or sc.word_before(m.start()) in V.data["not_a_weekday_after"]):
             continue  # 'sat down'; after an article or a possessive a noun: 'à la mer 15h' is the sea
+        if m["abbr"] and V.abbr_needs_company(word) and _noun_after(sc, m):
+            continue  # 'a reminder for sun cream at 5pm': left to the "am I sure" check, which asks
         if not qualified and (m["full"] or V.abbr_needs_company(word)) and sc.word_before(m.start()) in V.words("the"):
             continue  # 'The Monday Club', 'the sunday roast' is a name; 'in the sun at 5pm' a word
         _weekday(f, sc, m, V.weekday(word), today)
+
+
+def _noun_after(sc: Scanner, m: re.Match) -> bool:
+    """'for sun cream', 'bis Mo ...': an abbreviation that is also a word, after a word that also leads a noun (the
+    language's `on_also_before_nouns`: 'for', 'pour', 'bis'), and with another word after it rather than a time, may
+    be that noun ('reservation for sat' and 'for sat 8pm' are Saturday)."""
+    qualifier = " ".join((m["q2"] or "").split())
+    return qualifier in V.data["on_also_before_nouns"] and not _in_company(sc, m.end(), m["abbr"]) \
+        and bool(_WORD_NEXT.match(sc.low, m.end()))
+
+
+_WORD_NEXT = re.compile(r"\s+[^\W\d_]")
 
 
 def _in_company(sc: Scanner, end: int, abbr: str) -> bool:

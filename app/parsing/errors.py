@@ -27,13 +27,18 @@ def fail(code: str, frag: str = "") -> ParseError:
     return ParseError(code, _reply(code).format(frag=frag))
 
 
-def unsure(got: str, frag: str, example: str) -> ParseError:
-    """The parser understood `got` but not `frag`: say both, and how to write it, within one SMS."""
+def unsure(got: str, frag: str, when: str, task: str = "", task_first: bool = False) -> ParseError:
+    """The parser understood `got` but not `frag`: say both, and how to write it (`when` and `task`, in that order
+    unless `task_first`), within one SMS."""
     frag = " ".join(frag.split())[:30]
+    example = f"{task} {when}" if task_first and task else f"{when} {task}".strip()
     template = _reply("unsure")
     limit = MAX_REPLY if template.format(got=got, frag=frag, example=example).isascii() else MAX_UCS2_REPLY
     room = limit - len(template.format(got=got, frag=frag, example=""))
     if room < 0:  # a long piece not understood: shorten it rather than send two segments
         frag, room = frag[:max(len(frag) + room, 8)].rstrip(), 0
+    if task_first and task:  # shorten the task, never the time
+        task = task[:max(room - len(when) - 1, 0)].rstrip()
+        example = f"{task} {when}" if task else when
     example = example[:max(room, 0)].rstrip()
     return ParseError("unsure", template.format(got=got, frag=frag, example=example))

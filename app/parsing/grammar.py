@@ -214,7 +214,7 @@ def build(V: Vocabulary) -> SimpleNamespace:
     DAYPART_RX = rx(rf"\b(?P<q>{DAYPART_Q})?\s*(?P<dp>{DAYPART})\b")
     FIRST_THING = rx(rf"\b{alternation(V.data['first_thing'])}\b")
     MARK = rx(rf"\b(?:{PREP})?(?P<w>{alternation(V.mark_of)})\b")
-    BARE_AFTER = rx(rf"[ \t]*,?[ \t]*(?:{AT_CLOCK}\s*)?(?P<h>\d{{1,2}})(?:(?P<sep>[:.]?)(?P<m>[0-5]\d))?\b"
+    BARE_AFTER = rx(rf"[ \t]*,?[ \t]*(?P<at>{AT_CLOCK}\s*)?(?P<h>\d{{1,2}})(?:(?P<sep>[:.]?)(?P<m>[0-5]\d))?\b"
                     + NOT_TIME_AFTER.replace(f"|{AMPM}", "").replace(r"|[:.]\d", ""))
     _MONTH_WORD, _DIGIT, _NUMERIC_DATE = rx(rf"\b{MON}\b"), re.compile(r"\d"), re.compile(r"\d[/-]\d")
 

@@ -9,12 +9,13 @@ from functools import lru_cache
 from itertools import pairwise
 
 from ..rules import split
+from .clock import in_part
 from .describe import clock, day_label
 from .errors import unsure
 from .found import Found, Scanner
 from .grammar import G as g
 from .message import default_message, merge
-from .resolve import distinct_clocks, in_part
+from .resolve import distinct_clocks
 from .vocabulary import LANGUAGES, V, Vocabulary, current, load
 
 
@@ -26,7 +27,13 @@ def check(f: Found, sc: Scanner, text: str, due: datetime, message: str, every: 
     if span is None:
         return
     a, b = sc.norm.original(*span)
-    raise unsure(f"{day_label(due)} {clock(due)}", text[a:b], _example(due, g.UNSURE_BEFORE.sub("", message)))
+    task = g.UNSURE_BEFORE.sub("", message)
+    task = "" if task == default_message() else task
+    # a task that starts with a number goes first in the example ('3 Flaschen kaufen Mittwoch 9:00 Uhr'): after
+    # the time, it would be a number next to a time again
+    words = task.split()
+    task_first = bool(words) and _is_number(words[0].strip(_EDGE).lower())
+    raise unsure(f"{day_label(due)} {clock(due)}", text[a:b], _example_time(due), task, task_first)
 
 
 def _conflict(f: Found, series_hours: int) -> tuple[int, int] | None:
@@ -310,12 +317,11 @@ def _joining_words(vocab: Vocabulary) -> frozenset[str]:
     return frozenset(p for key in ("to", "past", "plus", "minus") for w in vocab.words(key) for p in w.split())
 
 
-def _example(due: datetime, message: str) -> str:
-    """How to say it in one go: 'Tuesday 4pm dentist'."""
-    task = "" if message == default_message() else f" {message}"
+def _example_time(due: datetime) -> str:
+    """The time of the reply's example, as the person would say it: 'Tuesday 4pm', 'martes 16:00'."""
     weekday = V.describe["weekday_names"][due.weekday()]
     if "example_clock" in V.describe:  # a 24-hour language: 'martes 16:00 dentista', 'mardi 16h dentiste'
-        return f"{weekday} {V.describe['example_clock'].format(h=due.hour, m=due.minute)}{task}"
+        return f"{weekday} {V.describe['example_clock'].format(h=due.hour, m=due.minute)}"
     minute = f":{due.minute:02d}" if due.minute else ""
     ampm = V.describe["am"] if due.hour < 12 else V.describe["pm"]
-    return f"{weekday} {due.hour % 12 or 12}{minute}{ampm.lower()}{task}"
+    return f"{weekday} {due.hour % 12 or 12}{minute}{ampm.lower()}"

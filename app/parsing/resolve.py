@@ -5,19 +5,13 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from . import recurrence
-from .clock import at, first_future, later, localize
+from .clock import at, first_future, in_part, later, localize
 from .dates import next_dom, next_weekday
 from .errors import fail
 from .found import Clock, Found
 from .vocabulary import V
 
 DEFAULT_HOUR = 9  # a date with no time means 09:00
-
-
-def in_part(hour: int, hours: list[int]) -> bool:
-    """Whether an hour falls in a day part's [first, last] hours; a part may run past midnight ([20, 5])."""
-    low, high = hours
-    return low <= hour <= high if low <= high else hour >= low or hour <= high
 
 
 def same_time(a: Clock, b: Clock) -> bool:

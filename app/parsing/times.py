@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
+from .clock import in_part
 from .errors import fail
 from .found import Clock, Found, Scanner
 from .grammar import G as g
+from .message import clean_message, default_message
 from .vocabulary import V
 
 
@@ -226,6 +228,32 @@ def extract_bare_after_date(sc: Scanner, f: Found) -> None:
     if not m or not sc.free(m.start(), m.end()) or not m.group("h"):
         return
     h, mi = int(m["h"]), int(m["m"] or 0)
-    if h > 23 or mi > 59 or (m["m"] and not m["sep"] and h > 12):
+    if h > 23 or mi > 59 or (m["m"] and not m["sep"] and h > 12) or not _said_as_hour(sc, f, m):
         return
     _claim(sc, f, m, h, mi, bare_kind(m["h"], h) if not (m["m"] and not m["sep"]) else "bare")
+
+
+def _said_as_hour(sc: Scanner, f: Found, m: re.Match) -> bool:
+    """Whether the number after a day is surely its hour: said with an 'at' word ('morgen um 3'), with its minutes
+    after a ':' or '.' ('tmrw 3:30'), ending the task's words ('gym tomorrow 7', 'dentist friday 3, remind me'), or
+    with a day part it fits ('tonight 8 movie', 'tmrw eve 7 call'; not 'tonight 2 beers').  Otherwise a word
+    follows, and the number may count it ('morgen 3 Flaschen kaufen', 'friday 6 beers', 'tmrw 2 call mom'): it is
+    left unread, and the guard asks."""
+    if m["at"] or m["sep"] or not _words_after(sc, m.end()):
+        return True
+    h = int(m["h"])
+    return bool(f.daypart) and any(in_part(r, V.data["dayparts"][f.daypart]["hours"]) for r in (h % 12, h % 12 + 12))
+
+
+def _words_after(sc: Scanner, pos: int) -> bool:
+    """Whether the task's words go on after `pos` (not the phrases read, a wrapper, punctuation or an emoji)."""
+    rest = sc.low[pos:]
+    for a, b in sc.spans:  # 'friday 3 every week'
+        a, b = max(a - pos, 0), b - pos
+        if b > 0:
+            rest = rest[:a] + " " * (b - a) + rest[b:]
+    task = clean_message(rest, [])
+    return task != default_message() and bool(_LETTER.search(task))
+
+
+_LETTER = re.compile(r"[^\W\d_]")

@@ -69,3 +69,25 @@ def test_an_abbreviation_after_a_time_with_more_words_after_it_is_refused(lang, 
     with pytest.raises(ParseError) as info:
         parse(text, BERLIN, TUESDAY, lang)
     assert info.value.code == "unsure"
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("en", "i need a reminder for sun cream at 5pm"), ("en", "until sun cream 5pm"),
+    ("en", "i need a reminder for sat down with Bob at 5pm"), ("fr", "cadeau pour mer calme à 15h"),
+])
+def test_an_abbreviation_after_a_word_that_also_leads_a_noun_with_a_word_after_it_is_refused(lang, text):
+    """'for', 'until', 'pour' (`on_also_before_nouns`) lead nouns too: 'for sun cream' is not Sunday's cream."""
+    with pytest.raises(ParseError) as info:
+        parse(text, BERLIN, TUESDAY, lang)
+    assert info.value.code == "unsure"
+
+
+@pytest.mark.parametrize("lang,text,due,message", [
+    ("en", "table for sat at 8pm", "Sat 20:00", "table"),
+    ("en", "pay rent by sat", "Sat 09:00", "pay rent"),
+    ("en", "dinner for sat night", "Sat 20:00", "dinner"),
+    ("fr", "dîner pour sam à 20h", "Sat 20:00", "dîner"),
+    ("en", "on sat dinner 5pm", "Sat 17:00", "dinner"),  # 'on' leads a day only
+])
+def test_an_abbreviation_after_for_is_a_day_at_the_end_or_before_a_time(lang, text, due, message):
+    assert _when(text, lang) == (due, message)
