@@ -10,14 +10,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.parsing import ParseError, parse
+from tests.parsing.reading import read
 
 BERLIN = ZoneInfo("Europe/Berlin")
 TUESDAY = datetime(2026, 12, 8, 10, 0, tzinfo=BERLIN)
 
 
 def _when(text: str, lang: str) -> tuple[str, str]:
-    p = parse(text, BERLIN, TUESDAY, lang)
-    return p.due.strftime("%a %H:%M"), p.message
+    return read(text, lang, TUESDAY, "%a %H:%M")
 
 
 @pytest.mark.parametrize("lang,text,due,message", [

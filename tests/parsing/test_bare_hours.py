@@ -3,23 +3,15 @@ end of the task), otherwise a question, never a guess ('morgen 3 Flaschen kaufen
 from __future__ import annotations
 
 import re
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from app.parsing import ParseError, parse
-
-ZONES = {"en": "America/New_York", "es": "Europe/Madrid", "fr": "Europe/Paris", "pt": "America/Sao_Paulo",
-         "de": "Europe/Berlin"}
-
-
-def _now(lang: str) -> datetime:
-    return datetime(2026, 12, 8, 10, 0, tzinfo=ZoneInfo(ZONES[lang]))  # a Tuesday
+from tests.parsing.reading import ZONES, tuesday_in
 
 
 def _parse(text: str, lang: str):
-    return parse(text, ZONES[lang], _now(lang), lang)
+    return parse(text, ZONES[lang], tuesday_in(lang), lang)
 
 
 def _refusal(text: str, lang: str) -> str:

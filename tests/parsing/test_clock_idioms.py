@@ -4,21 +4,15 @@ the fraction of the hour to come ('halb fünf', 'dreiviertel 5'), an hour with i
 mañana', 'nachmittags um 2 Uhr 15') and 'o'clock' with am or pm."""
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import pytest
 
 from app.parsing import ParseError, parse
-
-ZONES = {"en": "America/New_York", "es": "Europe/Madrid", "fr": "Europe/Paris", "pt": "America/Sao_Paulo",
-         "de": "Europe/Berlin"}
+from tests.parsing.reading import ZONES, tuesday_in
 
 
 def read(lang: str, text: str) -> tuple[str, str]:
     """(due as 'Tue 10:00' in the language's zone, message) for a text typed at Tue 2026-12-08 10:00 there."""
-    zone = ZoneInfo(ZONES[lang])
-    p = parse(text, zone, datetime(2026, 12, 8, 10, 0, tzinfo=zone), lang)
+    p = parse(text, ZONES[lang], tuesday_in(lang), lang)
     assert p.every is None
     return p.due.strftime("%a %H:%M"), p.message
 

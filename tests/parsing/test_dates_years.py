@@ -8,14 +8,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.parsing import ParseError, parse
+from tests.parsing.reading import read
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=BERLIN)  # a Wednesday
 
 
 def _when(text: str, lang: str) -> tuple[str, str]:
-    p = parse(text, BERLIN, NOW, lang)
-    return p.due.strftime("%Y-%m-%d %H:%M"), p.message
+    return read(text, lang, NOW)
 
 
 @pytest.mark.parametrize("lang,text,due,message", [

@@ -3,17 +3,13 @@
 now like offsets in digits."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 
-from app.parsing import parse
 from app.parsing.normalize import normalize
 from app.parsing.vocabulary import load
-
-ZONES = {"en": "America/New_York", "es": "Europe/Madrid", "fr": "Europe/Paris", "pt": "America/Sao_Paulo",
-         "de": "Europe/Berlin"}
+from tests.parsing.reading import after
 
 
 @pytest.mark.parametrize("lang,text,minutes,message", [
@@ -33,10 +29,7 @@ ZONES = {"en": "America/New_York", "es": "Europe/Madrid", "fr": "Europe/Paris", 
     ("en", "in twenty-four hours", 24 * 60, "Reminder"),
 ])
 def test_offsets_in_number_words(lang, text, minutes, message):
-    zone = ZoneInfo(ZONES[lang])
-    now = datetime(2026, 12, 8, 10, 0, tzinfo=zone)
-    p = parse(text, zone, now, lang)
-    assert (p.due - now, p.message) == (timedelta(minutes=minutes), message)
+    assert after(text, lang) == (timedelta(minutes=minutes), message)
 
 
 @pytest.mark.parametrize("lang,words,digits", [

@@ -2,22 +2,12 @@
 cuarto', 'zweieinhalb Stunden') count from now; a clock word left next to an offset is asked about."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 
-from app.parsing import ParseError, parse
-
-ZONES = {"en": "America/New_York", "es": "Europe/Madrid", "fr": "Europe/Paris", "pt": "America/Sao_Paulo",
-         "de": "Europe/Berlin"}
-
-
-def after(lang: str, text: str) -> tuple[timedelta, str]:
-    zone = ZoneInfo(ZONES[lang])
-    now = datetime(2026, 12, 8, 10, 0, tzinfo=zone)
-    p = parse(text, zone, now, lang)
-    return p.due - now, p.message
+from app.parsing import ParseError
+from tests.parsing.reading import after, read, tuesday_in
 
 
 @pytest.mark.parametrize("lang,text,minutes,message", [
@@ -33,7 +23,7 @@ def after(lang: str, text: str) -> tuple[timedelta, str]:
     ("de", "in ca. 20 Minuten Pizza", 20, "Pizza"),
 ])
 def test_an_offset_with_a_quarter_or_a_half(lang, text, minutes, message):
-    assert after(lang, text) == (timedelta(minutes=minutes), message)
+    assert after(text, lang) == (timedelta(minutes=minutes), message)
 
 
 @pytest.mark.parametrize("lang,text,left", [
@@ -42,12 +32,12 @@ def test_an_offset_with_a_quarter_or_a_half(lang, text, minutes, message):
 ])
 def test_a_clock_word_next_to_an_offset_is_asked_about(lang, text, left):
     with pytest.raises(ParseError) as info:
-        after(lang, text)
+        after(text, lang)
     assert info.value.code == "unsure" and left in str(info.value)
 
 
 def test_a_number_next_to_an_offset_stays_in_the_message():
-    assert after("en", "task 4 in 5 hours") == (timedelta(hours=5), "task 4")
+    assert after("task 4 in 5 hours", "en") == (timedelta(hours=5), "task 4")
 
 
 @pytest.mark.parametrize("lang,text,message", [
@@ -56,6 +46,4 @@ def test_a_number_next_to_an_offset_stays_in_the_message():
     ("es", "un cuarto de hora de caminar mañana", "un cuarto de hora de caminar"),
 ])
 def test_a_quarter_of_an_hour_in_the_task_is_not_a_clock(lang, text, message):
-    zone = ZoneInfo(ZONES[lang])
-    p = parse(text, zone, datetime(2026, 12, 8, 10, 0, tzinfo=zone), lang)
-    assert (p.due.strftime("%a %H:%M"), p.message) == ("Wed 09:00", message)
+    assert read(text, lang, tuesday_in(lang), "%a %H:%M") == ("Wed 09:00", message)

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from app.parsing import ParseError, parse
+from tests.parsing.reading import read
 
 BERLIN = ZoneInfo("Europe/Berlin")
 TUESDAY = datetime(2026, 12, 8, 10, 0, tzinfo=BERLIN)
@@ -16,8 +17,7 @@ SUNDAY = datetime(2026, 12, 13, 10, 0, tzinfo=BERLIN)
 
 
 def _when(text: str, lang: str, now: datetime = TUESDAY) -> tuple[str, str]:
-    p = parse(text, BERLIN, now, lang)
-    return p.due.strftime("%Y-%m-%d %H:%M"), p.message
+    return read(text, lang, now)
 
 
 @pytest.mark.parametrize("lang,text,message", [

@@ -8,17 +8,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.parsing import parse
 from app.parsing.message import clean_message
 from app.parsing.vocabulary import speaking
+from tests.parsing.reading import read
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 12, 8, 10, 0, tzinfo=BERLIN)
 
 
 def _when(text: str, lang: str) -> tuple[str, str]:
-    p = parse(text, BERLIN, NOW, lang)
-    return p.due.strftime("%Y-%m-%d %H:%M"), p.message
+    return read(text, lang, NOW)
 
 
 @pytest.mark.parametrize("lang,text,message", [
