@@ -180,11 +180,11 @@ def add() -> ResponseReturnValue:
         return _done(said)
     try:
         cap = s.quotas.reminders_made(g.phone, s.settings.limits.reminders_per_minute)  # shared with texts
+        # sender: the page's reminder is the number's last made, which UNDO by text cancels
         s.reminders.add([made], sender=g.phone, cap=cap)
     except OverCap:
         return _done(turn.book.say("too_many_now"))
     return _done(said.removesuffix(turn.book.say("list_hint")))  # "reply LIST": the page is the list
-    # (sender: the page's reminder is the number's last made, which UNDO by text cancels)
 
 
 # --- changing one reminder -------------------------------------------------------------------------------
