@@ -159,6 +159,9 @@ def _reminder(new: NewReminder) -> Reminder:
     if person.opted_out:
         raise ApiError(409, "opted_out", "this number has opted out (texted STOP); it must text START first",
                        "phone_number")
+    if new.channel == "whatsapp" and person.whatsapp_blocked:
+        raise ApiError(409, "whatsapp_blocked", "this number blocked the service on WhatsApp; it must write to it "
+                                                "there first (or use channel sms)", "channel")
     tz = new.timezone or people.zone_of(person, settings.service.default_timezone)[0]
     message, due, every = _what_and_when(new, tz, language_of(person))
     try:

@@ -230,17 +230,20 @@ def test_a_missing_or_paused_template_is_dead_lettered_with_the_reason(phone, wa
 
 def test_a_person_who_blocked_us_on_whatsapp_gets_nothing_more_there(phone, wa_app, fake_vonage):
     sent = whatsapp_reminder(phone, fake_vonage, wa_app)
+    create = {"phone_number": f"+{SENDER}", "message": "pay rent", "channel": "whatsapp", "remind_when": soon(2)}
+    made = wa_app.test_client().post("/api/reminders", headers=auth(), json=create)  # made before the block
+    assert made.status_code == 201
     assert wa_app.test_client().post("/webhooks/status", json=fake_vonage.status(sent, "rejected", 131050)
                                      ).status_code == 204
     assert services(wa_app).people.person(SENDER).whatsapp_blocked
     count = len(fake_vonage.messages)
-    made = wa_app.test_client().post("/api/reminders", headers=auth(), json={
-        "phone_number": f"+{SENDER}", "message": "pay rent", "channel": "whatsapp",
-        "remind_when": soon()})
-    time.sleep(1.3)
-    phone.deliver()
+    assert wait_until(lambda: phone.deliver() == [] and services(wa_app).store.get(made.json["id"]).status
+                      == "failed", timeout=10)
     assert len(fake_vonage.messages) == count  # neither WhatsApp nor SMS in its place
-    assert services(wa_app).store.get(made.json["id"]).status == "failed"
+    refused = wa_app.test_client().post("/api/reminders", headers=auth(), json={**create, "remind_when": soon()})
+    assert refused.status_code == 409 and refused.json["error"]["code"] == "whatsapp_blocked", refused.json
+    assert wa_app.test_client().post("/api/reminders", headers=auth(), json={**create, "channel": "sms",
+                                                                            "remind_when": soon()}).status_code == 201
     phone.whatsapp("LIST")  # writing again unblocks
     assert not services(wa_app).people.person(SENDER).whatsapp_blocked
 
