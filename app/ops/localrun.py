@@ -62,6 +62,7 @@ def main(argv: list[str]) -> int:
         return 2
     load_dotenv(os.path.join(os.getcwd(), ".env"), override=False)  # the command line wins over .env
     os.environ.setdefault("PORT", DEFAULT_PORT)
+    os.environ.setdefault("PUBLIC_URL", f"http://localhost:{os.environ['PORT']}")  # LINK's links reach this run
     settings = load_settings()
     if show_banner:
         print(banner(os.environ["PORT"], settings), flush=True)

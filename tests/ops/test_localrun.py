@@ -120,3 +120,20 @@ def test_ctrl_c_stops_script_run_promptly_saying_what_it_does(tmp_path):
     out = log.read_text()
     assert "stopping web and worker" in out and "stopping the embedded Redis" in out and "localrun | stopped" in out
     assert took < 4.5, f"{took:.1f} s\n{out[-2000:]}"
+
+
+@pytest.mark.parametrize("given,public_url", [({"PORT": "5612"}, "http://localhost:5612"),
+                                              ({"PORT": "5612", "PUBLIC_URL": "https://r.example.org"},
+                                               "https://r.example.org")])
+def test_a_local_run_links_to_its_own_port_unless_public_url_is_given(tmp_path, given, public_url):
+    """LINK texts a link under PUBLIC_URL: on `PORT=5612 script/run` it must reach that run, not port 5000."""
+    import os
+    import sys
+
+    project = _project_with_dotenv(tmp_path, "")
+    env = {k: v for k, v in os.environ.items() if k not in ("PORT", "PUBLIC_URL")}
+    env.update(given, REDIS_URL="redis://127.0.0.1:1/0")  # someone else's Redis: localrun runs the command as is
+    done = subprocess.run([sys.executable, "-m", "app.ops.localrun", "printenv", "PUBLIC_URL"], cwd=project,
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == public_url
