@@ -4,7 +4,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from app.parsing import parse
+import pytest
+
+from app.parsing import ParseError, parse
 
 # A zone where each language is spoken, for tests that read every language at home.
 ZONES = {"en": "America/New_York", "es": "Europe/Madrid", "fr": "Europe/Paris", "pt": "America/Sao_Paulo",
@@ -27,3 +29,10 @@ def after(text: str, lang: str) -> tuple[timedelta, str]:
     now = tuesday_in(lang)
     p = parse(text, now.tzinfo, now, lang)
     return p.due - now, p.message
+
+
+def refusal(text: str, lang: str, now: datetime) -> ParseError:
+    """The parser's refusal of a text typed at `now` (the test fails if it answers instead)."""
+    with pytest.raises(ParseError) as info:
+        parse(text, now.tzinfo, now, lang)
+    return info.value

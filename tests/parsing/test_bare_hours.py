@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from app.parsing import ParseError, parse
-from tests.parsing.reading import ZONES, tuesday_in
+from app.parsing import parse
+from tests.parsing.reading import ZONES, refusal, tuesday_in
 
 
 def _parse(text: str, lang: str):
@@ -15,10 +15,9 @@ def _parse(text: str, lang: str):
 
 
 def _refusal(text: str, lang: str) -> str:
-    with pytest.raises(ParseError) as info:
-        _parse(text, lang)
-    assert info.value.code == "unsure", str(info.value)
-    return str(info.value)
+    err = refusal(text, lang, tuesday_in(lang))
+    assert err.code == "unsure", str(err)
+    return str(err)
 
 
 COUNTED = [  # (language, text, the number the reply says it did not understand, the hour it understood)
