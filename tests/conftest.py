@@ -14,6 +14,7 @@ import redis
 
 from app import create_app
 from app.storage import counters
+from tests.helpers import key_pair
 from tests.support.fake_vonage import FakeVonage
 from tests.support.redis_server import RedisServer
 
@@ -41,6 +42,12 @@ def redis_client(redis_server: RedisServer) -> Iterator[redis.Redis]:
 def vonage_server() -> Iterator[FakeVonage]:
     with FakeVonage(api_key="test-key", api_secret="test-secret") as fake:
         yield fake
+
+
+@pytest.fixture(scope="session")
+def keys() -> tuple[str, str]:
+    """A Messages API application's key pair (private, public), made once: RSA keys take a while."""
+    return key_pair()
 
 
 @pytest.fixture()

@@ -7,6 +7,8 @@ import uuid
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from vonage import Auth
 
 SENDER = "14155550100"  # a San Francisco number: America/Los_Angeles
@@ -136,3 +138,16 @@ class Phone:
         """Text something that gets exactly one reply, and return it."""
         (answer,) = self.text(words)
         return answer
+
+
+APPLICATION_ID = "aaaaaaaa-bbbb-cccc-dddd-0123456789ab"
+
+
+def key_pair() -> tuple[str, str]:
+    """A new RSA key pair, PEM (private, public): a Messages API application's, the fake Vonage holding the public."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+    public = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    return private, public

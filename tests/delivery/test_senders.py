@@ -2,29 +2,11 @@
 from __future__ import annotations
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from app import create_app
 from app.delivery.senders import MessagesSender, SendError, make_sender
 from app.settings import SettingsError, load_settings
-from tests.helpers import Phone, wait_until
-
-APPLICATION_ID = "aaaaaaaa-bbbb-cccc-dddd-0123456789ab"
-
-
-def key_pair() -> tuple[str, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-    public = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-    return private, public
-
-
-@pytest.fixture(scope="module")
-def keys() -> tuple[str, str]:
-    return key_pair()
+from tests.helpers import APPLICATION_ID, Phone, key_pair, wait_until
 
 
 @pytest.fixture()

@@ -7,12 +7,7 @@ from app.delivery.senders import SendError
 from app.delivery.whatsapp import WINDOW, WINDOW_MARGIN, Template, VonageWhatsapp, window_open
 from app.settings import load_settings
 from app.storage.people import Person
-from tests.delivery.test_senders import APPLICATION_ID, key_pair
-
-
-@pytest.fixture(scope="module")
-def keys() -> tuple[str, str]:
-    return key_pair()
+from tests.helpers import APPLICATION_ID
 
 
 @pytest.fixture()

@@ -10,16 +10,10 @@ import pytest
 
 from app import create_app
 from app.ops import operations
-from tests.delivery.test_senders import APPLICATION_ID, key_pair
-from tests.helpers import SENDER, Phone, auth, wait_until, whatsapp_message
+from tests.helpers import APPLICATION_ID, SENDER, Phone, auth, wait_until, whatsapp_message
 from tests.web.test_webhooks_messages_api import SECRET, post_signed
 
 OTHER = "14155550123"
-
-
-@pytest.fixture(scope="module")
-def keys() -> tuple[str, str]:
-    return key_pair()
 
 
 @pytest.fixture()

@@ -11,7 +11,7 @@ import requests
 from tests.helpers import inbound, signed, wait_until, whatsapp_message
 from tests.web.test_abuse import GUNICORN, serve  # noqa: F401 (a fixture)
 from tests.web.test_webhooks_messages_api import SECRET, vonage_jwt
-from tests.web.test_webhooks_whatsapp import keys, soon, wa_env  # noqa: F401 (fixtures)
+from tests.web.test_webhooks_whatsapp import soon, wa_env  # noqa: F401 (a fixture)
 
 TOKEN = {"Authorization": "Bearer test-token"}
 WRITER, STRANGER, QUITTER, TEXTER = "14155550101", "14155550102", "14155550103", "14155550104"
